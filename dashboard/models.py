@@ -1,0 +1,1 @@
+"""Dashboard settings and rollups (the raw facts live in ingest)."""

@@ -1,0 +1,1 @@
+"""Everything that talks to GitHub and writes raw facts."""

@@ -1,0 +1,9 @@
+"""App config for ingest."""
+
+from django.apps import AppConfig
+
+
+class IngestConfig(AppConfig):
+    name = "ingest"
+    verbose_name = "GitHub data (ingest)"
+    default_auto_field = "django.db.models.BigAutoField"

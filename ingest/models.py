@@ -1,0 +1,431 @@
+"""Raw GitHub facts as GitHub gives them, plus tracked scope, sync state and ingest runs."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class AuthorAssociation(models.TextChoices):
+    OWNER = "OWNER"
+    MEMBER = "MEMBER"
+    COLLABORATOR = "COLLABORATOR"
+    CONTRIBUTOR = "CONTRIBUTOR"
+    FIRST_TIME_CONTRIBUTOR = "FIRST_TIME_CONTRIBUTOR"
+    FIRST_TIMER = "FIRST_TIMER"
+    MANNEQUIN = "MANNEQUIN"
+    NONE = "NONE"
+
+
+ASSOCIATION_MAX = 24
+
+
+# --- what to follow (editable in the admin) ---------------------------------------------------
+
+
+class TrackedOrganization(models.Model):
+    login = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["login"]
+
+    def __str__(self) -> str:
+        return self.login
+
+
+class TrackedRepository(models.Model):
+    """A repository followed on its own (outside a tracked organisation), `owner/name`."""
+
+    full_name = models.CharField(max_length=200, unique=True)
+    active = models.BooleanField(default=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name_plural = "tracked repositories"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class BotAccount(models.Model):
+    """A login to treat as a bot in addition to GitHub's type Bot and `[bot]` logins."""
+
+    login = models.CharField(max_length=100, unique=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.login
+
+
+# --- GitHub facts -----------------------------------------------------------------------------
+
+
+class Actor(models.Model):
+    """A GitHub account (user, bot or organisation). Deleted users are GitHub's `ghost`."""
+
+    class Type(models.TextChoices):
+        USER = "User"
+        BOT = "Bot"
+        ORGANIZATION = "Organization"
+        MANNEQUIN = "Mannequin"
+
+    github_id = models.BigIntegerField(unique=True)
+    node_id = models.CharField(max_length=100, blank=True, db_index=True)
+    login = models.CharField(max_length=100, db_index=True)
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.USER)
+    is_bot = models.BooleanField(default=False, db_index=True)
+    name = models.CharField(max_length=255, blank=True)
+    company = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    profile_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["login"]
+
+    def __str__(self) -> str:
+        return self.login
+
+
+class Repository(models.Model):
+    github_id = models.BigIntegerField(unique=True)
+    node_id = models.CharField(max_length=100, blank=True)
+    owner_login = models.CharField(max_length=100, db_index=True)
+    name = models.CharField(max_length=100)
+    full_name = models.CharField(max_length=200, db_index=True)
+    description = models.TextField(blank=True)
+    html_url = models.URLField(max_length=300, blank=True)
+    default_branch = models.CharField(max_length=255, blank=True)
+    archived = models.BooleanField(default=False)
+    fork = models.BooleanField(default=False)
+    private = models.BooleanField(default=False)
+    stargazers_count = models.IntegerField(default=0)
+    forks_count = models.IntegerField(default=0)
+    open_issues_count = models.IntegerField(default=0)
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    # False once a full reconcile no longer finds it under a tracked owner (kept, not deleted).
+    tracked = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name_plural = "repositories"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Issue(models.Model):
+    """An issue (pull requests live in PullRequest; GitHub lists both as issues)."""
+
+    github_id = models.BigIntegerField(unique=True)
+    node_id = models.CharField(max_length=100, blank=True)
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="issues")
+    number = models.IntegerField()
+    title = models.TextField()
+    state = models.CharField(max_length=10)
+    state_reason = models.CharField(max_length=20, blank=True)
+    locked = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues"
+    )
+    author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    comments_count = models.IntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_responder = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["repository", "number"]),
+            models.Index(fields=["repository", "created_at"]),
+            models.Index(fields=["repository", "closed_at"]),
+            models.Index(fields=["author", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}#{self.number}"
+
+
+class PullRequest(models.Model):
+    github_id = models.BigIntegerField(unique=True)
+    node_id = models.CharField(max_length=100, blank=True)
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="pull_requests"
+    )
+    number = models.IntegerField()
+    title = models.TextField()
+    state = models.CharField(max_length=10)  # open / closed (merged ones are closed + merged_at)
+    draft = models.BooleanField(default=False)
+    locked = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="pull_requests"
+    )
+    author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    closes_issues = models.JSONField(default=list, blank=True)  # issue numbers it closes
+    comments_count = models.IntegerField(default=0)
+    review_comments_count = models.IntegerField(default=0)
+    commits_count = models.IntegerField(default=0)
+    additions = models.IntegerField(default=0)
+    deletions = models.IntegerField(default=0)
+    changed_files = models.IntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merged_by = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_pull_requests"
+    )
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_responder = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["repository", "number"]),
+            models.Index(fields=["repository", "created_at"]),
+            models.Index(fields=["repository", "merged_at"]),
+            models.Index(fields=["author", "created_at"]),
+            models.Index(fields=["merged_by", "merged_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}!{self.number}"
+
+
+class Review(models.Model):
+    github_id = models.BigIntegerField(unique=True)
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="reviews")
+    pull_request = models.ForeignKey(
+        PullRequest, on_delete=models.CASCADE, related_name="reviews"
+    )
+    author = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    state = models.CharField(max_length=20)  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED
+    author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["repository", "submitted_at"]),
+            models.Index(fields=["author", "submitted_at"]),
+        ]
+
+
+class Comment(models.Model):
+    """A comment on an issue or pull request conversation, or on a pull request's diff."""
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", "issue or pull request conversation"
+        REVIEW = "review", "pull request diff"
+
+    github_id = models.BigIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ISSUE)
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="comments")
+    issue_number = models.IntegerField()  # issue or pull request number
+    author = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
+    body_length = models.IntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Issue comments and review comments have separate id spaces on GitHub.
+            models.UniqueConstraint(fields=["kind", "github_id"], name="comment_kind_github_id")
+        ]
+        indexes = [
+            models.Index(fields=["repository", "issue_number"]),
+            models.Index(fields=["repository", "created_at"]),
+            models.Index(fields=["author", "created_at"]),
+        ]
+
+
+class Commit(models.Model):
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="commits")
+    sha = models.CharField(max_length=40)
+    # The GitHub account the commit is linked to, when GitHub could link it.
+    author = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="commits"
+    )
+    author_name = models.CharField(max_length=255, blank=True)
+    author_email = models.CharField(max_length=255, blank=True, db_index=True)
+    committer = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    committer_name = models.CharField(max_length=255, blank=True)
+    committer_email = models.CharField(max_length=255, blank=True)
+    authored_at = models.DateTimeField()
+    committed_at = models.DateTimeField()
+    message_headline = models.TextField(blank=True)
+    additions = models.IntegerField(default=0)
+    deletions = models.IntegerField(default=0)
+    changed_files = models.IntegerField(default=0)
+    is_merge = models.BooleanField(default=False)
+    pull_request_number = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "sha"], name="commit_repository_sha")
+        ]
+        indexes = [
+            models.Index(fields=["repository", "authored_at"]),
+            models.Index(fields=["author", "authored_at"]),
+        ]
+
+
+class Star(models.Model):
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="stars")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="stars")
+    starred_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "actor"], name="star_repository_actor")
+        ]
+        indexes = [models.Index(fields=["repository", "starred_at"])]
+
+
+class GovernanceFileVersion(models.Model):
+    """One version of a governance file (OWNERS, MAINTAINERS, …): who it lists, from when."""
+
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="governance_files"
+    )
+    path = models.CharField(max_length=300)
+    commit_sha = models.CharField(max_length=40)
+    committed_at = models.DateTimeField()
+    # {"approvers": [...], "reviewers": [...], "maintainers": [...], "committers": [...]}
+    people = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "path", "commit_sha"], name="governance_version"
+            )
+        ]
+
+
+# --- identity and affiliation (editable) --------------------------------------------------------
+
+
+class AffiliationOverride(models.Model):
+    """An admin's statement of who someone worked for, which wins over profile and e-mail."""
+
+    login = models.CharField(max_length=100, blank=True, db_index=True)
+    email = models.CharField(max_length=255, blank=True, db_index=True)
+    organization = models.CharField(max_length=200)
+    is_home = models.BooleanField(
+        help_text="True when this organisation is the community's home organisation."
+    )
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(login="") | ~Q(email=""), name="affiliation_override_has_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.login or self.email}: {self.organization}"
+
+
+class Role(models.TextChoices):
+    CONTRIBUTOR = "contributor", "Contributor"
+    MEMBER = "member", "Member"
+    REVIEWER = "reviewer", "Reviewer"
+    COMMITTER = "committer", "Committer"
+    PMC = "pmc", "PMC (maintainer)"
+
+
+class RoleEntry(models.Model):
+    """A role on a project entered by an admin; it wins over any inferred evidence."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="role_entries")
+    login = models.CharField(max_length=100)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    since = models.DateField()
+    until = models.DateField(null=True, blank=True)
+    evidence = models.CharField(max_length=500, blank=True, help_text="e.g. a link to the vote")
+
+    class Meta:
+        verbose_name_plural = "role entries (committers etc.)"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "login", "role", "since"], name="role_entry_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.login} {self.role} of {self.repository} since {self.since}"
+
+
+# --- sync bookkeeping ---------------------------------------------------------------------------
+
+
+class SyncState(models.Model):
+    """Checkpoint of one resource of one scope (an org or `owner/name`)."""
+
+    scope = models.CharField(max_length=200)
+    resource = models.CharField(max_length=50)
+    watermark = models.DateTimeField(null=True, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    cursor = models.TextField(blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "resource"], name="sync_state_scope_resource")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.resource}"
+
+
+class IngestRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCESS = "success"
+        PARTIAL = "partial"  # stopped early (rate limit) and rescheduled
+        FAILED = "failed"
+        SKIPPED = "skipped"  # another sync of the same scope was running
+
+    scope = models.CharField(max_length=200, db_index=True)
+    trigger = models.CharField(max_length=20, default="task")  # task / command / demo
+    full = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)  # {"issues": N, "pull_requests": N, …}
+    items_written = models.IntegerField(default=0)
+    requests = models.IntegerField(default=0)
+    not_modified = models.IntegerField(default=0)
+    rate_limit_waits = models.IntegerField(default=0)
+    error_count = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # plain-language messages
+    rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    rate_limit_reset = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["scope", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.status} {self.started_at:%Y-%m-%d %H:%M}"

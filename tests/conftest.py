@@ -1,0 +1,17 @@
+"""Shared fixtures. Feature-specific fixtures live in tests/fixtures/ and are plugins here."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data, or a skip that says why when this checkout has no ../shared."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} is absent: the shared GitHub descriptions and git history "
+                    "are not available on this machine")
+    return SHARED_DATA
