@@ -1,0 +1,1 @@
+"""The GitHub client: HTTP to GitHub (REST and GraphQL); never touches the database."""
