@@ -81,6 +81,13 @@ class Actor(models.Model):
     location = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(null=True, blank=True)
     profile_fetched_at = models.DateTimeField(null=True, blank=True)
+    # From profile company / e-mail domain at ingest (overrides with dates are applied on read).
+    affiliation = models.CharField(
+        max_length=10,
+        choices=[("home", "home organisation"), ("external", "external"), ("unknown", "unknown")],
+        default="unknown",
+    )
+    affiliation_source = models.CharField(max_length=20, blank=True)  # company / email / none
 
     class Meta:
         ordering = ["login"]
@@ -263,6 +270,9 @@ class Commit(models.Model):
     )
     author_name = models.CharField(max_length=255, blank=True)
     author_email = models.CharField(max_length=255, blank=True, db_index=True)
+    # Who the commit counts for: "login:<login>" (linked, or an e-mail seen on a linked commit,
+    # or a GitHub noreply address), else "email:<lower-cased e-mail>". See docs/metrics.md.
+    author_key = models.CharField(max_length=300, blank=True, db_index=True)
     committer = models.ForeignKey(
         Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
