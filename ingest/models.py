@@ -229,6 +229,9 @@ class Review(models.Model):
             models.Index(fields=["author", "submitted_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"review {self.github_id} ({self.state})"
+
 
 class Comment(models.Model):
     """A comment on an issue or pull request conversation, or on a pull request's diff."""
@@ -259,6 +262,9 @@ class Comment(models.Model):
             models.Index(fields=["repository", "created_at"]),
             models.Index(fields=["author", "created_at"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} comment {self.github_id}"
 
 
 class Commit(models.Model):
@@ -296,6 +302,9 @@ class Commit(models.Model):
             models.Index(fields=["author", "authored_at"]),
         ]
 
+    def __str__(self) -> str:
+        return self.sha[:10]
+
 
 class Star(models.Model):
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="stars")
@@ -307,6 +316,9 @@ class Star(models.Model):
             models.UniqueConstraint(fields=["repository", "actor"], name="star_repository_actor")
         ]
         indexes = [models.Index(fields=["repository", "starred_at"])]
+
+    def __str__(self) -> str:
+        return f"star {self.actor_id} on {self.repository_id}"
 
 
 class GovernanceFileVersion(models.Model):
@@ -327,6 +339,9 @@ class GovernanceFileVersion(models.Model):
                 fields=["repository", "path", "commit_sha"], name="governance_version"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.path}@{self.commit_sha[:10]}"
 
 
 # --- identity and affiliation (editable) --------------------------------------------------------
