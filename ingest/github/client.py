@@ -1,0 +1,467 @@
+"""HTTP to GitHub: auth, timeouts, retries with backoff, `Link` pagination, ETags, typed errors.
+
+The generic API every caller (sync services, governance files, tests) uses:
+
+    client = GitHubClient.from_settings()            # GITHUB_API_URL, GITHUB_TOKENS, timeouts
+    resp = client.get_json("/repos/o/r", etag=old)   # -> Response(status, data, etag, …)
+    if resp.not_modified: ...                         # 304: nothing changed, costs no budget
+    for page in client.paginate("/repos/o/r/issues", {"state": "all"}):
+        page.data                                     # the list on that page; page.etag, page.url
+    data = client.graphql(QUERY, {"owner": "o"})      # the `data` object of a GraphQL answer
+    client.stats                                      # requests, 304s, waits, remaining, reset
+
+`path` may be a path ("/repos/o/r") or an absolute URL that GitHub handed out (a `Link`);
+absolute URLs must be on the host of GITHUB_API_URL or `ForeignHost` is raised before any
+byte is sent, so a token never leaves for another host whatever a `Link` header says.
+
+Errors are typed so callers can decide: `RateLimited(reset_at)` (reschedule for then; the
+client never sleeps more than `max_inline_wait` seconds), `NotFound` (404/410), `Unauthorized`
+(401), `Forbidden` (403 that is not a rate limit), `Transient` (5xx, resets, timeouts,
+malformed bodies after bounded retries), `ForeignHost`. Messages never contain a token.
+
+Why `requests` and not PyGithub for REST: PyGithub's `PaginatedList` cannot send
+`If-None-Match` on list pages nor report a 304 (the whole incremental design rests on those),
+it builds page URLs itself and follows `Link`s without a host check we control, and its
+`GithubRetry` sleeps until the primary limit resets (up to an hour, holding a worker) and does
+not retry a 429 that lacks `Retry-After`. Configuring around all four leaves little of it, so
+this module does the HTTP with one `requests.Session` (keep-alive) and says so here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "pulse-community-dashboard"
+STAR_ACCEPT = "application/vnd.github.star+json"
+JSON_ACCEPT = "application/vnd.github+json"
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class GitHubError(Exception):
+    """Base of every error the client raises; `str()` is a sentence a maintainer can read."""
+
+
+class RateLimited(GitHubError):
+    def __init__(self, message: str, *, reset_at: datetime) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class NotFound(GitHubError):
+    pass
+
+
+class Unauthorized(GitHubError):
+    pass
+
+
+class Forbidden(GitHubError):
+    pass
+
+
+class Transient(GitHubError):
+    """A failure that a later attempt may not meet (5xx, reset connection, malformed body)."""
+
+
+class ForeignHost(GitHubError):
+    """A URL (usually from a `Link` header) that points outside GITHUB_API_URL's host."""
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    url: str
+    status: int
+    data: Any = None
+    etag: str = ""
+    next_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    not_modified: int = 0
+    rate_limit_waits: int = 0
+    retries: int = 0
+    rate_limit_remaining: int | None = None
+    rate_limit_reset: datetime | None = None
+
+    def snapshot(self) -> ClientStats:
+        return ClientStats(**self.__dict__)
+
+
+@dataclass
+class _Token:
+    value: str
+    # Per rate-limit resource ("core", "graphql", …): remaining budget and reset time.
+    remaining: dict[str, int] = field(default_factory=dict)
+    reset: dict[str, datetime] = field(default_factory=dict)
+
+
+def _parse_link_next(header: str | None) -> str | None:
+    if not header:
+        return None
+    for part in header.split(","):
+        section = part.split(";")
+        if len(section) < 2:
+            continue
+        url = section[0].strip()
+        if any(s.strip() in ('rel="next"', "rel=next") for s in section[1:]):
+            if url.startswith("<") and url.endswith(">"):
+                return url[1:-1]
+    return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class GitHubClient:
+    """One GitHub endpoint (GITHUB_API_URL) with one or more tokens used in turn."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        tokens: list[str] | None = None,
+        timeout: float = 30,
+        min_remaining: int = 50,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 20.0,
+        max_inline_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("GITHUB_API_URL must be an http(s) URL such as https://api.github.com")
+        self._origin = (parts.scheme, parts.netloc)
+        self._tokens = [_Token(t) for t in (tokens or []) if t]
+        self._current = 0
+        self.timeout = timeout
+        self.min_remaining = min_remaining
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_inline_wait = max_inline_wait
+        self._sleep = sleep
+        self.stats = ClientStats()
+        self.session = requests.Session()
+        self.session.headers.update(
+            {"User-Agent": USER_AGENT, "X-GitHub-Api-Version": "2022-11-28"}
+        )
+        # GitHub Enterprise Server serves REST under /api/v3 and GraphQL under /api/graphql.
+        if parts.path.rstrip("/").endswith("/v3"):
+            self.graphql_url = self.base_url[: -len("/v3")] + "/graphql"
+        else:
+            self.graphql_url = self.base_url + "/graphql"
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> GitHubClient:
+        from django.conf import settings
+
+        kwargs: dict[str, Any] = {
+            "base_url": settings.GITHUB_API_URL,
+            "tokens": list(settings.GITHUB_TOKENS),
+            "timeout": settings.GITHUB_TIMEOUT,
+            "min_remaining": settings.GITHUB_MIN_REMAINING,
+        }
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- public API -----------------------------------------------------------------------------
+
+    def get_json(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        etag: str | None = None,
+        accept: str = JSON_ACCEPT,
+    ) -> Response:
+        """GET one page; with `etag`, a 304 comes back as `Response(status=304, data=None)`."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        return self._request("GET", self._url(path), params=params, headers=headers)
+
+    def paginate(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        accept: str = JSON_ACCEPT,
+        etag: str | None = None,
+    ) -> Iterator[Response]:
+        """Yield every page, following `Link: rel="next"` as GitHub wrote it (never built here).
+
+        With `etag`, the first page is conditional; a 304 yields that single 304 page and stops.
+        """
+        params = dict(params or {})
+        params.setdefault("per_page", 100)
+        response = self.get_json(path, params, etag=etag, accept=accept)
+        yield response
+        while response.next_url and not response.not_modified:
+            response = self.get_json(response.next_url, None, accept=accept)
+            yield response
+
+    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """POST a query; return its `data`. GraphQL-level errors raise typed errors too."""
+        response = self._request(
+            "POST",
+            self.graphql_url,
+            json_body={"query": query, "variables": variables},
+            headers={"Accept": "application/json"},
+        )
+        body = response.data if isinstance(response.data, dict) else {}
+        errors = body.get("errors") or []
+        data = body.get("data")
+        types = {e.get("type") for e in errors if isinstance(e, dict)}
+        if "RATE_LIMITED" in types:
+            reset = self.stats.rate_limit_reset or _now() + timedelta(minutes=1)
+            raise RateLimited("GitHub's GraphQL rate limit is used up.", reset_at=reset)
+        if errors and (data is None or not types <= {"NOT_FOUND"}):
+            first = errors[0].get("message", "") if isinstance(errors[0], dict) else str(errors[0])
+            if types == {"NOT_FOUND"}:
+                raise NotFound(f"GitHub's GraphQL API did not find it: {first[:200]}")
+            raise GitHubError(f"GitHub's GraphQL API refused the query: {first[:200]}")
+        if not isinstance(data, dict):
+            raise Transient("GitHub's GraphQL API answered without data.")
+        rate = data.get("rateLimit")
+        if isinstance(rate, dict) and rate.get("remaining") is not None:
+            self.stats.rate_limit_remaining = int(rate["remaining"])
+        return data
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            parts = urlsplit(path)
+            if (parts.scheme, parts.netloc) != self._origin:
+                raise ForeignHost(
+                    f"GitHub pointed to a page on another host ({parts.netloc}); "
+                    "not following it, so the token stays with the configured API host."
+                )
+            return path
+        return self.base_url + "/" + path.lstrip("/")
+
+    def _describe(self, url: str) -> str:
+        return urlsplit(url).path
+
+    def _pick_token(self, resource: str) -> _Token | None:
+        """The current token, moving on to the next when its budget for `resource` is low."""
+        if not self._tokens:
+            return None
+        now = _now()
+        for offset in range(len(self._tokens)):
+            token = self._tokens[(self._current + offset) % len(self._tokens)]
+            remaining = token.remaining.get(resource)
+            reset = token.reset.get(resource)
+            if remaining is None or remaining > self.min_remaining or (reset and reset <= now):
+                self._current = (self._current + offset) % len(self._tokens)
+                return token
+        resets = [t.reset.get(resource) for t in self._tokens if t.reset.get(resource)]
+        reset_at = min(resets) if resets else now + timedelta(minutes=1)
+        raise RateLimited(
+            f"All {len(self._tokens)} GitHub token(s) are below {self.min_remaining} remaining "
+            f"requests; the budget resets at {reset_at:%H:%M} UTC.",
+            reset_at=reset_at,
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.backoff_cap, self.backoff_base * (2**attempt))
+        return delay * random.uniform(0.5, 1.0)
+
+    def _record_rate(
+        self, token: _Token | None, headers: requests.structures.CaseInsensitiveDict
+    ) -> None:
+        remaining = headers.get("X-RateLimit-Remaining")
+        reset = headers.get("X-RateLimit-Reset")
+        resource = headers.get("X-RateLimit-Resource", "core")
+        if remaining is None:
+            return
+        try:
+            remaining_i = int(remaining)
+            reset_at = datetime.fromtimestamp(int(reset), UTC) if reset else None
+        except ValueError:
+            return
+        self.stats.rate_limit_remaining = remaining_i
+        if reset_at:
+            self.stats.rate_limit_reset = reset_at
+        if token is not None:
+            token.remaining[resource] = remaining_i
+            if reset_at:
+                token.reset[resource] = reset_at
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        json_body: dict[str, Any] | None = None,
+    ) -> Response:
+        resource = "graphql" if method == "POST" else "core"
+        where = self._describe(url)
+        failures: list[str] = []
+        attempt = 0
+        waits = 0
+        redirects = 0
+        while True:
+            token = self._pick_token(resource)
+            send_headers = dict(headers or {})
+            if token is not None:
+                send_headers["Authorization"] = f"Bearer {token.value}"
+            self.stats.requests += 1
+            try:
+                raw = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=send_headers,
+                    json=json_body,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+                content = raw.content  # read the whole body now: a reset mid-body raises here
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
+                failures.append(f"connection failed ({type(exc).__name__})")
+                attempt += 1
+                if attempt >= self.max_attempts:
+                    raise Transient(self._gave_up(method, where, failures)) from None
+                self.stats.retries += 1
+                self._sleep(self._backoff(attempt))
+                continue
+
+            status = raw.status_code
+            self._record_rate(token, raw.headers)
+            logger.debug("github %s %s -> %s", method, where, status)
+
+            if status in (301, 302, 307, 308) and raw.headers.get("Location") and redirects < 3:
+                # A renamed or transferred repository: follow, same host check as a Link.
+                redirects += 1
+                url = self._url(raw.headers["Location"])
+                params = None
+                where = self._describe(url)
+                continue
+            if status == 304:
+                self.stats.not_modified += 1
+                return Response(
+                    url=raw.url,
+                    status=304,
+                    etag=raw.headers.get("ETag", ""),
+                    headers=dict(raw.headers),
+                )
+            if status == 401:
+                raise Unauthorized(
+                    f"GitHub refused the token (401) for {where}; check GITHUB_TOKEN."
+                )
+            if status in (403, 429):
+                retry_after = raw.headers.get("Retry-After")
+                exhausted = raw.headers.get("X-RateLimit-Remaining") == "0"
+                text = content[:500].decode("utf-8", "replace").lower()
+                if retry_after is not None:
+                    try:
+                        seconds = max(0.0, float(retry_after))
+                    except ValueError:
+                        seconds = 60.0
+                    self.stats.rate_limit_waits += 1
+                    waits += 1
+                    if seconds <= self.max_inline_wait and waits <= self.max_attempts:
+                        self._sleep(seconds)
+                        continue
+                    raise RateLimited(
+                        f"GitHub asked to slow down (secondary rate limit) for {where}; "
+                        f"retrying after {int(seconds)} s.",
+                        reset_at=_now() + timedelta(seconds=seconds),
+                    )
+                if exhausted:
+                    self.stats.rate_limit_waits += 1
+                    if token is not None:
+                        token.remaining[resource] = 0
+                    waits += 1
+                    if waits <= len(self._tokens):
+                        continue  # _pick_token moves to another token or raises RateLimited
+                    reset_at = self.stats.rate_limit_reset or _now() + timedelta(minutes=1)
+                    raise RateLimited(
+                        f"GitHub's rate limit is used up; it resets at {reset_at:%H:%M} UTC.",
+                        reset_at=reset_at,
+                    )
+                if status == 429 or "rate limit" in text:
+                    # A secondary limit without Retry-After: GitHub says wait, then back off
+                    # exponentially; bounded, then the caller reschedules.
+                    self.stats.rate_limit_waits += 1
+                    waits += 1
+                    if waits < self.max_attempts:
+                        self._sleep(self._backoff(waits))
+                        continue
+                    raise RateLimited(
+                        f"GitHub kept answering {status} (rate limit) for {where}.",
+                        reset_at=_now() + timedelta(minutes=1),
+                    )
+                raise Forbidden(f"GitHub refused access (403) to {where}.")
+            if status in (404, 410):
+                raise NotFound(f"GitHub has no {where} ({status}).")
+            if status >= 500 or status == 408:
+                failures.append(f"GitHub answered {status}")
+                attempt += 1
+                if attempt >= self.max_attempts:
+                    raise Transient(self._gave_up(method, where, failures))
+                self.stats.retries += 1
+                self._sleep(self._backoff(attempt))
+                continue
+            if status >= 400:
+                raise GitHubError(f"GitHub rejected the request for {where} ({status}).")
+            try:
+                data = json.loads(content) if content else None
+            except ValueError:
+                failures.append("GitHub sent a malformed (cut-off or invalid) JSON body")
+                attempt += 1
+                if attempt >= self.max_attempts:
+                    raise Transient(self._gave_up(method, where, failures)) from None
+                self.stats.retries += 1
+                self._sleep(self._backoff(attempt))
+                continue
+            next_url = _parse_link_next(raw.headers.get("Link"))
+            return Response(
+                url=raw.url,
+                status=status,
+                data=data,
+                etag=raw.headers.get("ETag", ""),
+                next_url=next_url,
+                headers=dict(raw.headers),
+            )
+
+    def _gave_up(self, method: str, where: str, failures: list[str]) -> str:
+        summary = "; ".join(dict.fromkeys(failures))
+        return f"{summary} {len(failures)} times for {method} {where}; will retry at the next run."
