@@ -1,0 +1,162 @@
+"""Rebuild the dashboard's rollup tables from ingest's raw facts (run after each ingest).
+
+`rollups_rebuild(repository_ids=None)` rebuilds everything; with ids it rebuilds the
+contribution events and per-project first contributions of those repositories only (the
+community-wide first contributions always span every repository, so they are redone
+whole). Everything is `INSERT … SELECT` in SQL inside one transaction, so readers see
+either the old or the new rollups, never a half-built table. Ingest calls this, or the
+Celery task `dashboard.rebuild_rollups` (dashboard/tasks.py), after a sync.
+"""
+
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ingest.models import BotAccount
+
+from .metrics.sql import seconds_between_sql
+from .models import ContributionEvent, FirstContribution, RollupState
+
+EVENTS = ContributionEvent._meta.db_table
+FIRSTS = FirstContribution._meta.db_table
+
+# Kind groups a newcomer can be counted by (see docs/metrics.md, "New contributor").
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "default": ("pull_request", "commit"),
+    "any": ("commit", "pull_request", "issue", "review", "comment"),
+    "commit": ("commit",),
+    "pull_request": ("pull_request",),
+    "issue": ("issue",),
+    "review": ("review",),
+    "comment": ("comment",),
+}
+
+_COLUMNS = (
+    "person_key, login, repository_id, kind, occurred_at, is_bot, ref, "
+    "response_seconds, merge_seconds"
+)
+
+
+def _repo_clause(column: str, repository_ids: list[int] | None) -> tuple[str, list[int]]:
+    if repository_ids is None:
+        return "", []
+    marks = ", ".join(["%s"] * len(repository_ids))
+    return f" AND {column} IN ({marks})", list(repository_ids)
+
+
+def _event_selects(vendor: str) -> list[str]:
+    """One SELECT per contribution kind, each yielding the rollup's columns.
+
+    `{repo}` is replaced by the repository restriction. Rows without an author (deleted
+    accounts) are not contributions of anyone and are left out.
+    """
+    response = seconds_between_sql(vendor=vendor, end="t.first_response_at", start="t.created_at")
+    merge = seconds_between_sql(vendor=vendor, end="t.merged_at", start="t.created_at")
+    login_bot = "(COALESCE(a.is_bot, FALSE) OR LOWER(a.login) LIKE '%%[bot]')"
+    return [
+        # A commit counts for ingest's author_key; an unkeyed commit falls back to its account.
+        f"""SELECT COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login),
+                   CASE WHEN COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login) LIKE 'login:%%'
+                        THEN SUBSTR(COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login), 7)
+                        ELSE '' END,
+                   t.repository_id, 'commit', t.authored_at,
+                   (COALESCE(a.is_bot, FALSE) OR LOWER(t.author_key) LIKE '%%[bot]%%'),
+                   t.sha, NULL, NULL
+            FROM ingest_commit t LEFT JOIN ingest_actor a ON a.id = t.author_id
+            WHERE (t.author_key <> '' OR t.author_id IS NOT NULL){{repo}}""",
+        f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'pull_request', t.created_at,
+                   {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, {merge}
+            FROM ingest_pullrequest t JOIN ingest_actor a ON a.id = t.author_id
+            WHERE 1 = 1{{repo}}""",
+        f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'issue', t.created_at,
+                   {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, NULL
+            FROM ingest_issue t JOIN ingest_actor a ON a.id = t.author_id
+            WHERE 1 = 1{{repo}}""",
+        f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'review', t.submitted_at,
+                   {login_bot}, CAST(p.number AS VARCHAR(40)), NULL, NULL
+            FROM ingest_review t JOIN ingest_actor a ON a.id = t.author_id
+                 JOIN ingest_pullrequest p ON p.id = t.pull_request_id
+            WHERE t.submitted_at IS NOT NULL AND t.state <> 'PENDING'{{repo}}""",
+        f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'comment', t.created_at,
+                   {login_bot}, CAST(t.issue_number AS VARCHAR(40)), NULL, NULL
+            FROM ingest_comment t JOIN ingest_actor a ON a.id = t.author_id
+            WHERE 1 = 1{{repo}}""",
+    ]
+
+
+def _configured_bot_logins() -> list[str]:
+    logins = {login.lower() for login in settings.PULSE_BOT_LOGINS}
+    logins.update(login.lower() for login in BotAccount.objects.values_list("login", flat=True))
+    return sorted(logins)
+
+
+def _events_rebuild(cursor, repository_ids: list[int] | None) -> None:
+    where, params = _repo_clause("repository_id", repository_ids)
+    cursor.execute(f"DELETE FROM {EVENTS} WHERE 1 = 1{where}", params)
+    for select in _event_selects(connection.vendor):
+        repo_where, repo_params = _repo_clause("t.repository_id", repository_ids)
+        cursor.execute(
+            f"INSERT INTO {EVENTS} ({_COLUMNS}) {select.replace('{repo}', repo_where)}",
+            repo_params,
+        )
+    bots = _configured_bot_logins()
+    if bots:
+        # The configurable bot list (settings and admin) applies to every kind, commits too.
+        marks = ", ".join(["%s"] * len(bots))
+        cursor.execute(
+            f"UPDATE {EVENTS} SET is_bot = TRUE WHERE LOWER(login) IN ({marks}){where}",
+            [*bots, *params],
+        )
+
+
+def _firsts_rebuild(cursor, *, community: bool, repository_ids: list[int] | None) -> None:
+    where, params = _repo_clause("repository_id", None if community else repository_ids)
+    cursor.execute(
+        f"DELETE FROM {FIRSTS} WHERE community = %s{where}", [community, *params]
+    )
+    partition = "e.person_key" if community else "e.person_key, e.repository_id"
+    event_where = where.replace("repository_id", "e.repository_id")
+    for group, kinds in KIND_GROUPS.items():
+        kind_marks = ", ".join(["%s"] * len(kinds))
+        # Ties (same second) resolve by the kind order of the rollup insert, then id.
+        cursor.execute(
+            f"""INSERT INTO {FIRSTS}
+                    (community, kind_group, person_key, login, repository_id, first_at,
+                     first_kind, first_ref)
+                SELECT %s, %s, person_key, login, repository_id, occurred_at, kind, ref FROM (
+                    SELECT e.person_key, e.login, e.repository_id, e.occurred_at, e.kind, e.ref,
+                           ROW_NUMBER() OVER (PARTITION BY {partition}
+                                              ORDER BY e.occurred_at, e.id) AS rn
+                    FROM {EVENTS} e
+                    WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
+                ) ranked
+                WHERE rn = 1""",
+            [community, group, *kinds, *params],
+        )
+
+
+def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
+    """Rebuild the rollups (all, or those of some repositories); returns the event rows."""
+    started = time.monotonic()
+    ids = None if repository_ids is None else sorted({int(i) for i in repository_ids})
+    with transaction.atomic(), connection.cursor() as cursor:
+        _events_rebuild(cursor, ids)
+        _firsts_rebuild(cursor, community=False, repository_ids=ids)
+        _firsts_rebuild(cursor, community=True, repository_ids=None)
+        rows = ContributionEvent.objects.count()
+        RollupState.objects.update_or_create(
+            name="contributions",
+            defaults={
+                "rebuilt_at": timezone.now(),
+                "rows": rows,
+                "seconds": time.monotonic() - started,
+            },
+        )
+    if connection.vendor == "postgresql":
+        # Fresh statistics so the planner uses the indexes on a table that just changed.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {EVENTS}")
+            cursor.execute(f"ANALYZE {FIRSTS}")
+    return rows
