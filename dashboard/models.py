@@ -4,7 +4,12 @@ Rollups are derived tables rebuilt by `dashboard.rollups.rollups_rebuild` after 
 never edit them by hand and never treat them as a source of truth (docs/metrics.md).
 """
 
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+
+from ingest.models import Repository, Role
 
 
 class ContributionKind(models.TextChoices):
@@ -95,3 +100,96 @@ class RollupState(models.Model):
 
 
 # --- committer promotion (engineer dashB) -------------------------------------------------------
+
+
+def _signal_role(default: str, help_text: str) -> models.CharField:
+    """A "which role does this signal prove" setting; blank means the signal is ignored."""
+    return models.CharField(
+        max_length=20, choices=Role.choices, default=default, blank=True, help_text=help_text
+    )
+
+
+class PromotionRule(models.Model):
+    """How roles are proven and when a contributor is ready for promotion, per project.
+
+    The row without a repository is the community default; a project without its own row
+    uses it, and without any row the field defaults below apply (SOFAStack's published rule).
+    """
+
+    repository = models.OneToOneField(
+        Repository,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="promotion_rule",
+        help_text="Empty: the community default for projects without their own rule.",
+    )
+    # Which GitHub signal proves which role (communities differ: in SOFAStack only PMC merge).
+    merge_proves = _signal_role(Role.PMC, "Merging pull requests proves this role.")
+    approval_proves = _signal_role(
+        Role.COMMITTER,
+        "An approving review given with write access (association MEMBER, COLLABORATOR or "
+        "OWNER) proves this role.",
+    )
+    association_proves = _signal_role(
+        Role.COMMITTER,
+        "Author association MEMBER, COLLABORATOR or OWNER on one's own pull request, issue, "
+        "review or comment proves this role.",
+    )
+    org_membership_proves = _signal_role(
+        Role.MEMBER,
+        "Organisation membership (approximated by author association MEMBER) proves this role.",
+    )
+    owners_approvers_prove = _signal_role(Role.COMMITTER, "Listed as approver in OWNERS.")
+    owners_reviewers_prove = _signal_role(Role.REVIEWER, "Listed as reviewer in OWNERS.")
+    maintainers_prove = _signal_role(Role.PMC, "Listed in MAINTAINERS.")
+    committers_prove = _signal_role(Role.COMMITTER, "Listed in COMMITTERS.")
+    # The promotion rule itself (SOFAStack's for Committer).
+    target_role = models.CharField(max_length=20, choices=Role.choices, default=Role.COMMITTER)
+    min_merged = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)], help_text="Merged pull requests needed."
+    )
+    min_hard = models.PositiveIntegerField(
+        default=1, help_text="…of which at least this many Hard (0: no Hard alternative) …"
+    )
+    min_medium = models.PositiveIntegerField(
+        default=4, help_text="…or at least this many Medium (0: no Medium alternative)."
+    )
+    # Size heuristic for pull requests without a difficulty label (docs/metrics.md).
+    medium_min_lines = models.PositiveIntegerField(
+        default=100, help_text="Unlabelled PR with this many added+deleted lines is Medium."
+    )
+    medium_min_files = models.PositiveIntegerField(
+        default=5, help_text="…or touching this many files is Medium."
+    )
+    hard_min_lines = models.PositiveIntegerField(
+        default=500, help_text="Unlabelled PR with this many added+deleted lines is Hard."
+    )
+    hard_min_files = models.PositiveIntegerField(
+        default=15, help_text="…or touching this many files is Hard."
+    )
+    inactive_months = models.PositiveIntegerField(
+        default=6,
+        validators=[MinValueValidator(1)],
+        help_text="Committers with no activity for this many months are flagged inactive.",
+    )
+
+    class Meta:
+        constraints = [
+            # A nullable one-to-one allows many NULLs; this keeps one community default.
+            models.UniqueConstraint(
+                Coalesce(F("repository"), Value(0)), name="promotion_rule_one_per_scope"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"rule for {self.repository or 'the community (default)'}"
+
+    @classmethod
+    def for_repository(cls, repository_id: int) -> "PromotionRule":
+        """The project's rule, else the community default row, else the built-in default."""
+        rules = {
+            rule.repository_id: rule
+            for rule in cls.objects.filter(Q(repository_id=repository_id) | Q(repository=None))
+        }
+        return rules.get(repository_id) or rules.get(None) or cls()
