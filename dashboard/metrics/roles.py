@@ -1,0 +1,555 @@
+"""Who holds which role on each project, since when, on what evidence (as of a date).
+
+The ladder is Contributor → Member → Reviewer → Committer → PMC (DESIGN.md, "Roles").
+Every signal is kept apart and mapped to a role by the project's `PromotionRule`:
+merging pull requests, approving reviews given with write access, author association
+MEMBER/COLLABORATOR/OWNER on one's own activity, organisation membership (approximated by
+association MEMBER), governance files (their git history dates each change), and admin
+entries (`ingest.models.RoleEntry`), which replace everything inferred for that person.
+A role is held from the first day of evidence for it; governance listings and admin entries
+can also end it. `as_of` is exclusive: only facts strictly before that day count.
+
+For other pages (dashA): `committers_by_project(repository_ids=…, as_of=…)` gives one row
+per project with `committers` and `external_committers`; `role_history_for_person(login=…,
+as_of=…)` gives a person's roles on every project, with dates and evidence.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+
+from dashboard.models import PromotionRule
+from ingest import identity
+from ingest.models import (
+    Actor,
+    BotAccount,
+    Comment,
+    Commit,
+    GovernanceFileVersion,
+    Issue,
+    PullRequest,
+    Repository,
+    Review,
+    Role,
+    RoleEntry,
+)
+
+LADDER = [Role.CONTRIBUTOR, Role.MEMBER, Role.REVIEWER, Role.COMMITTER, Role.PMC]
+RANK = {role.value: rank for rank, role in enumerate(LADDER)}
+WRITE_ASSOCIATIONS = ("MEMBER", "COLLABORATOR", "OWNER")
+# Governance file categories (keys of GovernanceFileVersion.people) → PromotionRule field.
+GOVERNANCE_SETTINGS = {
+    "approvers": "owners_approvers_prove",
+    "reviewers": "owners_reviewers_prove",
+    "maintainers": "maintainers_prove",
+    "committers": "committers_prove",
+}
+GOVERNANCE_WORDS = {
+    "approvers": "approver",
+    "reviewers": "reviewer",
+    "maintainers": "maintainer",
+    "committers": "committer",
+}
+
+
+def github_web_url() -> str:
+    """GitHub's web address for the configured API (api.github.com → github.com; GHES
+    `https://host/api/v3` → `https://host`); the simulator answers both on one host."""
+    parts = urlsplit(settings.GITHUB_API_URL)
+    host = parts.netloc
+    if host.startswith("api."):
+        host = host[len("api."):]
+    path = parts.path.rstrip("/")
+    if path.endswith("/api/v3"):
+        path = path[: -len("/api/v3")]
+    return f"{parts.scheme}://{host}{path}"
+
+
+def cutoff(as_of: date | None) -> datetime | None:
+    """The exclusive instant for an as-of day: the start of that day, UTC."""
+    return None if as_of is None else datetime.combine(as_of, time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One signal that proves a role from `since` (to `ended`, exclusive, when it ended)."""
+
+    role: str
+    signal: str  # merge, approval, association, org_membership, governance, admin
+    since: date
+    description: str
+    url: str = ""
+    ended: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        return self.since <= day and (self.ended is None or day < self.ended)
+
+
+@dataclass
+class Holding:
+    """A person's standing on one project as of a date."""
+
+    repository_id: int
+    repository: str
+    login: str
+    role: str
+    since: date
+    evidence: list[Evidence]
+    last_activity: datetime | None = None
+    affiliation: str = "unknown"
+    inactive: bool = False
+    all_evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+def _bot_logins() -> set[str]:
+    """Configured bot logins, as written and lower-cased (logins are case-insensitive)."""
+    logins = set(settings.PULSE_BOT_LOGINS) | set(
+        BotAccount.objects.values_list("login", flat=True)
+    )
+    return logins | {login.lower() for login in logins}
+
+
+def human(prefix: str, bots: set[str]) -> Q:
+    """Rows whose `prefix` actor is a person (not a bot by type, `[bot]` login or the list)."""
+    return ~(
+        Q(**{f"{prefix}__is_bot": True})
+        | Q(**{f"{prefix}__type": Actor.Type.BOT})
+        | Q(**{f"{prefix}__login__endswith": "[bot]"})
+        | Q(**{f"{prefix}__login__in": bots})
+    )
+
+
+def _first_by_actor(
+    qs: QuerySet, *, actor: str, at: str, number: str, before: datetime | None, bots: set[str]
+) -> QuerySet:
+    """Per (repository, actor): first time, count and the number of the first item."""
+    qs = qs.filter(**{f"{actor}__isnull": False, f"{at}__isnull": False}).filter(human(actor, bots))
+    if before is not None:
+        qs = qs.filter(**{f"{at}__lt": before})
+    first_number = qs.filter(
+        repository_id=OuterRef("repository_id"), **{actor: OuterRef(actor)}
+    ).order_by(at, "pk").values(number)[:1]
+    return (
+        qs.values("repository_id", f"{actor}__login")
+        .annotate(first_at=Min(at), n=Count("pk"), first_number=Subquery(first_number))
+        .order_by()
+    )
+
+
+class RoleWorld:
+    """What the selectors share for a set of projects: names, rules, evidence by person."""
+
+    def __init__(self, *, repository_ids: list[int], as_of: date | None):
+        self.as_of = as_of
+        self.before = cutoff(as_of)
+        self.web = github_web_url()
+        self.repositories = dict(
+            Repository.objects.filter(pk__in=repository_ids).values_list("pk", "full_name")
+        )
+        self.rules = {rid: PromotionRule.for_repository(rid) for rid in self.repositories}
+        self.bots = _bot_logins()
+        # (repository_id, login) → evidence
+        self.evidence: dict[tuple[int, str], list[Evidence]] = defaultdict(list)
+        self.admin: dict[tuple[int, str], list[Evidence]] = defaultdict(list)
+        self._affiliation: dict[tuple[str, date], str] = {}
+        if self.repositories:
+            self._collect()
+
+    # --- evidence -------------------------------------------------------------------------
+
+    def link(self, repository_id: int, kind: str, number: int | None) -> str:
+        if number is None:
+            return ""
+        return f"{self.web}/{self.repositories[repository_id]}/{kind}/{number}"
+
+    def _add(self, rid: int, login: str, setting: str, **evidence) -> None:
+        role = getattr(self.rules[rid], setting)
+        if role:
+            self.evidence[(rid, login)].append(Evidence(role=role, **evidence))
+
+    def _collect(self) -> None:
+        ids = list(self.repositories)
+        before, bots = self.before, self.bots
+        merges = _first_by_actor(
+            PullRequest.objects.filter(repository_id__in=ids), actor="merged_by",
+            at="merged_at", number="number", before=before, bots=bots,
+        )
+        for row in merges:
+            rid, login = row["repository_id"], row["merged_by__login"]
+            self._add(
+                rid, login, "merge_proves", signal="merge", since=row["first_at"].date(),
+                description=f"first merge: #{row['first_number']} ({row['n']} merged in all)",
+                url=self.link(rid, "pull", row["first_number"]),
+            )
+        approvals = _first_by_actor(
+            Review.objects.filter(
+                repository_id__in=ids, state="APPROVED",
+                author_association__in=WRITE_ASSOCIATIONS,
+            ),
+            actor="author", at="submitted_at", number="pull_request__number",
+            before=before, bots=bots,
+        )
+        for row in approvals:
+            rid, login = row["repository_id"], row["author__login"]
+            self._add(
+                rid, login, "approval_proves", signal="approval",
+                since=row["first_at"].date(),
+                description=f"first approving review: #{row['first_number']} "
+                f"({row['n']} approvals in all)",
+                url=self.link(rid, "pull", row["first_number"]),
+            )
+        self._collect_association(ids)
+        self._collect_governance(ids)
+        self._collect_admin(ids)
+
+    def _collect_association(self, ids: list[int]) -> None:
+        sources = [
+            (PullRequest.objects, "created_at", "number", "pull", "pull request"),
+            (Issue.objects, "created_at", "number", "issues", "issue"),
+            (Review.objects, "submitted_at", "pull_request__number", "pull", "review on"),
+            (Comment.objects, "created_at", "issue_number", "issues", "comment on"),
+        ]
+        for setting, signal, associations in (
+            ("association_proves", "association", WRITE_ASSOCIATIONS),
+            ("org_membership_proves", "org_membership", ("MEMBER",)),
+        ):
+            if not any(getattr(rule, setting) for rule in self.rules.values()):
+                continue
+            first: dict[tuple[int, str], tuple] = {}
+            for manager, at, number, kind, what in sources:
+                rows = _first_by_actor(
+                    manager.filter(repository_id__in=ids, author_association__in=associations),
+                    actor="author", at=at, number=number, before=self.before, bots=self.bots,
+                )
+                for row in rows:
+                    key = (row["repository_id"], row["author__login"])
+                    if key not in first or row["first_at"] < first[key][0]:
+                        first[key] = (row["first_at"], row["first_number"], kind, what)
+            for (rid, login), (at, number, kind, what) in first.items():
+                word = "organisation member" if signal == "org_membership" else "write access"
+                self._add(
+                    rid, login, setting, signal=signal, since=at.date(),
+                    description=f"{word} (association) on own {what} #{number}",
+                    url=self.link(rid, kind, number),
+                )
+
+    def _collect_governance(self, ids: list[int]) -> None:
+        versions = GovernanceFileVersion.objects.filter(repository_id__in=ids)
+        if self.before is not None:
+            versions = versions.filter(committed_at__lt=self.before)
+        # Each listing runs from the version that adds a login to the one that drops it.
+        open_: dict[tuple, tuple] = {}  # (rid, path, category, login.lower()) → (start, login, sha)
+        for rid, path, sha, at, people in versions.order_by(
+            "repository_id", "path", "committed_at", "pk"
+        ).values_list("repository_id", "path", "commit_sha", "committed_at", "people"):
+            listed = {
+                (category, login.lower()): login
+                for category in GOVERNANCE_SETTINGS
+                for login in (people or {}).get(category, [])
+                if isinstance(login, str) and login
+            }
+            for key in [k for k in open_ if k[0] == rid and k[1] == path]:
+                if (key[2], key[3]) not in listed:
+                    start, login, first_sha = open_.pop(key)
+                    self._governance(rid, path, key[2], login, start, first_sha, at.date())
+            for (category, lower), login in listed.items():
+                open_.setdefault((rid, path, category, lower), (at.date(), login, sha))
+        for (rid, path, category, _), (start, login, sha) in open_.items():
+            self._governance(rid, path, category, login, start, sha, None)
+
+    def _governance(self, rid, path, category, login, start, sha, ended) -> None:
+        self._add(
+            rid, self._known_login(login), GOVERNANCE_SETTINGS[category], signal="governance",
+            since=start, ended=ended,
+            description=f"listed as {GOVERNANCE_WORDS[category]} in {path} "
+            f"(commit {sha[:7]})" + (f", removed {ended.isoformat()}" if ended else ""),
+            url=f"{self.web}/{self.repositories[rid]}/commit/{sha}",
+        )
+
+    def _known_login(self, login: str) -> str:
+        """Governance files are hand-written; match the login's case to the Actor we know."""
+        if not hasattr(self, "_logins"):
+            self._logins: dict[str, str] = {}
+        lower = login.lower()
+        if lower not in self._logins:
+            actor = Actor.objects.filter(login__iexact=login).values_list("login", flat=True)
+            self._logins[lower] = next(iter(actor), login)
+        return self._logins[lower]
+
+    def _collect_admin(self, ids: list[int]) -> None:
+        entries = RoleEntry.objects.filter(repository_id__in=ids)
+        if self.as_of is not None:
+            entries = entries.filter(since__lt=self.as_of)
+        for entry in entries.order_by("since"):
+            self.admin[(entry.repository_id, entry.login)].append(
+                Evidence(
+                    role=entry.role, signal="admin", since=entry.since, ended=entry.until,
+                    description="admin entry" + (f": {entry.evidence}" if entry.evidence else ""),
+                    url=entry.evidence if entry.evidence.startswith(("http://", "https://")) else "",
+                )
+            )
+
+    # --- reading -------------------------------------------------------------------------
+
+    def affiliation(self, *, login: str, on: date) -> str:
+        """home / external / unknown on a day (ingest's identity rules), cached per request."""
+        key = (login.lower(), on)
+        if key not in self._affiliation:
+            self._affiliation[key] = identity.affiliation_on(login=login, on=on)
+        return self._affiliation[key]
+
+    def people(self) -> list[tuple[int, str, list[Evidence]]]:
+        """(repository_id, login, evidence) per person; admin entries replace inferred ones."""
+        keys = set(self.evidence) | set(self.admin)
+        return [
+            (rid, login, self.admin.get((rid, login)) or self.evidence[(rid, login)])
+            for rid, login in sorted(keys, key=lambda k: (self.repositories[k[0]], k[1].lower()))
+        ]
+
+    def day(self) -> date:
+        """The as-of day facts are judged on: the day before `as_of` (the last counted)."""
+        if self.as_of is not None:
+            return self.as_of - timedelta(days=1)
+        return datetime.now(UTC).date()
+
+
+def holding_on(evidence: list[Evidence], day: date) -> tuple[str, date, list[Evidence]] | None:
+    """The highest role proven on `day`, the first day of its evidence, and that evidence."""
+    active = [e for e in evidence if e.active_on(day)]
+    if not active:
+        return None
+    role = max((e.role for e in active), key=RANK.__getitem__)
+    proving = [e for e in active if e.role == role]
+    return role, min(e.since for e in proving), sorted(proving, key=lambda e: e.since)
+
+
+def last_activity_by_person(
+    *, repository_ids: list[int], before: datetime | None
+) -> dict[tuple[int, str], datetime]:
+    """Latest authored pull request, issue, review, comment, commit or merge per person."""
+    sources = [
+        (PullRequest.objects, "author", "created_at"),
+        (PullRequest.objects, "merged_by", "merged_at"),
+        (Issue.objects, "author", "created_at"),
+        (Review.objects, "author", "submitted_at"),
+        (Comment.objects, "author", "created_at"),
+        (Commit.objects, "author", "authored_at"),
+    ]
+    latest: dict[tuple[int, str], datetime] = {}
+    for manager, actor, at in sources:
+        qs = manager.filter(repository_id__in=repository_ids, **{f"{actor}__isnull": False})
+        if before is not None:
+            qs = qs.filter(**{f"{at}__lt": before})
+        for rid, login, last in (
+            qs.values("repository_id", f"{actor}__login").annotate(last=Max(at)).order_by()
+            .values_list("repository_id", f"{actor}__login", "last")
+        ):
+            if last is not None and (
+                (rid, login) not in latest or last > latest[(rid, login)]
+            ):
+                latest[(rid, login)] = last
+    return latest
+
+
+def ladder(*, repository_ids: list[int], as_of: date | None) -> list[Holding]:
+    """Everyone above Contributor on the projects, with role, since, evidence, last activity,
+    affiliation on the as-of day, and the inactivity flag of the project's rule."""
+    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    return _ladder(world)
+
+
+def _ladder(world: RoleWorld) -> list[Holding]:
+    day = world.day()
+    last = last_activity_by_person(repository_ids=list(world.repositories), before=world.before)
+    holdings = []
+    for rid, login, evidence in world.people():
+        held = holding_on(evidence, day)
+        if held is None or held[0] == Role.CONTRIBUTOR:
+            continue
+        role, since, proving = held
+        last_at = last.get((rid, login))
+        months = world.rules[rid].inactive_months
+        inactive = RANK[role] >= RANK[Role.COMMITTER] and (
+            last_at is None or last_at.date() < _months_before(day, months)
+        )
+        holdings.append(Holding(
+            repository_id=rid, repository=world.repositories[rid], login=login, role=role,
+            since=since, evidence=proving, last_activity=last_at,
+            affiliation=world.affiliation(login=login, on=day), inactive=inactive,
+            all_evidence=sorted(evidence, key=lambda e: e.since),
+        ))
+    holdings.sort(key=lambda h: (h.repository, -RANK[h.role], h.since, h.login.lower()))
+    return holdings
+
+
+def _months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return date(year, month + 1, min(day.day, 28))
+
+
+def ladder_rows(*, repository_ids: list[int], as_of: date | None) -> list[dict]:
+    """The ladder as table/export rows (one per person and project)."""
+    return [
+        {
+            "project": h.repository,
+            "login": h.login,
+            "role": h.role_label,
+            "since": h.since.isoformat(),
+            "evidence": "; ".join(e.description for e in h.evidence),
+            "evidence_url": h.evidence[0].url if h.evidence else "",
+            "last_activity": h.last_activity.date().isoformat() if h.last_activity else "",
+            "affiliation": h.affiliation,
+            "inactive": h.inactive,
+        }
+        for h in ladder(repository_ids=repository_ids, as_of=as_of)
+    ]
+
+
+def committer_periods(world: RoleWorld) -> list[tuple[int, str, list[tuple[date, date | None]]]]:
+    """Per person and project: the periods in which they held Committer or above."""
+    out = []
+    for rid, login, evidence in world.people():
+        periods = sorted(
+            (e.since, e.ended) for e in evidence if RANK[e.role] >= RANK[Role.COMMITTER]
+        )
+        if periods:
+            out.append((rid, login, periods))
+    return out
+
+
+def _quarter(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _quarters(first: date, last: date) -> list[tuple[str, date]]:
+    """Every quarter from `first` to `last`: (label, last day of the quarter)."""
+    out = []
+    year, q = first.year, (first.month - 1) // 3
+    while (year, q) <= (last.year, (last.month - 1) // 3):
+        end_month = q * 3 + 3
+        end = date(year + (end_month // 12), end_month % 12 + 1, 1) - timedelta(days=1)
+        out.append((f"{year}-Q{q + 1}", end))
+        q += 1
+        if q == 4:
+            year, q = year + 1, 0
+    return out
+
+
+def promotions_by_quarter(*, repository_ids: list[int], as_of: date | None) -> dict:
+    """People reaching Committer or above per quarter, by affiliation on the promotion day.
+
+    Returns `{"labels": [quarter…], "home": […], "external": […], "unknown": […],
+    "promotions": [row…]}` with every quarter from the first promotion present.
+    """
+    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    promotions = []
+    for rid, login, periods in committer_periods(world):
+        promoted = periods[0][0]
+        promotions.append({
+            "project": world.repositories[rid], "login": login, "date": promoted.isoformat(),
+            "quarter": _quarter(promoted),
+            "affiliation": world.affiliation(login=login, on=promoted),
+        })
+    promotions.sort(key=lambda p: (p["date"], p["project"], p["login"].lower()))
+    series = {"labels": [], "home": [], "external": [], "unknown": [], "promotions": promotions}
+    if promotions:
+        counts = defaultdict(int)
+        for p in promotions:
+            counts[(p["quarter"], p["affiliation"])] += 1
+        for label, _ in _quarters(date.fromisoformat(promotions[0]["date"]), world.day()):
+            series["labels"].append(label)
+            for kind in ("home", "external", "unknown"):
+                series[kind].append(counts[(label, kind)])
+    return series
+
+
+def external_committer_share_by_quarter(
+    *, repository_ids: list[int], as_of: date | None
+) -> dict:
+    """At the end of each quarter: committers (Committer or above, people counted once across
+    the chosen projects), how many external on that day, and the share external (percent)."""
+    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    periods = committer_periods(world)
+    series = {"labels": [], "committers": [], "external": [], "share": []}
+    if not periods:
+        return series
+    last_day = world.day()
+    first = min(p[0][0] for _, _, p in periods)
+    for label, end in _quarters(first, last_day):
+        day = min(end, last_day)
+        holders = {
+            login.lower(): login
+            for _, login, spans in periods
+            if any(s <= day and (e is None or day < e) for s, e in spans)
+        }
+        external = sum(
+            1 for login in holders.values() if world.affiliation(login=login, on=day) == "external"
+        )
+        series["labels"].append(label)
+        series["committers"].append(len(holders))
+        series["external"].append(external)
+        series["share"].append(round(100 * external / len(holders), 1) if holders else 0.0)
+    return series
+
+
+def committers_by_project(*, repository_ids: list[int], as_of: date | None) -> list[dict]:
+    """One row per project: committers (Committer or above) and how many are external."""
+    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    day = world.day()
+    counts = {rid: {"committers": 0, "external_committers": 0} for rid in world.repositories}
+    for rid, login, evidence in world.people():
+        held = holding_on(evidence, day)
+        if held and RANK[held[0]] >= RANK[Role.COMMITTER]:
+            counts[rid]["committers"] += 1
+            if world.affiliation(login=login, on=day) == "external":
+                counts[rid]["external_committers"] += 1
+    return [
+        {"repository_id": rid, "project": world.repositories[rid], **counts[rid]}
+        for rid in sorted(world.repositories, key=world.repositories.get)
+    ]
+
+
+def role_history_for_person(*, login: str, as_of: date | None) -> list[dict]:
+    """A person's roles on every project: each role reached, from when, on what evidence, and
+    when it ended (governance removal or admin end date), oldest first."""
+    # Only projects where the person left any trace (or that keep governance files).
+    repository_ids: set[int] = set()
+    for manager, actor in (
+        (PullRequest.objects, "author"), (PullRequest.objects, "merged_by"),
+        (Review.objects, "author"), (Issue.objects, "author"), (Comment.objects, "author"),
+    ):
+        repository_ids.update(
+            manager.filter(**{f"{actor}__login__iexact": login})
+            .values_list("repository_id", flat=True).distinct()
+        )
+    repository_ids.update(GovernanceFileVersion.objects.values_list("repository_id", flat=True)
+                          .distinct())
+    repository_ids.update(RoleEntry.objects.filter(login__iexact=login)
+                          .values_list("repository_id", flat=True))
+    world = RoleWorld(repository_ids=sorted(repository_ids), as_of=as_of)
+    rows = []
+    for rid, person, evidence in world.people():
+        if person.lower() != login.lower():
+            continue
+        first_by_role: dict[str, Evidence] = {}
+        for e in sorted(evidence, key=lambda e: e.since):
+            first_by_role.setdefault(e.role, e)
+        for role, e in first_by_role.items():
+            ends = [x.ended for x in evidence if x.role == role]
+            ended = None if any(x is None for x in ends) else max(ends)
+            rows.append({
+                "project": world.repositories[rid], "role": Role(role).label,
+                "since": e.since.isoformat(), "ended": ended.isoformat() if ended else "",
+                "evidence": e.description, "evidence_url": e.url,
+            })
+    rows.sort(key=lambda r: (r["since"], r["project"]))
+    return rows
