@@ -223,7 +223,8 @@ class GitHubClient:
         With `etag`, the first page is conditional; a 304 yields that single 304 page and stops.
         """
         params = dict(params or {})
-        params.setdefault("per_page", 100)
+        if not path.startswith(("http://", "https://")):  # a Link URL carries its own query
+            params.setdefault("per_page", 100)
         response = self.get_json(path, params, etag=etag, accept=accept)
         yield response
         while response.next_url and not response.not_modified:

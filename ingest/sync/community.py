@@ -1,0 +1,100 @@
+"""A foreground sync of several organisations and repositories, as the `ingest` and `demo`
+commands run it: the same services the Celery tasks call, one repository after another."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..github.client import GitHubClient
+from ..models import IngestRun, Repository
+from .repository import SyncFailed, SyncRescheduled, organization_sync, repository_sync
+
+
+@dataclass
+class CommunitySummary:
+    runs: list[IngestRun] = field(default_factory=list)
+    repository_ids: list[int] = field(default_factory=list)
+    stopped: str = ""  # why the sync stopped early (rate limit), if it did
+
+    def total(self, name: str) -> int:
+        return sum(getattr(run, name) or 0 for run in self.runs)
+
+    @property
+    def errors(self) -> list[str]:
+        return [message for run in self.runs for message in run.errors]
+
+
+def community_sync(
+    *,
+    client: GitHubClient,
+    orgs: list[str],
+    repos: list[str],
+    full: bool = False,
+    trigger: str = "command",
+    on_repositories: Callable[[int], None] | None = None,
+    on_repository_done: Callable[[IngestRun], None] | None = None,
+) -> CommunitySummary:
+    """List each organisation's repositories, then sync every active one and each of `repos`.
+
+    `on_repositories(n)` is called once the number of repositories is known (progress bars);
+    `on_repository_done(run)` after each one. A rate limit stops the whole sync (every
+    repository would meet it) and says until when in `summary.stopped`."""
+    summary = CommunitySummary()
+    names: list[str] = []
+    try:
+        for login in orgs:
+            run, listed = organization_sync(client=client, login=login, full=full, trigger=trigger)
+            summary.runs.append(run)
+            active = set(
+                Repository.objects.filter(full_name__in=listed, archived=False).values_list(
+                    "full_name", flat=True
+                )
+            )
+            names.extend(n for n in listed if n in active)
+    except SyncRescheduled as exc:
+        summary.runs.append(exc.run)
+        summary.stopped = (
+            f"GitHub's rate limit was reached; run again after {exc.reset_at:%H:%M} UTC."
+        )
+        return summary
+    except SyncFailed as exc:
+        summary.runs.append(exc.run)
+    for name in repos:
+        if name not in names:
+            names.append(name)
+    if on_repositories:
+        on_repositories(len(names))
+    for name in names:
+        try:
+            run = repository_sync(client=client, full_name=name, full=full, trigger=trigger)
+        except SyncRescheduled as exc:
+            summary.runs.append(exc.run)
+            summary.stopped = (
+                f"GitHub's rate limit was reached; run again after {exc.reset_at:%H:%M} UTC."
+            )
+            break
+        except SyncFailed as exc:
+            run = exc.run
+        summary.runs.append(run)
+        if on_repository_done:
+            on_repository_done(run)
+    summary.repository_ids = list(
+        Repository.objects.filter(full_name__in=names).values_list("pk", flat=True)
+    )
+    return summary
+
+
+def summary_lines(summary: CommunitySummary) -> list[str]:
+    """The closing summary, in the words of DESIGN.md's `ingest` contract."""
+    lines = [
+        f"Items written: {summary.total('items_written')}",
+        f"API requests: {summary.total('requests')}",
+        f"304 answers (unchanged, free): {summary.total('not_modified')}",
+        f"Rate-limit waits: {summary.total('rate_limit_waits')}",
+        f"Errors: {len(summary.errors)}",
+    ]
+    lines.extend(f"  - {message}" for message in summary.errors[:20])
+    if summary.stopped:
+        lines.append(summary.stopped)
+    return lines

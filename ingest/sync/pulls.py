@@ -1,0 +1,233 @@
+"""Pull requests of one repository with their reviews (GraphQL, 100 per page, newest first)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from ..github import queries
+from ..models import PullRequest, Repository, Review
+from .actors import actor_from_graphql, actors_upsert, parse_time
+from .context import SyncContext, now
+from .issues import OVERLAP, probe
+from .state import state_get, state_save
+from .upsert import upsert
+
+PR_FIELDS = [
+    "node_id",
+    "repository",
+    "number",
+    "title",
+    "state",
+    "draft",
+    "locked",
+    "author",
+    "author_association",
+    "labels",
+    "closes_issues",
+    "comments_count",
+    "commits_count",
+    "additions",
+    "deletions",
+    "changed_files",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "merged_at",
+    "merged_by",
+]
+REVIEW_FIELDS = [
+    "repository",
+    "pull_request",
+    "author",
+    "state",
+    "author_association",
+    "submitted_at",
+]
+
+
+def _nodes(connection: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [n for n in (connection or {}).get("nodes") or [] if isinstance(n, dict)]
+
+
+def _total(connection: dict[str, Any] | None) -> int:
+    return int((connection or {}).get("totalCount") or 0)
+
+
+def _review_rows(
+    nodes: list[dict[str, Any]],
+    *,
+    repository_id: int,
+    pull_request_id: int,
+    actor_pks: dict[int, int],
+) -> list[Review]:
+    rows = []
+    for node in nodes:
+        if node.get("fullDatabaseId") is None or node.get("state") == "PENDING":
+            continue  # a pending review is private to its author until submitted
+        author = actor_from_graphql(node.get("author"))
+        rows.append(
+            Review(
+                github_id=int(node["fullDatabaseId"]),
+                repository_id=repository_id,
+                pull_request_id=pull_request_id,
+                author_id=actor_pks.get(author["github_id"]) if author else None,
+                state=node.get("state") or "",
+                author_association=node.get("authorAssociation") or "",
+                submitted_at=parse_time(node.get("submittedAt")),
+            )
+        )
+    return rows
+
+
+def _write_page(ctx: SyncContext, repo: Repository, nodes: list[dict[str, Any]]) -> int:
+    actors = []
+    for node in nodes:
+        actors.append(actor_from_graphql(node.get("author")))
+        actors.append(actor_from_graphql(node.get("mergedBy")))
+        actors.extend(actor_from_graphql(r.get("author")) for r in _nodes(node.get("reviews")))
+    pks = actors_upsert(actors, bots=ctx.bots)
+
+    def pk(actor_node: dict[str, Any] | None) -> int | None:
+        actor = actor_from_graphql(actor_node)
+        return pks.get(actor["github_id"]) if actor else None
+
+    rows = []
+    for node in nodes:
+        state = (node.get("state") or "OPEN").upper()
+        rows.append(
+            PullRequest(
+                github_id=int(node["fullDatabaseId"]),
+                node_id=node.get("id") or "",
+                repository_id=repo.pk,
+                number=int(node["number"]),
+                title=node.get("title") or "",
+                state="open" if state == "OPEN" else "closed",
+                draft=bool(node.get("isDraft")),
+                locked=bool(node.get("locked")),
+                author_id=pk(node.get("author")),
+                author_association=node.get("authorAssociation") or "",
+                labels=[n.get("name") for n in _nodes(node.get("labels"))],
+                closes_issues=[
+                    n.get("number") for n in _nodes(node.get("closingIssuesReferences"))
+                ],
+                comments_count=_total(node.get("comments")),
+                commits_count=_total(node.get("commits")),
+                additions=int(node.get("additions") or 0),
+                deletions=int(node.get("deletions") or 0),
+                changed_files=int(node.get("changedFiles") or 0),
+                created_at=parse_time(node["createdAt"]),
+                updated_at=parse_time(node["updatedAt"]),
+                closed_at=parse_time(node.get("closedAt")),
+                merged_at=parse_time(node.get("mergedAt")),
+                merged_by_id=pk(node.get("mergedBy")),
+            )
+        )
+    written = upsert(PullRequest, rows, unique_fields=["github_id"], update_fields=PR_FIELDS)
+    pr_pks = dict(
+        PullRequest.objects.filter(github_id__in=[r.github_id for r in rows]).values_list(
+            "github_id", "pk"
+        )
+    )
+    reviews = []
+    for node in nodes:
+        reviews.extend(
+            _review_rows(
+                _nodes(node.get("reviews")),
+                repository_id=repo.pk,
+                pull_request_id=pr_pks[int(node["fullDatabaseId"])],
+                actor_pks=pks,
+            )
+        )
+    ctx.wrote(
+        "reviews", upsert(Review, reviews, unique_fields=["github_id"], update_fields=REVIEW_FIELDS)
+    )
+    return written
+
+
+def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> None:
+    """A pull request with more reviews than the first page holds: page the rest."""
+    after = ((node.get("reviews") or {}).get("pageInfo") or {}).get("endCursor")
+    pr_id = PullRequest.objects.get(github_id=int(node["fullDatabaseId"])).pk
+    while after:
+        data = ctx.client.graphql(
+            queries.PULL_REQUEST_REVIEWS,
+            {
+                "owner": repo.owner_login,
+                "name": repo.name,
+                "number": int(node["number"]),
+                "after": after,
+            },
+        )
+        pr = ((data.get("repository") or {}).get("pullRequest")) or {}
+        connection = pr.get("reviews") or {}
+        nodes = _nodes(connection)
+        with transaction.atomic():
+            pks = actors_upsert((actor_from_graphql(r.get("author")) for r in nodes), bots=ctx.bots)
+            ctx.wrote(
+                "reviews",
+                upsert(
+                    Review,
+                    _review_rows(
+                        nodes, repository_id=repo.pk, pull_request_id=pr_id, actor_pks=pks
+                    ),
+                    unique_fields=["github_id"],
+                    update_fields=REVIEW_FIELDS,
+                ),
+            )
+        info = connection.get("pageInfo") or {}
+        after = info.get("endCursor") if info.get("hasNextPage") else None
+
+
+def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> int:
+    """Pull requests updated since the watermark (all with ctx.full), newest-updated first,
+    stopping at the first page that reaches below the watermark. Returns pull requests written.
+
+    GraphQL lists newest first only, so the watermark moves once the run completes; a run
+    killed midway starts again from the top next time (its pages were already written)."""
+    repo = Repository.objects.get(pk=repository_id)
+    state = state_get(scope=repo.full_name, resource="pull_requests")
+    unchanged, etag = probe(
+        ctx,
+        path=f"/repos/{repo.full_name}/pulls",
+        etag="" if ctx.full else state.etag,
+        params={"state": "all", "sort": "updated", "direction": "desc"},
+    )
+    if unchanged:
+        return 0
+    stop_at: datetime | None = None
+    if state.watermark and not ctx.full:
+        stop_at = state.watermark - OVERLAP
+    newest = state.watermark
+    written = 0
+    after = None
+    while True:
+        data = ctx.client.graphql(
+            queries.PULL_REQUESTS, {"owner": repo.owner_login, "name": repo.name, "after": after}
+        )
+        connection = ((data.get("repository") or {}).get("pullRequests")) or {}
+        nodes = [n for n in _nodes(connection) if n.get("fullDatabaseId") is not None]
+        if stop_at is not None:
+            fresh = [n for n in nodes if parse_time(n["updatedAt"]) >= stop_at]
+            reached = len(fresh) < len(nodes)
+            nodes = fresh
+        else:
+            reached = False
+        with transaction.atomic():
+            written += _write_page(ctx, repo, nodes)
+        for node in nodes:
+            updated = parse_time(node["updatedAt"])
+            if newest is None or updated > newest:
+                newest = updated
+            info = (node.get("reviews") or {}).get("pageInfo") or {}
+            if info.get("hasNextPage"):
+                _more_reviews(ctx, repo, node)
+        info = connection.get("pageInfo") or {}
+        if reached or not info.get("hasNextPage"):
+            break
+        after = info.get("endCursor")
+    state_save(state, watermark=newest, etag=etag, last_success_at=now())
+    ctx.wrote("pull_requests", written)
+    return written

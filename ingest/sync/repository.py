@@ -1,0 +1,161 @@
+"""One repository's whole sync (every resource in turn) and one organisation's listing, each
+recorded as an IngestRun under its single-flight lock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from ..github.client import (
+    ForeignHost,
+    GitHubClient,
+    GitHubError,
+    NotFound,
+    RateLimited,
+    Transient,
+    Unauthorized,
+)
+from ..identity import commits_recompute_author_keys
+from ..models import IngestRun, Repository
+from .comments import repository_sync_comments
+from .commits import repository_sync_commits
+from .context import SyncContext, now
+from .issues import repository_sync_issues
+from .lock import scope_lock
+from .profiles import actors_sync_profiles
+from .pulls import repository_sync_pull_requests
+from .repositories import organization_sync_repositories, repository_sync_metadata
+from .responses import repository_update_first_responses
+from .stars import repository_sync_stars
+
+logger = logging.getLogger(__name__)
+
+RESOURCES: list[tuple[str, Callable[..., int]]] = [
+    ("issues", repository_sync_issues),
+    ("pull requests and reviews", repository_sync_pull_requests),
+    ("comments", repository_sync_comments),
+    ("commits", repository_sync_commits),
+    ("stars", repository_sync_stars),
+]
+
+
+class SyncRescheduled(Exception):
+    """The sync stopped at GitHub's rate limit; run it again at `reset_at` (a task retries)."""
+
+    def __init__(self, run: IngestRun, reset_at) -> None:
+        super().__init__(f"{run.scope}: rate limit reached; resumes at {reset_at:%H:%M} UTC")
+        self.run = run
+        self.reset_at = reset_at
+
+
+class SyncFailed(Exception):
+    """Every resource failed transiently (e.g. GitHub down); a task may retry later."""
+
+    def __init__(self, run: IngestRun) -> None:
+        super().__init__(f"{run.scope}: " + "; ".join(run.errors[:3]))
+        self.run = run
+
+
+def _skipped(*, scope: str, trigger: str, full: bool) -> IngestRun:
+    stamp = now()
+    return IngestRun.objects.create(
+        scope=scope,
+        trigger=trigger,
+        full=full,
+        status=IngestRun.Status.SKIPPED,
+        started_at=stamp,
+        finished_at=stamp,
+        errors=[f"Another sync of {scope} was already running; this one was skipped."],
+    )
+
+
+def _close_abandoned(scope: str) -> None:
+    """Runs still 'running' while we hold the lock were cut off (worker killed or restarted)."""
+    IngestRun.objects.filter(scope=scope, status=IngestRun.Status.RUNNING).update(
+        status=IngestRun.Status.FAILED,
+        finished_at=now(),
+        error_count=1,
+        errors=[
+            "The sync stopped before finishing (the worker was stopped or killed); "
+            "the next run resumed from the last saved page."
+        ],
+    )
+
+
+def repository_sync(
+    *, client: GitHubClient, full_name: str, full: bool = False, trigger: str = "task"
+) -> IngestRun:
+    """Sync every resource of one repository. Errors of one resource are recorded in plain
+    words and the others still run; a rate limit stops the run (SyncRescheduled)."""
+    with scope_lock(scope=full_name) as acquired:
+        if not acquired:
+            return _skipped(scope=full_name, trigger=trigger, full=full)
+        _close_abandoned(full_name)
+        ctx = SyncContext.start(client=client, scope=full_name, trigger=trigger, full=full)
+        try:
+            repository_id = repository_sync_metadata(ctx=ctx, full_name=full_name)
+        except (NotFound, Unauthorized, ForeignHost, GitHubError) as exc:
+            ctx.error(f"Could not read {full_name} from GitHub: {exc}")
+            status = "partial" if isinstance(exc, RateLimited) else "failed"
+            run = ctx.save(status=status)
+            if isinstance(exc, RateLimited):
+                raise SyncRescheduled(run, exc.reset_at) from None
+            if isinstance(exc, Transient):
+                raise SyncFailed(run) from None
+            return run
+        repo = Repository.objects.get(pk=repository_id)
+        transient = 0
+        for label, service in RESOURCES:
+            try:
+                service(ctx=ctx, repository_id=repository_id)
+            except RateLimited as exc:
+                ctx.error(
+                    f"{exc} Stopped before {label} of {repo.full_name}; "
+                    f"the sync continues at {exc.reset_at:%H:%M} UTC."
+                )
+                raise SyncRescheduled(ctx.save(status="partial"), exc.reset_at) from None
+            except Unauthorized as exc:
+                ctx.error(str(exc))
+                return ctx.save(status="failed")
+            except Transient as exc:
+                transient += 1
+                ctx.error(f"{label.capitalize()} of {repo.full_name}: {exc}")
+            except GitHubError as exc:
+                ctx.error(f"{label.capitalize()} of {repo.full_name}: {exc}")
+            ctx.save()
+        try:
+            actors_sync_profiles(ctx=ctx)
+        except RateLimited as exc:
+            ctx.error(f"{exc} Profiles of new people will be fetched at the next run.")
+        except GitHubError as exc:
+            ctx.error(f"Profiles of people met in {repo.full_name}: {exc}")
+        ctx.wrote("first_responses", repository_update_first_responses(repository_id=repo.pk))
+        commits_recompute_author_keys(repository_ids=None if full else [repo.pk])
+        status = "success" if not ctx.errors else "partial"
+        if transient == len(RESOURCES):
+            raise SyncFailed(ctx.save(status="failed"))
+        return ctx.save(status=status)
+
+
+def organization_sync(
+    *, client: GitHubClient, login: str, full: bool = False, trigger: str = "task"
+) -> tuple[IngestRun, list[str]]:
+    """List (and upsert) an organisation's repositories; returns the run and the names."""
+    scope = f"org:{login}"
+    with scope_lock(scope=scope) as acquired:
+        if not acquired:
+            return _skipped(scope=scope, trigger=trigger, full=full), []
+        _close_abandoned(scope)
+        ctx = SyncContext.start(client=client, scope=scope, trigger=trigger, full=full)
+        try:
+            names = organization_sync_repositories(ctx=ctx, login=login)
+        except RateLimited as exc:
+            ctx.error(f"Listing the repositories of {login}: {exc}")
+            raise SyncRescheduled(ctx.save(status="partial"), exc.reset_at) from None
+        except Transient as exc:
+            ctx.error(f"Listing the repositories of {login}: {exc}")
+            raise SyncFailed(ctx.save(status="failed")) from None
+        except GitHubError as exc:
+            ctx.error(f"Listing the repositories of {login}: {exc}")
+            return ctx.save(status="failed"), []
+        return ctx.save(status="success"), names

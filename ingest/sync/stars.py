@@ -1,0 +1,63 @@
+"""Stargazers of one repository with their dates (REST, `star+json`, oldest first)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from ..github.client import STAR_ACCEPT
+from ..models import Repository, Star
+from .actors import actor_from_rest, actors_upsert, parse_time
+from .context import SyncContext, now
+from .state import state_get, state_save
+from .upsert import delete_missing, upsert
+
+
+def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
+    """New stars: GitHub lists stargazers oldest first with no `since`, so the checkpoint is the
+    URL of the last page read (as GitHub's `Link` gave it) and, once it is the final page, its
+    ETag: an unchanged repository costs one 304. With ctx.full every page is read and stars no
+    longer listed (un-starred) are removed. Returns stars written."""
+    repo = Repository.objects.get(pk=repository_id)
+    state = state_get(scope=repo.full_name, resource="stars")
+    start = f"/repos/{repo.full_name}/stargazers"
+    params: dict | None = {"per_page": 100}
+    etag = None
+    if state.cursor and not ctx.full:
+        start, params, etag = state.cursor, None, state.etag or None
+    written = 0
+    seen: set[int] = set()
+    for page in ctx.client.paginate(start, params, accept=STAR_ACCEPT, etag=etag):
+        if page.not_modified:
+            return 0
+        items = [
+            i
+            for i in (page.data if isinstance(page.data, list) else [])
+            if isinstance(i, dict) and i.get("user") and i.get("starred_at")
+        ]
+        with transaction.atomic():
+            pks = actors_upsert((actor_from_rest(i["user"]) for i in items), bots=ctx.bots)
+            rows = [
+                Star(
+                    repository_id=repo.pk,
+                    actor_id=pks[i["user"]["id"]],
+                    starred_at=parse_time(i["starred_at"]),
+                )
+                for i in items
+                if i["user"].get("id") in pks
+            ]
+            written += upsert(
+                Star, rows, unique_fields=["repository", "actor"], update_fields=["starred_at"]
+            )
+            # Resume here; keep the ETag only for the last page, or a resumed run would stop
+            # on a 304 before following its `next`.
+            state_save(state, cursor=page.url, etag="" if page.next_url else page.etag)
+        seen.update(r.actor_id for r in rows)
+    if ctx.full:
+        removed = delete_missing(
+            Star.objects.filter(repository_id=repo.pk), seen=seen, key="actor_id"
+        )
+        if removed:
+            ctx.wrote("stars_removed", removed)
+    state_save(state, last_success_at=now())
+    ctx.wrote("stars", written)
+    return written

@@ -1,0 +1,115 @@
+"""Celery tasks: the queue boundary. They take names and flags, never tokens or model objects;
+the sync services do the work and the single-flight lock lives with them.
+
+Retry policy: `SyncFailed` (GitHub answered 5xx / reset the connection on every resource, after
+the client's own bounded retries) is transient, so the task retries with bounded exponential
+backoff. A rate limit is not an error: the task re-queues itself for the reset time, with a
+countdown kept below the broker's visibility timeout (Redis redelivers an unacknowledged task
+after it, which would run the sync twice). 401/404 are final and recorded on the IngestRun.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from .github.client import GitHubClient
+from .models import Repository, TrackedOrganization, TrackedRepository
+from .scope import scope_seed_from_settings
+from .sync.repository import SyncFailed, SyncRescheduled, organization_sync, repository_sync
+
+logger = logging.getLogger(__name__)
+
+# Acknowledged late (a killed worker's task is redelivered) because every sync is idempotent:
+# upserts keyed on GitHub ids, checkpoints saved with each page.
+TASK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (SyncFailed,),
+    "retry_backoff": 60,
+    "retry_backoff_max": 15 * 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "time_limit": settings.CELERY_TASK_TIME_LIMIT,
+    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
+}
+
+
+def reschedule_countdown(reset_at: datetime) -> int:
+    """Seconds until `reset_at` (+ a little), capped below the broker's visibility timeout."""
+    visibility = int(
+        (settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}).get("visibility_timeout", 3600)
+    )
+    wait = int((reset_at - datetime.now(UTC)).total_seconds()) + 5
+    return max(5, min(wait, visibility - 120))
+
+
+def rollups_enqueue(*, repository_ids: list[int]) -> None:
+    """Ask for the dashboard's rollups of these repositories once this transaction commits."""
+    from config.celery import app
+
+    transaction.on_commit(
+        lambda: app.send_task(
+            "dashboard.rebuild_rollups",
+            kwargs={"repository_ids": repository_ids},
+            queue="rollups",
+        )
+    )
+
+
+@shared_task(name="ingest.sync_all", **TASK_OPTIONS)
+def sync_all(full: bool = False) -> dict[str, int]:
+    """Fan out: one task per tracked organisation (which fans out per repository) and one per
+    repository tracked on its own."""
+    scope_seed_from_settings()
+    orgs = list(TrackedOrganization.objects.filter(active=True).values_list("login", flat=True))
+    repos = list(TrackedRepository.objects.filter(active=True).values_list("full_name", flat=True))
+    for login in orgs:
+        sync_organization.delay(login, full)
+    for full_name in repos:
+        sync_repository.delay(full_name, full)
+    return {"organizations": len(orgs), "repositories": len(repos)}
+
+
+@shared_task(name="ingest.sync_organization", bind=True, **TASK_OPTIONS)
+def sync_organization(self, login: str, full: bool = False) -> int:
+    """List an organisation's repositories, then queue a sync of each active one."""
+    client = GitHubClient.from_settings()
+    try:
+        run, names = organization_sync(client=client, login=login, full=full, trigger="task")
+    except SyncRescheduled as exc:
+        raise self.retry(countdown=reschedule_countdown(exc.reset_at), max_retries=None) from None
+    finally:
+        client.close()
+    active = set(
+        Repository.objects.filter(full_name__in=names, archived=False, tracked=True).values_list(
+            "full_name", flat=True
+        )
+    )
+    for full_name in names:
+        if full_name in active:
+            sync_repository.delay(full_name, full)
+    return len(active)
+
+
+@shared_task(name="ingest.sync_repository", bind=True, **TASK_OPTIONS)
+def sync_repository(self, full_name: str, full: bool = False) -> str:
+    """Sync one repository (skipped if another sync of it is running), then queue rollups."""
+    client = GitHubClient.from_settings()
+    try:
+        run = repository_sync(client=client, full_name=full_name, full=full, trigger="task")
+    except SyncRescheduled as exc:
+        logger.info("%s: rate limited, resuming at %s", full_name, exc.reset_at)
+        raise self.retry(countdown=reschedule_countdown(exc.reset_at), max_retries=None) from None
+    finally:
+        client.close()
+    if run.status in ("success", "partial"):
+        repository_id = Repository.objects.filter(full_name=full_name).values_list("pk", flat=True)
+        ids = list(repository_id[:1])
+        if ids:
+            rollups_enqueue(repository_ids=ids)
+    return run.status
