@@ -13,7 +13,7 @@ The world (mosn/layotto), as of 2022-02-01:
 - dependabot[bot]: merged PRs, never a candidate.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
@@ -33,128 +33,9 @@ from dashboard.metrics.roles import (
     role_history_for_person,
 )
 from dashboard.models import PromotionRule
-from ingest.models import (
-    Actor,
-    Comment,
-    GovernanceFileVersion,
-    Issue,
-    PullRequest,
-    Repository,
-    Review,
-    RoleEntry,
-)
+from tests.committers_world import AS_OF, small_fixture  # noqa: F401 - the `small` fixture
 
 pytestmark = pytest.mark.django_db
-AS_OF = date(2022, 2, 1)
-
-
-def at(day: str) -> datetime:
-    return datetime.fromisoformat(day).replace(tzinfo=UTC)
-
-
-class Small:
-    """Builds the world of the module docstring."""
-
-    def __init__(self):
-        self.repo = Repository.objects.create(
-            github_id=1, owner_login="mosn", name="layotto", full_name="mosn/layotto"
-        )
-        self.actors = {}
-        for i, (login, company) in enumerate([
-            ("pmc1", "Ant Group"), ("alice", "Acme"), ("bob", "Globex"), ("carol", ""),
-            ("dave", "Initech"), ("erin", "Ant Group"), ("frank", "Umbrella"),
-            ("dependabot[bot]", ""),
-        ]):
-            self.actors[login] = Actor.objects.create(
-                github_id=100 + i, login=login, company=company,
-                type="Bot" if login.endswith("[bot]") else "User",
-                is_bot=login.endswith("[bot]"),
-            )
-        self.number = 0
-        self.ids = 1000
-
-    def next_ids(self) -> tuple[int, int]:
-        self.number += 1
-        self.ids += 1
-        return self.number, self.ids
-
-    def merged_pr(self, author: str, day: str, *, labels=(), closes=(), lines=10, files=1,
-                  title="Add feature", merged_by="pmc1", association="CONTRIBUTOR") -> int:
-        number, gid = self.next_ids()
-        PullRequest.objects.create(
-            github_id=gid, repository=self.repo, number=number, title=title, state="closed",
-            author=self.actors[author], author_association=association, labels=list(labels),
-            closes_issues=list(closes), additions=lines, deletions=0, changed_files=files,
-            created_at=at(day), updated_at=at(day), closed_at=at(day), merged_at=at(day),
-            merged_by=self.actors[merged_by],
-        )
-        return number
-
-    def issue(self, author: str, day: str, *, labels=()) -> int:
-        number, gid = self.next_ids()
-        Issue.objects.create(
-            github_id=gid, repository=self.repo, number=number, title="Bug", state="open",
-            author=self.actors[author], labels=list(labels), created_at=at(day),
-            updated_at=at(day),
-        )
-        return number
-
-    def review(self, author: str, pr_number: int, day: str, *, state="COMMENTED",
-               association="CONTRIBUTOR") -> None:
-        self.ids += 1
-        Review.objects.create(
-            github_id=self.ids, repository=self.repo, author=self.actors[author],
-            pull_request=PullRequest.objects.get(repository=self.repo, number=pr_number),
-            state=state, author_association=association, submitted_at=at(day),
-        )
-
-    def comment(self, author: str, number: int, day: str, *, association="CONTRIBUTOR") -> None:
-        self.ids += 1
-        Comment.objects.create(
-            github_id=self.ids, repository=self.repo, issue_number=number,
-            author=self.actors[author], author_association=association, created_at=at(day),
-            updated_at=at(day),
-        )
-
-    def governance(self, path: str, sha: str, day: str, people: dict) -> None:
-        GovernanceFileVersion.objects.create(
-            repository=self.repo, path=path, commit_sha=sha, committed_at=at(day), people=people
-        )
-
-
-@pytest.fixture
-def small() -> Small:
-    w = Small()
-    w.merged_pr("pmc1", "2020-01-10", association="MEMBER")
-    w.merged_pr("erin", "2019-12-01", merged_by="erin")  # her merge would say PMC; admin wins
-    RoleEntry.objects.create(repository=w.repo, login="erin", role="committer",
-                             since=date(2019, 6, 1), evidence="https://example.org/vote/1")
-    hard_issue = w.issue("carol", "2020-02-01", labels=["difficulty/hard"])
-    bob_first = w.merged_pr("bob", "2021-01-15")
-    for month in range(2, 8):
-        w.merged_pr("bob", f"2021-0{month}-15")
-    w.bob_hard = w.merged_pr("bob", "2021-08-15", closes=[hard_issue])
-    w.merged_pr("bob", "2022-03-01")  # after the as-of day: does not count then
-    carol_prs = [
-        w.merged_pr("carol", "2021-05-02", lines=150),
-        w.merged_pr("carol", "2021-06-02", files=6),
-        w.merged_pr("carol", "2021-07-02", title="docs: fix typo", lines=900),
-    ]
-    for i, number in enumerate(carol_prs):
-        w.review("bob", number, f"2021-0{5 + i}-20")
-    w.review("carol", bob_first, "2021-02-01")  # a review on bob's first PR
-    w.comment("carol", w.issue("pmc1", "2021-04-01"), "2021-04-02")  # answers pmc1's issue
-    w.merged_pr("dave", "2021-11-11")
-    w.comment("dave", bob_first, "2022-05-01", association="COLLABORATOR")
-    w.merged_pr("dependabot[bot]", "2021-09-09")
-    w.merged_pr("alice", "2020-11-01")
-    w.review("alice", bob_first, "2021-12-01", state="APPROVED", association="COLLABORATOR")
-    w.governance("OWNERS", "a" * 40, "2020-05-05", {"approvers": ["pmc1"], "reviewers": []})
-    w.governance("OWNERS", "b" * 40, "2021-03-04",
-                 {"approvers": ["pmc1", "Alice"], "reviewers": []})
-    w.governance("MAINTAINERS", "c" * 40, "2020-06-01", {"maintainers": ["frank"]})
-    w.governance("MAINTAINERS", "d" * 40, "2021-10-01", {"maintainers": []})
-    return w
 
 
 def test_difficulty_labels_and_size_heuristic():

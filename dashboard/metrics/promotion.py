@@ -50,9 +50,11 @@ def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
     return text
 
 
-def promotion_candidates(*, repository_ids: list[int], as_of: date | None) -> list[dict]:
+def promotion_candidates(
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
+) -> list[dict]:
     """Candidate rows per project, best first (see the module docstring for the ranking)."""
-    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     if not world.repositories:
         return []
     ids = list(world.repositories)
@@ -150,10 +152,10 @@ def promotion_candidates(*, repository_ids: list[int], as_of: date | None) -> li
                 "months_active": len(s["months"]),
                 "last_activity": last_at.date().isoformat() if last_at else "",
                 "affiliation": world.affiliation(login=login, on=day),
-                "merged_url": _search(world, repo, f"is:pr is:merged author:{login}"),
-                "reviews_url": _search(world, repo, f"is:pr reviewed-by:{login} -author:{login}"),
+                "merged_url": _search(world, rid, f"is:pr is:merged author:{login}"),
+                "reviews_url": _search(world, rid, f"is:pr reviewed-by:{login} -author:{login}"),
                 "issues_url": _search(
-                    world, repo, f"is:issue commenter:{login} -author:{login}", kind="issues"
+                    world, rid, f"is:issue commenter:{login} -author:{login}", kind="issues"
                 ),
                 "evidence": [
                     {"label": f"#{number} {level} ({source})", "url": world.link(rid, "pull", number)}
@@ -181,5 +183,5 @@ def _negated_day(iso: str) -> int:
     return -date.fromisoformat(iso).toordinal() if iso else 0
 
 
-def _search(world: RoleWorld, repo: str, query: str, *, kind: str = "pulls") -> str:
-    return f"{world.web}/{repo}/{kind}?q={quote_plus(query)}"
+def _search(world: RoleWorld, rid: int, query: str, *, kind: str = "pulls") -> str:
+    return f"{world.pages[rid]}/{kind}?q={quote_plus(query)}"

@@ -151,9 +151,15 @@ class RoleWorld:
         self.as_of = as_of
         self.before = cutoff(as_of)
         self.web = github_web_url()
-        self.repositories = dict(
-            Repository.objects.filter(pk__in=repository_ids).values_list("pk", "full_name")
+        rows = Repository.objects.filter(pk__in=repository_ids).values_list(
+            "pk", "full_name", "html_url"
         )
+        self.repositories = {pk: full_name for pk, full_name, _ in rows}
+        # GitHub's own html_url when ingest stored it, else the web host of GITHUB_API_URL.
+        self.pages = {
+            pk: (html_url or f"{self.web}/{full_name}").rstrip("/")
+            for pk, full_name, html_url in rows
+        }
         self.rules = {rid: PromotionRule.for_repository(rid) for rid in self.repositories}
         self.bots = _bot_logins()
         # (repository_id, login) → evidence
@@ -168,7 +174,7 @@ class RoleWorld:
     def link(self, repository_id: int, kind: str, number: int | None) -> str:
         if number is None:
             return ""
-        return f"{self.web}/{self.repositories[repository_id]}/{kind}/{number}"
+        return f"{self.pages[repository_id]}/{kind}/{number}"
 
     def _add(self, rid: int, login: str, setting: str, **evidence) -> None:
         role = getattr(self.rules[rid], setting)
@@ -271,7 +277,7 @@ class RoleWorld:
             since=start, ended=ended,
             description=f"listed as {GOVERNANCE_WORDS[category]} in {path} "
             f"(commit {sha[:7]})" + (f", removed {ended.isoformat()}" if ended else ""),
-            url=f"{self.web}/{self.repositories[rid]}/commit/{sha}",
+            url=f"{self.pages[rid]}/commit/{sha}",
         )
 
     def _known_login(self, login: str) -> str:
@@ -359,11 +365,12 @@ def last_activity_by_person(
     return latest
 
 
-def ladder(*, repository_ids: list[int], as_of: date | None) -> list[Holding]:
+def ladder(
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
+) -> list[Holding]:
     """Everyone above Contributor on the projects, with role, since, evidence, last activity,
     affiliation on the as-of day, and the inactivity flag of the project's rule."""
-    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
-    return _ladder(world)
+    return _ladder(world or RoleWorld(repository_ids=repository_ids, as_of=as_of))
 
 
 def _ladder(world: RoleWorld) -> list[Holding]:
@@ -396,7 +403,9 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, 28))
 
 
-def ladder_rows(*, repository_ids: list[int], as_of: date | None) -> list[dict]:
+def ladder_rows(
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
+) -> list[dict]:
     """The ladder as table/export rows (one per person and project)."""
     return [
         {
@@ -410,7 +419,7 @@ def ladder_rows(*, repository_ids: list[int], as_of: date | None) -> list[dict]:
             "affiliation": h.affiliation,
             "inactive": h.inactive,
         }
-        for h in ladder(repository_ids=repository_ids, as_of=as_of)
+        for h in ladder(repository_ids=repository_ids, as_of=as_of, world=world)
     ]
 
 
@@ -444,13 +453,15 @@ def _quarters(first: date, last: date) -> list[tuple[str, date]]:
     return out
 
 
-def promotions_by_quarter(*, repository_ids: list[int], as_of: date | None) -> dict:
+def promotions_by_quarter(
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
+) -> dict:
     """People reaching Committer or above per quarter, by affiliation on the promotion day.
 
     Returns `{"labels": [quarter…], "home": […], "external": […], "unknown": […],
     "promotions": [row…]}` with every quarter from the first promotion present.
     """
-    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     promotions = []
     for rid, login, periods in committer_periods(world):
         promoted = periods[0][0]
@@ -473,11 +484,11 @@ def promotions_by_quarter(*, repository_ids: list[int], as_of: date | None) -> d
 
 
 def external_committer_share_by_quarter(
-    *, repository_ids: list[int], as_of: date | None
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
 ) -> dict:
     """At the end of each quarter: committers (Committer or above, people counted once across
     the chosen projects), how many external on that day, and the share external (percent)."""
-    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     periods = committer_periods(world)
     series = {"labels": [], "committers": [], "external": [], "share": []}
     if not periods:
@@ -501,9 +512,11 @@ def external_committer_share_by_quarter(
     return series
 
 
-def committers_by_project(*, repository_ids: list[int], as_of: date | None) -> list[dict]:
+def committers_by_project(
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
+) -> list[dict]:
     """One row per project: committers (Committer or above) and how many are external."""
-    world = RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     day = world.day()
     counts = {rid: {"committers": 0, "external_committers": 0} for rid in world.repositories}
     for rid, login, evidence in world.people():

@@ -1,0 +1,120 @@
+"""The committers page: the role ladder, promotions, external share and promotion candidates.
+
+`until` is read as an "as of" day: only facts before it count, so
+`/committers/?repo=mosn/layotto&until=2022-02-01` shows the roles and the candidate ranking
+as they stood that day. Without `until`, everything ingested counts.
+"""
+
+from ..forms import Filters
+from ..metrics.promotion import promotion_candidates
+from ..metrics.roles import (
+    RoleWorld,
+    external_committer_share_by_quarter,
+    ladder_rows,
+    promotions_by_quarter,
+)
+from .base import Chart, Column, Page, Table
+
+
+def _person(row: dict) -> str:
+    return f"/people/{row['login']}/"
+
+
+def committers_page(*, filters: Filters) -> Page:
+    as_of = filters.until if filters.params.get("until") else None
+    world = RoleWorld(repository_ids=list(filters.repository_ids), as_of=as_of)
+    scope = {"repository_ids": list(filters.repository_ids), "as_of": as_of, "world": world}
+    promotions = promotions_by_quarter(**scope)
+    share = external_committer_share_by_quarter(**scope)
+    candidates = [
+        {**row, "evidence_text": "; ".join(e["label"] for e in row["evidence"]),
+         "evidence_url": row["evidence"][0]["url"] if row["evidence"] else ""}
+        for row in promotion_candidates(**scope)
+    ]
+    charts = [
+        Chart(
+            id="chart-promotions",
+            title="Promotions to Committer or above per quarter",
+            spec={"type": "bar", "labels": promotions["labels"], "stacked": True,
+                  "datasets": [
+                      {"label": "home organisation", "data": promotions["home"]},
+                      {"label": "external", "data": promotions["external"]},
+                      {"label": "affiliation unknown", "data": promotions["unknown"]},
+                  ]},
+            note="By affiliation on the day of the promotion.",
+        ),
+        Chart(
+            id="chart-external-share",
+            title="Share of external committers at the end of each quarter (%)",
+            spec={"type": "line", "labels": share["labels"], "y_title": "%", "y_max": 100,
+                  "datasets": [{"label": "external committers (%)", "data": share["share"]}]},
+        ),
+    ]
+    tables = [
+        Table(
+            id="ladder", title="Who holds which role", rows=ladder_rows(**scope),
+            columns=[
+                Column("project", "Project", href=lambda r: f"/projects/{r['project']}/"),
+                Column("login", "Person", href=_person),
+                Column("role", "Role"),
+                Column("since", "Since", kind="date"),
+                Column("evidence", "Evidence", href="evidence_url"),
+                Column("last_activity", "Last activity", kind="date"),
+                Column("affiliation", "Affiliation"),
+                Column("inactive", "Inactive"),
+            ],
+            note="Members and above; the admin's role entries win over inferred evidence. "
+                 "Inactive: a Committer or PMC member with no activity for the months set on "
+                 "the project's promotion rule.",
+        ),
+        Table(
+            id="candidates", title="Promotion candidates", rows=candidates,
+            columns=[
+                Column("project", "Project"),
+                Column("rank", "Rank", kind="number"),
+                Column("login", "Person", href=_person),
+                Column("progress", "Progress against the rule", href="merged_url"),
+                Column("progress_percent", "Progress (%)", kind="percent"),
+                Column("meets_rule", "Meets the rule"),
+                Column("reviews_given", "Reviews given", kind="number", href="reviews_url"),
+                Column("issues_answered", "Issues answered", kind="number", href="issues_url"),
+                Column("months_active", "Months active", kind="number"),
+                Column("last_activity", "Last activity", kind="date"),
+                Column("affiliation", "Affiliation"),
+                Column("evidence_text", "Hardest merged pull requests", href="evidence_url"),
+            ],
+            note="Contributors below the rule's target role, ranked by progress against it, "
+                 "then reviews given, issues answered, months active and recency.",
+        ),
+        Table(
+            id="promotions", title="Promotions", rows=promotions["promotions"],
+            columns=[
+                Column("date", "Date", kind="date"), Column("quarter", "Quarter"),
+                Column("project", "Project"), Column("login", "Person", href=_person),
+                Column("affiliation", "Affiliation"),
+            ],
+        ),
+        Table(
+            id="external-share", title="External committers per quarter",
+            rows=[
+                {"quarter": label, "committers": n, "external": e, "share": s}
+                for label, n, e, s in zip(share["labels"], share["committers"],
+                                          share["external"], share["share"], strict=True)
+            ],
+            columns=[
+                Column("quarter", "Quarter"), Column("committers", "Committers", kind="number"),
+                Column("external", "External", kind="number"),
+                Column("share", "External (%)", kind="percent"),
+            ],
+        ),
+    ]
+    day = f"as of {as_of.isoformat()} (facts before that day)" if as_of else "as of today"
+    return Page(
+        name="committers",
+        title="Committers and promotion",
+        intro=f"Roles per project on the ladder Contributor → Member → Reviewer → Committer → "
+              f"PMC, {day}, and who is closest to promotion under each project's rule.",
+        tables=tables,
+        charts=charts,
+        docs_anchor="roles",
+    )

@@ -1,0 +1,99 @@
+"""The /committers/ page on the small hand-made world: what a community leader sees as of a day."""
+
+import csv
+import io
+import json
+import re
+from html import unescape
+
+import pytest
+from django.contrib.auth.models import User
+
+from dashboard.models import PromotionRule
+from tests.committers_world import small_fixture  # noqa: F401 - the `small` fixture
+
+pytestmark = pytest.mark.django_db
+AS_OF_URL = "/committers/?repo=mosn/layotto&until=2022-02-01"
+
+
+def table_rows(html: str, table_id: str) -> list[list[str]]:
+    """The visible text of each body row of one table section of the page."""
+    section = html.split(f'id="table-{table_id}"', 1)[1].split("</section>", 1)[0]
+    body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+         for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_as_of_page_shows_the_ladder_and_the_candidates_of_that_day(client, small):
+    response = client.get(AS_OF_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    ladder = {row[1]: row for row in table_rows(html, "ladder")}
+    assert set(ladder) == {"pmc1", "alice", "erin"}  # dave's promotion came later
+    # project, person, role, since, evidence, last activity, affiliation, inactive
+    assert ladder["alice"][2:4] == ["Committer", "2021-03-04"]
+    assert "listed as approver in OWNERS" in ladder["alice"][4]
+    assert ladder["alice"][6] == "external"
+    assert ladder["erin"][2:4] == ["Committer", "2019-06-01"] and ladder["erin"][7] == "yes"
+    candidates = table_rows(html, "candidates")
+    assert [row[2] for row in candidates] == ["bob", "carol", "dave"]
+    assert candidates[0][3] == "8/10 merged, 1 Hard"
+    assert candidates[1][3] == "3/10 merged, 2 Medium"
+    # Evidence links point at GitHub's pull requests and searches.
+    assert f'href="https://github.com/mosn/layotto/pull/{small.bob_hard}"' in html
+    assert "https://github.com/mosn/layotto/pulls?q=is%3Apr+is%3Amerged+author%3Abob" in html
+    # Both charts have their data on the page.
+    assert 'id="chart-promotions"' in html and 'id="chart-external-share"' in html
+
+
+def test_without_until_the_page_counts_everything(client, small):
+    html = client.get("/committers/?repo=mosn/layotto").content.decode()
+    ladder = {row[1]: row for row in table_rows(html, "ladder")}
+    assert ladder["dave"][2:4] == ["Committer", "2022-05-01"]
+    assert table_rows(html, "candidates")[0][3] == "9/10 merged, 1 Hard"
+
+
+def test_csv_and_json_exports_carry_the_same_rows(client, small):
+    response = client.get(AS_OF_URL + "&format=csv&table=candidates")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["Person"], r["Progress against the rule"]) for r in rows] == [
+        ("bob", "8/10 merged, 1 Hard"), ("carol", "3/10 merged, 2 Medium"),
+        ("dave", "1/10 merged"),
+    ]
+    response = client.get(AS_OF_URL + "&format=json&table=ladder")
+    data = json.loads(b"".join(response.streaming_content))
+    assert {(r["login"], r["role"], r["since"]) for r in data["rows"]} == {
+        ("pmc1", "PMC (maintainer)", "2020-01-10"), ("alice", "Committer", "2021-03-04"),
+        ("erin", "Committer", "2019-06-01"),
+    }
+    share = client.get(AS_OF_URL + "&format=csv&table=external-share")
+    lines = b"".join(share.streaming_content).decode().splitlines()
+    assert lines[0] == "Quarter,Committers,External,External (%)"
+    assert "2021-Q4,3,1,33.3" in lines
+
+
+def test_bad_filters_get_a_400_that_says_what_is_wrong(client, small):
+    response = client.get("/committers/?until=2022-02-30")
+    assert response.status_code == 400
+    assert "until must be a date as YYYY-MM-DD." in response.content.decode()
+    response = client.get("/committers/?format=csv&table=nope")
+    assert response.status_code == 400 and "table 'nope'" in unescape(response.content.decode())
+    response = client.get("/committers/?repo=mosn/nothing")
+    assert response.status_code == 400 and "unknown repository" in response.content.decode()
+
+
+def test_promotion_rule_is_editable_in_the_admin_and_changes_the_page(client, small):
+    admin = User.objects.create_superuser("admin", "admin@example.org", "pw")
+    client.force_login(admin)
+    assert client.get("/admin/dashboard/promotionrule/add/").status_code == 200
+    form = {field.name: field.default for field in PromotionRule._meta.fields
+            if field.name not in ("id", "repository")}
+    form.update(repository=small.repo.pk, min_merged=3, min_hard=0, min_medium=2)
+    response = client.post("/admin/dashboard/promotionrule/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    html = client.get(AS_OF_URL).content.decode()
+    assert table_rows(html, "candidates")[0][2:4] == ["carol", "3/3 merged, 2 Medium"]
