@@ -15,3 +15,21 @@ def shared_data() -> Path:
         pytest.skip(f"{SHARED_DATA} is absent: the shared GitHub descriptions and git history "
                     "are not available on this machine")
     return SHARED_DATA
+
+
+# -- GitHub simulator (ingest/simulator) ----------------------------------------------------
+@pytest.fixture
+def github_sim():
+    """Factory: `github_sim(world, **kwargs)` starts a SimulatorServer on loopback; stopped at teardown."""
+    from ingest.simulator import SimulatorServer
+
+    started = []
+
+    def start(world, **kwargs):
+        sim = SimulatorServer(world, **kwargs).start()
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        sim.stop()

@@ -1,0 +1,669 @@
+"""`POST /graphql`: graphql-core executes queries against GitHub's own schema, resolving from the world.
+
+The schema is GitHub's published SDL (`$PULSE_GITHUB_CONTRACTS/schema.graphql.gz`, else
+`../shared/data/github/`), so a query GitHub would reject is rejected here; without it the
+committed subset `schema_subset.graphql` (generated from the same SDL by `prune_schema.py`)
+is served. Resolvers exist for the fields ingest reads (see `ingest/github/queries.py`):
+anything else in the schema validates but resolves to null.
+
+Objects are dicts whose keys are GraphQL field names; a callable value is a field with
+arguments (graphql-core's default resolver calls it with `info` and the arguments).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import graphql
+from graphql import GraphQLError, GraphQLSchema
+
+from ingest.simulator.world import Repo, User, World, iso, node_id, parse_node_id
+
+HERE = Path(__file__).resolve().parent
+SUBSET = HERE / "schema_subset.graphql"
+MAX_PAGE = 100
+
+_schema_lock = threading.Lock()
+_schemas: dict[str, GraphQLSchema] = {}
+
+
+def contracts_dir() -> Path:
+    """Where GitHub's published API descriptions live (`$PULSE_GITHUB_CONTRACTS` or ../shared/data/github)."""
+    configured = os.environ.get("PULSE_GITHUB_CONTRACTS")
+    return Path(configured) if configured else HERE.parents[2] / "shared" / "data" / "github"
+
+
+def build(sdl: str) -> GraphQLSchema:
+    # GitHub's SDL trips graphql-core's schema validation on details that do not affect queries
+    # (it predates some spec rules); GitHub itself serves it, so it is taken as valid.
+    schema = graphql.build_schema(sdl, assume_valid_sdl=True)
+    schema._validation_errors = []  # noqa: SLF001 - documented way to skip schema validation
+    return schema
+
+
+def load_schema(*, prefer_full: bool = True) -> tuple[GraphQLSchema, str]:
+    """GitHub's full schema if its file is present, else the committed subset; cached per process."""
+    full = contracts_dir() / "schema.graphql.gz"
+    key = str(full) if prefer_full and full.is_file() else str(SUBSET)
+    with _schema_lock:
+        if key not in _schemas:
+            if key == str(SUBSET):
+                _schemas[key] = build(SUBSET.read_text())
+            else:
+                _schemas[key] = build(gzip.open(full).read().decode())
+        return _schemas[key], "github" if key != str(SUBSET) else "subset"
+
+
+# -- cost -----------------------------------------------------------------------------------
+
+
+def query_cost(
+    document: graphql.DocumentNode, variables: dict[str, Any], operation: str | None
+) -> int:
+    """GitHub's documented rate-limit cost: connection requests needed, divided by 100, at least 1.
+
+    Each connection with `first`/`last` costs one request per parent object; its children are
+    multiplied by that page size (docs: "Calculating a rate limit score before running the call").
+    """
+    fragments = {
+        d.name.value: d
+        for d in document.definitions
+        if isinstance(d, graphql.FragmentDefinitionNode)
+    }
+    ops = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    op = next((o for o in ops if operation is None or (o.name and o.name.value == operation)), None)
+    if op is None:
+        return 1
+
+    def value(node: graphql.ValueNode) -> Any:
+        return graphql.value_from_ast_untyped(node, variables)
+
+    def walk(selection_set: graphql.SelectionSetNode | None, multiplier: int) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for sel in selection_set.selections:
+            if isinstance(sel, graphql.FieldNode):
+                args = {a.name.value: value(a.value) for a in sel.arguments or ()}
+                size = args.get("first") or args.get("last")
+                if isinstance(size, int):
+                    total += multiplier + walk(sel.selection_set, multiplier * size)
+                else:
+                    total += walk(sel.selection_set, multiplier)
+            elif isinstance(sel, graphql.InlineFragmentNode):
+                total += walk(sel.selection_set, multiplier)
+            elif isinstance(sel, graphql.FragmentSpreadNode) and sel.name.value in fragments:
+                total += walk(fragments[sel.name.value].selection_set, multiplier)
+        return total
+
+    return max(1, round(walk(op.selection_set, 1) / 100))
+
+
+# -- resolvers ------------------------------------------------------------------------------
+
+
+class NotFound(GraphQLError):
+    """GitHub's NOT_FOUND error (data for that field is null, the rest of the answer stands)."""
+
+
+def encode_cursor(key: list[Any]) -> str:
+    return base64.b64encode(
+        b"cursor:v2:" + json.dumps(key, separators=(",", ":")).encode()
+    ).decode()
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        raw = base64.b64decode(cursor.encode(), validate=True)
+        if not raw.startswith(b"cursor:v2:"):
+            raise ValueError(cursor)
+        key = json.loads(raw[len(b"cursor:v2:") :])
+        if not isinstance(key, list):
+            raise ValueError(cursor)
+        return key
+    except ValueError:
+        raise GraphQLError(f"`{cursor}` does not appear to be a valid cursor.") from None
+
+
+def _wants_nodes(info: graphql.GraphQLResolveInfo) -> bool:
+    return any(
+        isinstance(s, graphql.FieldNode) and s.name.value in ("nodes", "edges")
+        for node in info.field_nodes
+        for s in (node.selection_set.selections if node.selection_set else ())
+    )
+
+
+def _page_size(info: graphql.GraphQLResolveInfo, first: int | None, last: int | None) -> int | None:
+    size = first if first is not None else last
+    name = info.field_name
+    if size is None:
+        if _wants_nodes(info):
+            raise GraphQLError(
+                f"You must provide a `first` or `last` value to properly paginate the `{name}` "
+                "connection."
+            )
+        return None
+    if size < 0 or size > MAX_PAGE:
+        which = "first" if first is not None else "last"
+        raise GraphQLError(
+            f"Requesting {size} records on the `{name}` connection exceeds the `{which}` limit of "
+            f"{MAX_PAGE} records."
+        )
+    return size
+
+
+def list_connection(
+    info: graphql.GraphQLResolveInfo,
+    items: list[Any],
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    after: str | None = None,
+    **_: Any,
+) -> dict[str, Any]:
+    """A connection over a short in-memory list (labels, parents, linked issues)."""
+    size = _page_size(info, first, last)
+    start = int(decode_cursor(after)[0]) + 1 if after else 0
+    if size is None:
+        size = 0
+    chunk = items[start : start + size] if last is None else items[max(0, len(items) - size) :]
+    begin = start if last is None else max(0, len(items) - size)
+    edges = [{"cursor": encode_cursor([begin + n]), "node": node} for n, node in enumerate(chunk)]
+    return {
+        "totalCount": len(items),
+        "nodes": chunk,
+        "edges": edges,
+        "pageInfo": {
+            "hasNextPage": begin + len(chunk) < len(items),
+            "hasPreviousPage": begin > 0,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+def keyset_connection(
+    info: graphql.GraphQLResolveInfo,
+    world: World,
+    *,
+    table: str,
+    where: str,
+    params: dict[str, Any],
+    order: list[tuple[str, str]],
+    first: int | None,
+    last: int | None,
+    after: str | None,
+    build: Callable[[sqlite3.Row], Any],
+) -> dict[str, Any]:
+    """A connection over a SQL table, paged by opaque keyset cursors (stable under inserts)."""
+    size = _page_size(info, first, last)
+    if last is not None and first is None:
+        raise GraphQLError(f"The simulator pages `{info.field_name}` forwards only; use `first`.")
+    total = lambda _info: world.query_one(f"SELECT count(*) FROM {table} WHERE {where}", params)[0]  # noqa: E731
+    if size is None:
+        return {
+            "totalCount": total,
+            "nodes": [],
+            "edges": [],
+            "pageInfo": {
+                "hasNextPage": False,
+                "hasPreviousPage": False,
+                "startCursor": None,
+                "endCursor": None,
+            },
+        }
+    clause, args = where, dict(params)
+    if after:
+        key = decode_cursor(after)
+        if len(key) != len(order):
+            raise GraphQLError(f"`{after}` does not appear to be a valid cursor.")
+        # (a, b) after (x, y) in the given directions, spelled out for SQLite.
+        ors = []
+        for n in range(len(order)):
+            parts = [f"{order[m][0]} = :k{m}" for m in range(n)]
+            parts.append(f"{order[n][0]} {'<' if order[n][1] == 'DESC' else '>'} :k{n}")
+            ors.append("(" + " AND ".join(parts) + ")")
+        clause += " AND (" + " OR ".join(ors) + ")"
+        args.update({f"k{n}": k for n, k in enumerate(key)})
+    order_sql = ", ".join(f"{column} {direction}" for column, direction in order)
+    rows = world.query(
+        f"SELECT * FROM {table} WHERE {clause} ORDER BY {order_sql} LIMIT {size + 1}", args
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    edges = [
+        {"cursor": encode_cursor([row[column] for column, _ in order]), "node": build(row)}
+        for row in rows
+    ]
+    return {
+        "totalCount": total,
+        "nodes": [e["node"] for e in edges],
+        "edges": edges,
+        "pageInfo": {
+            "hasNextPage": more,
+            "hasPreviousPage": bool(after),
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+class Resolver:
+    """Builds the object graph of one query over one world."""
+
+    def __init__(self, world: World, *, rate: dict[str, Any]) -> None:
+        self.world = world
+        self.rate = rate
+        self._users: dict[int, User | None] = {}
+
+    def root(self) -> dict[str, Any]:
+        return {
+            "rateLimit": lambda info, dryRun=False: self.rate,  # noqa: N803 - GraphQL argument name
+            "repository": self.repository,
+            "nodes": lambda info, ids: [self.node(i) for i in self._ids(ids)],
+            "node": lambda info, id: self.node(id),  # noqa: A006 - GraphQL argument name
+            "user": lambda info, login: self._account_named(login, "User"),
+            "organization": lambda info, login: self._account_named(login, "Organization"),
+        }
+
+    def _ids(self, ids: list[str]) -> list[str]:
+        if len(ids) > MAX_PAGE:
+            raise GraphQLError(f"You may not request more than {MAX_PAGE} ids at once.")
+        return ids
+
+    # accounts
+    def _user(self, uid: int | None) -> User | None:
+        if uid is None:
+            return None
+        if uid not in self._users:
+            self._users[uid] = self.world.user_by_id(uid)
+        return self._users[uid]
+
+    def actor(self, uid: int | None) -> dict[str, Any] | None:
+        user = self._user(uid)
+        # A deleted account's content has a null author in GraphQL (REST shows "ghost").
+        if user is None or user.deleted:
+            return None
+        return self.account(user)
+
+    def account(self, user: User) -> dict[str, Any]:
+        return {
+            "__typename": user.type,
+            "id": user.node_id,
+            "databaseId": user.id,
+            "login": user.login,
+            "name": user.name,
+            "company": user.company,
+            "email": user.email or "",
+            "location": user.location,
+            "createdAt": user.created_at,
+            "url": f"https://github.com/{user.login}",
+            "avatarUrl": lambda info, size=None: (
+                f"https://avatars.githubusercontent.com/u/{user.id}?v=4"
+            ),
+        }
+
+    def _account_named(self, login: str, kind: str) -> dict[str, Any] | None:
+        user = self.world.user(login)
+        if user is None or user.deleted or user.type != kind:
+            raise NotFound(f"Could not resolve to a {kind} with the login of '{login}'.")
+        return self.account(user)
+
+    def node(self, global_id: str) -> dict[str, Any] | None:
+        parsed = parse_node_id(global_id)
+        if parsed is None:
+            return None
+        kind, ident = parsed
+        if kind in ("User", "Bot", "Organization") and ident.isdigit():
+            user = self._user(int(ident))
+            return self.account(user) if user and not user.deleted and user.type == kind else None
+        if kind == "PullRequest" and ident.isdigit():
+            row = self.world.query_one("SELECT * FROM issues WHERE pr_id=?", (int(ident),))
+            return self.pull_request(self.world.repo_by_id(row["repo_id"]), row) if row else None
+        if kind == "Repository" and ident.isdigit():
+            repo = self.world.repo_by_id(int(ident))
+            return self.repo_object(repo) if repo else None
+        return None
+
+    # repositories
+    def repository(
+        self, info: graphql.GraphQLResolveInfo, owner: str, name: str, followRenames: bool = True
+    ) -> dict[str, Any]:  # noqa: N803
+        repo = self.world.repo(f"{owner}/{name}", follow=followRenames)
+        if repo is None:
+            raise NotFound(f"Could not resolve to a Repository with the name '{owner}/{name}'.")
+        return self.repo_object(repo)
+
+    def repo_object(self, repo: Repo) -> dict[str, Any]:
+        return {
+            "__typename": "Repository",
+            "id": repo.node_id,
+            "databaseId": repo.id,
+            "name": repo.name,
+            "nameWithOwner": repo.full_name,
+            "createdAt": repo.created_at,
+            "updatedAt": repo.updated_at,
+            "pushedAt": repo.pushed_at,
+            "isArchived": repo.archived,
+            "isFork": repo.fork,
+            "description": repo.description,
+            "url": f"https://github.com/{repo.full_name}",
+            "owner": self.account(self.world.user_by_id(repo.owner_id)),
+            "pullRequests": lambda info, **args: self.pull_requests(info, repo, **args),
+            "pullRequest": lambda info, number: self.pull_request_numbered(repo, number),
+            "defaultBranchRef": self.default_branch(repo),
+        }
+
+    def pull_requests(
+        self,
+        info: graphql.GraphQLResolveInfo,
+        repo: Repo,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        orderBy: dict | None = None,  # noqa: N803
+        states: list[str] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        where = "repo_id=:repo AND is_pull=1"
+        params: dict[str, Any] = {"repo": repo.id}
+        if states:
+            conditions = {
+                "OPEN": "state='open'",
+                "CLOSED": "(state='closed' AND merged_at IS NULL)",
+                "MERGED": "merged_at IS NOT NULL",
+            }
+            where += " AND (" + " OR ".join(conditions[s] for s in states) + ")"
+        column = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}[
+            (orderBy or {}).get("field", "CREATED_AT")
+        ]
+        direction = (orderBy or {}).get("direction", "ASC")
+        return keyset_connection(
+            info,
+            self.world,
+            table="issues",
+            where=where,
+            params=params,
+            order=[(column, direction), ("id", direction)],
+            first=first,
+            last=last,
+            after=after,
+            build=lambda row: self.pull_request(repo, row),
+        )
+
+    def pull_request_numbered(self, repo: Repo, number: int) -> dict[str, Any]:
+        row = self.world.query_one(
+            "SELECT * FROM issues WHERE repo_id=? AND number=? AND is_pull=1", (repo.id, number)
+        )
+        if row is None:
+            raise NotFound(f"Could not resolve to a PullRequest with the number of {number}.")
+        return self.pull_request(repo, row)
+
+    def pull_request(self, repo: Repo, row: sqlite3.Row) -> dict[str, Any]:
+        state = "MERGED" if row["merged_at"] else row["state"].upper()
+        labels = [{"__typename": "Label", "name": name} for name in json.loads(row["labels"])]
+        closes = [
+            {"__typename": "Issue", "number": n}
+            for n in json.loads(row["closes"] or "[]")
+            if self.world.query_one(
+                "SELECT 1 FROM issues WHERE repo_id=? AND number=? AND is_pull=0", (repo.id, n)
+            )
+        ]
+        return {
+            "__typename": "PullRequest",
+            "id": f"{_pr_node(row['pr_id'])}",
+            "databaseId": row["pr_id"],
+            "fullDatabaseId": str(row["pr_id"]),
+            "number": row["number"],
+            "title": row["title"],
+            "body": row["body"] or "",
+            "state": state,
+            "isDraft": bool(row["draft"]),
+            "locked": bool(row["locked"]),
+            "createdAt": row["created_at"],
+            "updatedAt": row["updated_at"],
+            "closedAt": row["closed_at"],
+            "mergedAt": row["merged_at"],
+            "merged": bool(row["merged_at"]),
+            "additions": row["additions"],
+            "deletions": row["deletions"],
+            "changedFiles": row["changed_files"],
+            "authorAssociation": row["author_association"],
+            "author": self.actor(row["author_id"]),
+            "mergedBy": self.actor(row["merged_by_id"]),
+            "url": f"https://github.com/{repo.full_name}/pull/{row['number']}",
+            "labels": lambda info, **args: list_connection(info, labels, **args),
+            "closingIssuesReferences": lambda info, **args: list_connection(info, closes, **args),
+            "commits": lambda info, **args: list_connection(
+                info, [{}] * (row["commits"] or 0), **args
+            ),
+            "comments": lambda info, **args: list_connection(info, [{}] * row["comments"], **args),
+            "reviews": lambda info, **args: self.reviews(info, repo, row["number"], **args),
+        }
+
+    def reviews(
+        self,
+        info: graphql.GraphQLResolveInfo,
+        repo: Repo,
+        number: int,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        states: list[str] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        where = "repo_id=:repo AND number=:number"
+        params: dict[str, Any] = {"repo": repo.id, "number": number}
+        if states:
+            where += " AND state IN (" + ",".join(f":s{n}" for n in range(len(states))) + ")"
+            params.update({f"s{n}": s for n, s in enumerate(states)})
+        return keyset_connection(
+            info,
+            self.world,
+            table="reviews",
+            where=where,
+            params=params,
+            order=[("id", "ASC")],
+            first=first,
+            last=last,
+            after=after,
+            build=self.review,
+        )
+
+    def review(self, row: sqlite3.Row) -> dict[str, Any]:
+        return {
+            "__typename": "PullRequestReview",
+            "id": _node("PullRequestReview", row["id"]),
+            "databaseId": row["id"],
+            "fullDatabaseId": str(row["id"]),
+            "state": row["state"],
+            "body": row["body"],
+            "submittedAt": row["submitted_at"],
+            "createdAt": row["submitted_at"],
+            "authorAssociation": row["author_association"],
+            "author": self.actor(row["author_id"]),
+        }
+
+    # git
+    def default_branch(self, repo: Repo) -> Callable[..., dict[str, Any] | None]:
+        def resolve(info: graphql.GraphQLResolveInfo) -> dict[str, Any] | None:
+            tip = self.world.query_one(
+                "SELECT * FROM commits WHERE repo_id=? ORDER BY committed_at DESC, seq DESC LIMIT 1",
+                (repo.id,),
+            )
+            if tip is None:
+                return None  # an empty repository has no default branch ref, as on GitHub
+            return {
+                "__typename": "Ref",
+                "name": repo.default_branch,
+                "prefix": "refs/heads/",
+                "id": _node("Ref", repo.id, repo.default_branch),
+                "target": self.commit(repo, tip),
+            }
+
+        return resolve
+
+    def commit(self, repo: Repo, row: sqlite3.Row) -> dict[str, Any]:
+        parents = [{"__typename": "Commit", "oid": sha} for sha in json.loads(row["parents"])]
+
+        def history(
+            info: graphql.GraphQLResolveInfo,
+            *,
+            first: int | None = None,
+            last: int | None = None,
+            after: str | None = None,
+            since: str | None = None,
+            until: str | None = None,
+            path: str | None = None,
+            **_: Any,
+        ) -> dict[str, Any]:
+            where = "repo_id=:repo AND seq <= :tip"
+            params: dict[str, Any] = {"repo": repo.id, "tip": row["seq"]}
+            if since:
+                where += " AND committed_at >= :since"
+                params["since"] = _git_time(since)
+            if until:
+                where += " AND committed_at <= :until"
+                params["until"] = _git_time(until)
+            if path:
+                where += " AND EXISTS (SELECT 1 FROM json_each(paths) WHERE value=:path)"
+                params["path"] = path
+            return keyset_connection(
+                info,
+                self.world,
+                table="commits",
+                where=where,
+                params=params,
+                order=[("committed_at", "DESC"), ("seq", "DESC")],
+                first=first,
+                last=last,
+                after=after,
+                build=lambda r: self.commit(repo, r),
+            )
+
+        def associated(info: graphql.GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+            found = []
+            if row["pr_number"] is not None:
+                pr = self.world.query_one(
+                    "SELECT * FROM issues WHERE repo_id=? AND number=? AND is_pull=1",
+                    (repo.id, row["pr_number"]),
+                )
+                if pr is not None:
+                    found.append(self.pull_request(repo, pr))
+            return list_connection(
+                info, found, **{k: v for k, v in args.items() if k in ("first", "last", "after")}
+            )
+
+        return {
+            "__typename": "Commit",
+            "id": _node("Commit", repo.id, row["sha"]),
+            "oid": row["sha"],
+            "message": row["message"],
+            "messageHeadline": row["message"].split("\n", 1)[0],
+            "authoredDate": row["authored_at"],
+            "committedDate": row["committed_at"],
+            "additions": row["additions"],
+            "deletions": row["deletions"],
+            "changedFiles": row["changed_files"],
+            "changedFilesIfAvailable": row["changed_files"],
+            "author": self.git_actor(
+                row["author_name"], row["author_email"], row["authored_at"], row["author_id"]
+            ),
+            "committer": self.git_actor(
+                row["committer_name"],
+                row["committer_email"],
+                row["committed_at"],
+                row["committer_id"],
+            ),
+            "parents": lambda info, **args: list_connection(info, parents, **args),
+            "history": history,
+            "associatedPullRequests": associated,
+        }
+
+    def git_actor(
+        self, name: str | None, email: str | None, date: str, uid: int | None
+    ) -> dict[str, Any]:
+        user = self._user(uid)
+        linked = self.account(user) if user and not user.deleted and user.type == "User" else None
+        return {"name": name, "email": email, "date": date, "user": linked}
+
+
+def _node(kind: str, *parts: object) -> str:
+    return node_id(kind, *parts)
+
+
+def _pr_node(pr_id: int) -> str:
+    return _node("PullRequest", pr_id)
+
+
+def _git_time(value: str) -> str:
+    try:
+        return iso(value)
+    except ValueError:
+        raise GraphQLError(
+            f"Argument 'since' on Field 'history' has an invalid value ({value})."
+        ) from None
+
+
+def execute(
+    world: World, schema: GraphQLSchema, payload: Any, *, rate: Callable[[int], dict[str, Any]]
+) -> tuple[int, dict[str, Any], int]:
+    """Run one GraphQL request; returns (HTTP status, JSON answer, cost charged)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return (
+            400,
+            {"errors": [{"message": "A query attribute must be specified and must be a string."}]},
+            0,
+        )
+    variables = payload.get("variables") or {}
+    if not isinstance(variables, dict):
+        return 200, {"errors": [{"message": "Variables are invalid JSON."}]}, 0
+    try:
+        document = graphql.parse(payload["query"])
+    except GraphQLError as error:
+        return 200, {"errors": [_format(error)]}, 0
+    problems = graphql.validate(schema, document)
+    if problems:
+        return 200, {"errors": [_format(e) for e in problems]}, 0
+    cost = query_cost(document, variables, payload.get("operationName"))
+    resolver = Resolver(world, rate=rate(cost))
+    result = graphql.execute(
+        schema,
+        document,
+        root_value=resolver.root(),
+        variable_values=variables,
+        operation_name=payload.get("operationName"),
+    )
+    answer: dict[str, Any] = {}
+    if result.errors:
+        answer["errors"] = [_format(e) for e in result.errors]
+    answer["data"] = result.data
+    if answer["data"] is None:
+        del answer["data"]
+    return 200, answer, cost
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
+    formatted = error.formatted
+    if isinstance(error.original_error, NotFound) or isinstance(error, NotFound):
+        formatted["type"] = "NOT_FOUND"
+    if not formatted.get("extensions"):
+        formatted.pop("extensions", None)
+    return formatted
+
+
+def reset_at(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
