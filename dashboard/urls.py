@@ -6,4 +6,11 @@ from . import views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("activity/", views.activity, name="activity"),
+    path("newcomers/", views.newcomers, name="newcomers"),
+    path("committers/", views.committers, name="committers"),
+    path("projects/<str:owner>/<str:name>/", views.project, name="project"),
+    path("people/<str:login>/", views.person, name="person"),
+    path("ingest/", views.ingest_status, name="ingest"),
+    path("docs/metrics/", views.metrics_docs, name="metrics-docs"),
 ]

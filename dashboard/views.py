@@ -1,10 +1,155 @@
-"""Dashboard views: validate filters, call selectors, render or export."""
+"""Dashboard views: validate filters with the form, build the page, render or export.
 
+`page_response(request, build=…, **path_kwargs)` is the one path every page takes: the
+FilterForm validates the query string (400 page listing what is wrong), the builder returns a
+`dashboard.pages.base.Page` (or raises Http404), and the Page is rendered as HTML, streamed as
+CSV (`?format=csv[&table=ID]`) or JSON (`?format=json`).
+"""
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from ingest.models import Repository
 
+from .exports import csv_response, json_response
+from .forms import FilterForm, Filters
+from .metrics.series import INTERVALS
+from .pages import PAGES
 
-def overview(request):
-    repositories = Repository.objects.filter(tracked=True).order_by("full_name")
-    return render(request, "dashboard/overview.html", {"repositories": repositories})
+DOCS = Path(settings.BASE_DIR) / "docs" / "metrics.md"
+
+
+def _bad_request(request: HttpRequest, problems: list[str]) -> HttpResponse:
+    return render(request, "dashboard/bad_request.html", {"problems": problems}, status=400)
+
+
+def _link(request: HttpRequest, **changes) -> str:
+    """This page's URL with some query parameters replaced (None removes one)."""
+    params = {key: request.GET.getlist(key) for key in request.GET}
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = [value]
+    return request.path + ("?" + urlencode(params, doseq=True) if params else "")
+
+
+def _meta(page, filters: Filters) -> dict:
+    return {
+        "page": page.name,
+        "title": page.title,
+        "filters": {
+            "repositories": list(filters.repositories),
+            "org": filters.org,
+            "since": filters.since.isoformat(),
+            "until": filters.until.isoformat(),
+            "interval": filters.interval,
+            "kind": filters.kind,
+        },
+        "charts": {chart.id: {"title": chart.title, **chart.spec} for chart in page.charts},
+    }
+
+
+def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse:
+    form = FilterForm(request.GET)
+    if not form.is_valid():
+        return _bad_request(request, form.problems())
+    filters = form.filters()
+    page = build(filters=filters, **path_kwargs)
+    fmt = form.output_format
+    table_id = form.cleaned_data.get("table") or None
+    table = page.table(table_id)
+    if fmt in ("csv", "json") and table is None:
+        known = ", ".join(t.id for t in page.tables)
+        return _bad_request(request, [f"table {table_id!r} is not one of {known}."])
+    if fmt == "csv":
+        suffix = f"-{table.id}" if table_id else ""
+        return csv_response(name=page.name + suffix, columns=table.header(), rows=table.rows)
+    if fmt == "json":
+        meta = _meta(page, filters)
+        meta["table"] = table.id
+        return json_response(meta=meta, columns=table.header(), rows=table.rows)
+    tables = []
+    for t in page.tables:
+        rows, more = t.html_rows()
+        tables.append({"table": t, "rows": rows, "more": more,
+                       "csv_url": _link(request, format="csv", table=t.id)})
+    context = {
+        "page": page,
+        "filters": filters,
+        "form": form,
+        "tables": tables,
+        "csv_url": _link(request, format="csv", table=None),
+        "json_url": _link(request, format="json", table=None),
+        "intervals": INTERVALS,
+        "all_repositories": Repository.objects.filter(tracked=True).order_by("full_name")
+        .values_list("full_name", flat=True),
+        **page.context,
+    }
+    return render(request, page.template, context)
+
+
+@require_safe
+def overview(request: HttpRequest) -> HttpResponse:
+    return page_response(request, build=PAGES["overview"])
+
+
+@require_safe
+def activity(request: HttpRequest) -> HttpResponse:
+    return page_response(request, build=PAGES["activity"])
+
+
+@require_safe
+def newcomers(request: HttpRequest) -> HttpResponse:
+    return page_response(request, build=PAGES["newcomers"])
+
+
+@require_safe
+def committers(request: HttpRequest) -> HttpResponse:
+    """Roles, promotions and candidates; `until` is an as-of day (dashboard.pages.committers)."""
+    return page_response(request, build=PAGES["committers"])
+
+
+@require_safe
+def project(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    return page_response(request, build=PAGES["project"], owner=owner, name=name)
+
+
+@require_safe
+def person(request: HttpRequest, login: str) -> HttpResponse:
+    return page_response(request, build=PAGES["person"], login=login)
+
+
+@require_safe
+def ingest_status(request: HttpRequest) -> HttpResponse:
+    return page_response(request, build=PAGES["ingest"])
+
+
+@require_safe
+def metrics_docs(request: HttpRequest) -> HttpResponse:
+    """docs/metrics.md, the definitions every page links to, as readable text."""
+    if not DOCS.is_file():
+        raise Http404("docs/metrics.md is missing from this installation.")
+    return render(request, "dashboard/docs.html",
+                  {"sections": _sections(DOCS.read_text(encoding="utf-8"))})
+
+
+def _sections(text: str) -> list[dict]:
+    """Markdown split at its headings, so each definition has an anchor to link to."""
+    sections = [{"level": 1, "title": "", "slug": "", "body": []}]
+    for line in text.splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip()
+            slug = "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
+            sections.append({"level": min(len(line) - len(line.lstrip("#")), 4), "title": title,
+                             "slug": slug, "body": []})
+        else:
+            sections[-1]["body"].append(line)
+    for section in sections:
+        section["body"] = "\n".join(section["body"]).strip("\n")
+    return [s for s in sections if s["title"] or s["body"]]

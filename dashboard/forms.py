@@ -1,0 +1,213 @@
+"""The filter form every page shares (contract in DESIGN.md), and the Filters it yields.
+
+Query parameters: `repo` (repeatable, `owner/name`), `org`, `since`, `until` (`YYYY-MM-DD`),
+`interval` (`week|month|quarter|year`), `format` (`html|csv|json`), `table` (which table a CSV
+holds), and page options (`kind`, `stack`). `FilterForm(request.GET)`; when it is not valid,
+`form.problems()` lists what is wrong in plain words (the view answers 400 with them). When
+valid, `form.filters()` returns a `Filters` whose `repository_ids` is always explicit (all
+tracked repositories when no `repo`/`org` was given). Other pages (e.g. committers) use it as:
+
+    form = FilterForm(request.GET)
+    if not form.is_valid(): ...400...
+    filters = form.filters()
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from ingest.models import Repository
+
+from .metrics.series import INTERVALS, bucket_count
+from .rollups import KIND_GROUPS
+
+FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+ORG_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+MAX_BUCKETS = 1000
+DEFAULT_DAYS = 365
+FORMATS = ("html", "csv", "json")
+STACKS = ("project", "kind")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Validated filters; `narrowed` is True when the user chose repositories or an org."""
+
+    repository_ids: tuple[int, ...]
+    repositories: tuple[str, ...]  # full names, same order as ids
+    since: dt.date
+    until: dt.date
+    interval: str
+    narrowed: bool = False
+    org: str = ""
+    kind: str = "default"
+    stack: str = "project"
+    params: dict = field(default_factory=dict, compare=False)  # as given, for links
+
+
+class _RepoListField(forms.Field):
+    widget = forms.MultipleHiddenInput  # reads every `repo=` of the query string
+
+    def to_python(self, value) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        names = []
+        for raw in value:
+            name = raw.strip().strip("/")
+            if not FULL_NAME.match(name):
+                raise forms.ValidationError(
+                    f"repo {raw!r} is not of the form owner/name (e.g. sofastack/sofa-rpc)."
+                )
+            names.append(name)
+        return names
+
+
+class FilterForm(forms.Form):
+    repo = _RepoListField(required=False)
+    org = forms.CharField(required=False, max_length=100)
+    since = forms.DateField(required=False, input_formats=["%Y-%m-%d"],
+                            error_messages={"invalid": "since must be a date as YYYY-MM-DD."})
+    until = forms.DateField(required=False, input_formats=["%Y-%m-%d"],
+                            error_messages={"invalid": "until must be a date as YYYY-MM-DD."})
+    interval = forms.CharField(required=False)
+    format = forms.CharField(required=False)
+    table = forms.CharField(required=False, max_length=50)
+    kind = forms.CharField(required=False)
+    stack = forms.CharField(required=False)
+
+    def clean_org(self) -> str:
+        org = self.cleaned_data["org"].strip()
+        if org and not ORG_NAME.match(org):
+            raise forms.ValidationError(f"org {org!r} is not a GitHub organisation name.")
+        return org
+
+    def clean_interval(self) -> str:
+        interval = self.cleaned_data["interval"] or "month"
+        if interval not in INTERVALS:
+            raise forms.ValidationError(
+                f"interval {interval!r} is not one of {', '.join(INTERVALS)}."
+            )
+        return interval
+
+    def clean_format(self) -> str:
+        fmt = self.cleaned_data["format"] or "html"
+        if fmt not in FORMATS:
+            raise forms.ValidationError(f"format {fmt!r} is not one of {', '.join(FORMATS)}.")
+        return fmt
+
+    def clean_kind(self) -> str:
+        kind = self.cleaned_data["kind"] or "default"
+        if kind not in KIND_GROUPS:
+            raise forms.ValidationError(
+                f"kind {kind!r} is not one of {', '.join(KIND_GROUPS)}."
+            )
+        return kind
+
+    def clean_stack(self) -> str:
+        stack = self.cleaned_data["stack"] or "project"
+        if stack not in STACKS:
+            raise forms.ValidationError(f"stack {stack!r} is not one of {', '.join(STACKS)}.")
+        return stack
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        until = data.get("until") or timezone.now().date()
+        since = data.get("since") or until - dt.timedelta(days=DEFAULT_DAYS - 1)
+        if since > until:
+            raise forms.ValidationError(
+                f"since ({since.isoformat()}) is after until ({until.isoformat()})."
+            )
+        if bucket_count(since=since, until=until, interval=data["interval"]) > MAX_BUCKETS:
+            raise forms.ValidationError(
+                f"{since.isoformat()}..{until.isoformat()} has more than {MAX_BUCKETS} "
+                f"{data['interval']}s; choose a longer interval or a shorter period."
+            )
+        data["since"], data["until"] = since, until
+        data["resolved"] = self._repositories(data.get("repo") or [], data.get("org") or "")
+        return data
+
+    def _repositories(self, names: list[str], org: str) -> list[tuple[int, str]]:
+        """(id, full_name) of the chosen repositories; all tracked ones when none chosen."""
+        queryset = Repository.objects.annotate(lower_name=Lower("full_name"))
+        if names:
+            wanted = {name.lower(): name for name in names}
+            found = list(
+                queryset.filter(lower_name__in=wanted).values_list("id", "full_name", "lower_name")
+            )
+            missing = sorted(set(wanted) - {row[2] for row in found})
+            if missing:
+                raise forms.ValidationError(
+                    "unknown repository: "
+                    + ", ".join(wanted[name] for name in missing)
+                    + " (Pulse has no data for it; check the spelling or track it first)."
+                )
+            chosen = [(row[0], row[1]) for row in found]
+            if org:
+                chosen = [(i, n) for i, n in chosen if n.lower().startswith(org.lower() + "/")]
+            return sorted(chosen, key=lambda pair: pair[1].lower())
+        if org:
+            chosen = list(
+                queryset.filter(owner_login__iexact=org)
+                .order_by("full_name")
+                .values_list("id", "full_name")
+            )
+            if not chosen:
+                raise forms.ValidationError(
+                    f"unknown org: {org} (no repository of it has been ingested)."
+                )
+            return chosen
+        return list(
+            Repository.objects.filter(tracked=True).order_by("full_name")
+            .values_list("id", "full_name")
+        )
+
+    def problems(self) -> list[str]:
+        """Every validation error as a plain sentence."""
+        messages = []
+        for errors in self.errors.values():
+            messages.extend(str(error) for error in errors)
+        return messages
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        resolved = data["resolved"]
+        params = {
+            "repo": [name for _, name in resolved] if data.get("repo") else [],
+            "org": data.get("org") or "",
+            "since": self.data.get("since", ""),
+            "until": self.data.get("until", ""),
+            "interval": self.data.get("interval", ""),
+            "kind": self.data.get("kind", ""),
+            "stack": self.data.get("stack", ""),
+        }
+        return Filters(
+            repository_ids=tuple(i for i, _ in resolved),
+            repositories=tuple(n for _, n in resolved),
+            since=data["since"],
+            until=data["until"],
+            interval=data["interval"],
+            narrowed=bool(data.get("repo") or data.get("org")),
+            org=data.get("org") or "",
+            kind=data["kind"],
+            stack=data["stack"],
+            params=params,
+        )
+
+    @property
+    def output_format(self) -> str:
+        return self.cleaned_data.get("format", "html")
+
+
+def filters_default(*, until: dt.date | None = None) -> Filters:
+    """Filters as an empty query string gives them (for commands and tests)."""
+    form = FilterForm({"until": until.isoformat()} if until else {})
+    form.is_valid()
+    return form.filters()

@@ -1,0 +1,94 @@
+"""What ingest last did: the latest run per scope, checkpoints, rate limit, rollup state."""
+
+import datetime as dt
+
+from django.db.models import Count, Max, Q
+
+from ingest.models import IngestRun, SyncState
+
+from ..models import RollupState
+from .series import bucket_label, bucket_starts, fill, period_bounds, trunc
+
+RUN_COLUMNS = [
+    ("scope", "Scope"),
+    ("status", "Status"),
+    ("trigger", "Trigger"),
+    ("full", "Full reconcile"),
+    ("started_at", "Started at"),
+    ("finished_at", "Finished at"),
+    ("items_written", "Items written"),
+    ("requests", "API requests"),
+    ("not_modified", "Not modified (304)"),
+    ("rate_limit_waits", "Rate-limit waits"),
+    ("error_count", "Errors"),
+    ("problems", "What went wrong"),
+    ("rate_limit_remaining", "Rate limit remaining"),
+]
+
+
+def _plain(errors) -> str:
+    """Ingest stores plain-language messages; join them (objects keep their `message`)."""
+    if not errors:
+        return ""
+    texts = []
+    for error in errors if isinstance(errors, list) else [errors]:
+        texts.append(str(error.get("message", error)) if isinstance(error, dict) else str(error))
+    return "; ".join(texts)
+
+
+def latest_runs() -> list[dict]:
+    """The latest ingest run of each scope (org or owner/name), newest first."""
+    latest_ids = IngestRun.objects.values("scope").annotate(last=Max("id")).values("last")
+    rows = list(
+        IngestRun.objects.filter(id__in=latest_ids).order_by("-started_at").values(
+            *(key for key, _ in RUN_COLUMNS if key != "problems"), "errors"
+        )
+    )
+    for row in rows:
+        row["problems"] = _plain(row.pop("errors"))
+    return rows
+
+
+def rate_limit() -> dict | None:
+    """The remaining GitHub budget as the most recent run that saw it reported."""
+    return (
+        IngestRun.objects.filter(rate_limit_remaining__isnull=False).order_by("-started_at")
+        .values("rate_limit_remaining", "rate_limit_reset", "started_at").first()
+    )
+
+
+def sync_states() -> list[dict]:
+    return list(
+        SyncState.objects.order_by("scope", "resource").values(
+            "scope", "resource", "watermark", "last_success_at"
+        )
+    )
+
+
+def rollup_state() -> dict | None:
+    return RollupState.objects.filter(name="contributions").values(
+        "rebuilt_at", "rows", "seconds").first()
+
+
+def runs_by_week(*, until: dt.date, days: int = 84) -> dict:
+    """Ingest runs per week over the last `days` days, stacked by outcome (chart-ready)."""
+    since = until - dt.timedelta(days=days - 1)
+    days_list = bucket_starts(since=since, until=until, interval="week")
+    start, end = period_bounds(since=days_list[0], until=until)
+    rows = list(
+        IngestRun.objects.filter(started_at__gte=start, started_at__lt=end)
+        .annotate(bucket=trunc("started_at", "week")).values("bucket")
+        .annotate(
+            ok=Count("id", filter=Q(status__in=["success", "skipped"])),
+            partial=Count("id", filter=Q(status__in=["partial", "running"])),
+            failed=Count("id", filter=Q(status="failed")),
+        ).order_by()
+    )
+    return {
+        "labels": [bucket_label(d, "week") for d in days_list],
+        "datasets": [
+            {"label": "succeeded", "data": fill(rows, buckets=days_list, value="ok")},
+            {"label": "partial / running", "data": fill(rows, buckets=days_list, value="partial")},
+            {"label": "failed", "data": fill(rows, buckets=days_list, value="failed")},
+        ],
+    }

@@ -1,0 +1,203 @@
+"""New contributors: per interval, per year, their retention, who they are, who waits.
+
+Reads the `FirstContribution` rollup. Without a project filter a newcomer is new to the
+community (first contribution anywhere); with `repo`/`org` chosen, new to each chosen project
+(docs/metrics.md, "New contributor").
+"""
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, TruncMonth, TruncYear
+
+from ingest.models import Issue, PullRequest
+
+from ..models import ContributionEvent, FirstContribution
+from .series import as_date, bucket_label, bucket_starts, fill, period_bounds, trunc
+
+RETENTION_DAYS = (30, 90, 180)
+MAX_STACKS = 8  # more projects than this are summed into "other projects" on the chart
+KIND_LABELS = {"commit": "commit", "pull_request": "pull request", "issue": "issue",
+               "review": "review", "comment": "comment"}
+
+
+def _firsts(*, repository_ids: Sequence[int], narrowed: bool, kind: str):
+    return FirstContribution.objects.filter(
+        community=not narrowed, kind_group=kind, repository_id__in=list(repository_ids)
+    )
+
+
+def new_contributors_by_interval(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
+                                 since: dt.date, until: dt.date, interval: str,
+                                 stack: str) -> dict:
+    """`{"labels", "buckets", "total", "datasets": [{"label", "data"}]}` stacked by project
+    (the project of the first contribution) or by the first contribution's kind."""
+    buckets = bucket_starts(since=since, until=until, interval=interval)
+    start, end = period_bounds(since=since, until=until)
+    group = "repository__full_name" if stack == "project" else "first_kind"
+    rows = list(
+        _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
+        .filter(first_at__gte=start, first_at__lt=end)
+        .annotate(bucket=trunc("first_at", interval))
+        .values("bucket", group).annotate(n=Count("id")).order_by()
+    )
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row[group]] = totals.get(row[group], 0) + row["n"]
+    names = sorted(totals, key=lambda name: (-totals[name], name))
+    shown, rest = names[:MAX_STACKS], set(names[MAX_STACKS:])
+    datasets = [
+        {"label": KIND_LABELS.get(name, name) if stack == "kind" else name,
+         "data": fill((r for r in rows if r[group] == name), buckets=buckets)}
+        for name in shown
+    ]
+    if rest:
+        datasets.append({"label": f"{len(rest)} other projects",
+                         "data": fill((r for r in rows if r[group] in rest), buckets=buckets)})
+    total = [sum(values) for values in zip(*(d["data"] for d in datasets), strict=True)] \
+        if datasets else [0] * len(buckets)
+    return {"buckets": buckets, "labels": [bucket_label(b, interval) for b in buckets],
+            "datasets": datasets, "total": total}
+
+
+def new_contributors_by_year(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
+                             until: dt.date) -> list[dict]:
+    """Every year up to `until`'s: newcomers, change from the year before (count and %)."""
+    _, end = period_bounds(since=until, until=until)
+    counts = {
+        as_date(row["year"]).year: row["n"]
+        for row in _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
+        .filter(first_at__lt=end).annotate(year=TruncYear("first_at"))
+        .values("year").annotate(n=Count("id")).order_by()
+    }
+    if not counts:
+        return []
+    rows = []
+    for year in range(min(counts), until.year + 1):
+        count = counts.get(year, 0)
+        previous = counts.get(year - 1) if year > min(counts) else None
+        change = None if previous is None else count - previous
+        rows.append({
+            "year": year,
+            "new_contributors": count,
+            "change": change,
+            "change_percent": None if not previous else round(100.0 * change / previous, 1),
+            "complete": year < until.year or until >= dt.date(until.year, 12, 31),
+        })
+    return rows
+
+
+def newcomer_retention_by_month(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
+                                since: dt.date, until: dt.date) -> list[dict]:
+    """Per month of first contribution: newcomers, and the share who contributed again (any
+    kind, in scope) N or more days after their first contribution, for N in 30/90/180.
+    A share is None while the month's newest newcomer is younger than N days at `until`."""
+    start, end = period_bounds(since=since, until=until)
+    firsts = _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind).filter(
+        first_at__gte=start, first_at__lt=end
+    )
+    later = {}
+    for days in RETENTION_DAYS:
+        events = ContributionEvent.objects.filter(
+            person_key=OuterRef("person_key"),
+            occurred_at__gte=OuterRef("first_at") + dt.timedelta(days=days),
+            occurred_at__lt=end,
+        )
+        if narrowed:
+            events = events.filter(repository_id=OuterRef("repository_id"))
+        later[f"back_{days}"] = Exists(events)
+    rows = (
+        firsts.annotate(month=TruncMonth("first_at"), **later)
+        .values("month")
+        .annotate(
+            newcomers=Count("id"),
+            **{f"n_{days}": Count("id", filter=Q(**{f"back_{days}": True}))
+               for days in RETENTION_DAYS},
+        )
+        .order_by("month")
+    )
+    result = []
+    for row in rows:
+        month = as_date(row["month"])
+        next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        out = {"month": month, "newcomers": row["newcomers"]}
+        for days in RETENTION_DAYS:
+            mature = next_month - dt.timedelta(days=1) + dt.timedelta(days=days) <= until
+            out[f"retained_{days}d"] = (
+                round(100.0 * row[f"n_{days}"] / row["newcomers"], 1) if mature else None
+            )
+        result.append(out)
+    return result
+
+
+def _github_link():
+    """SQL: the web address of the first contribution (commit, pull request or issue)."""
+    base = Coalesce(NullIf(F("repository__html_url"), Value("")),
+                    Concat(Value("https://github.com/"), F("repository__full_name")))
+    path = Case(
+        When(first_kind="commit", then=Value("/commit/")),
+        When(first_kind__in=["pull_request", "review"], then=Value("/pull/")),
+        default=Value("/issues/"),
+        output_field=CharField(),
+    )
+    return Concat(base, path, F("first_ref"), output_field=CharField())
+
+
+NEWCOMER_COLUMNS = [
+    ("first_at", "First contribution at"),
+    ("person", "Person"),
+    ("login", "GitHub login"),
+    ("project", "Project"),
+    ("first_kind", "Kind"),
+    ("url", "First contribution"),
+]
+
+
+def newcomers_list(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
+                   since: dt.date, until: dt.date) -> Iterator[dict]:
+    """Newcomers of the period, newest first, streamed (one row per newcomer and project)."""
+    start, end = period_bounds(since=since, until=until)
+    return (
+        _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
+        .filter(first_at__gte=start, first_at__lt=end)
+        .annotate(person=F("person_key"), project=F("repository__full_name"), url=_github_link())
+        .values("first_at", "person", "login", "project", "first_kind", "url")
+        .order_by("-first_at", "person_key")
+        .iterator(chunk_size=5000)
+    )
+
+
+def newcomers_waiting(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
+                      since: dt.date, until: dt.date) -> list[dict]:
+    """Newcomers of the period whose first issue or pull request is open with no response."""
+    start, end = period_bounds(since=since, until=until)
+
+    def unanswered(model):
+        return Exists(
+            model.objects.filter(
+                repository_id=OuterRef("repository_id"), state="open",
+                first_response_at__isnull=True,
+            ).annotate(ref=Cast("number", CharField())).filter(ref=OuterRef("first_ref"))
+        )
+
+    return list(
+        _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
+        .filter(first_at__gte=start, first_at__lt=end)
+        .alias(waiting_pr=unanswered(PullRequest), waiting_issue=unanswered(Issue))
+        .filter(Q(first_kind="pull_request", waiting_pr=True)
+                | Q(first_kind="issue", waiting_issue=True))
+        .annotate(person=F("person_key"), project=F("repository__full_name"), url=_github_link())
+        .values("first_at", "person", "login", "project", "first_kind", "url")
+        .order_by("first_at")[:500]
+    )

@@ -1,0 +1,116 @@
+"""One row per project for the overview (docs/metrics.md, "Overview")."""
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models.functions import TruncYear
+
+from ingest.models import PullRequest, Repository, Review
+
+from ..models import ContributionEvent, FirstContribution
+from .series import as_date, bucket_starts, fill, period_bounds, trunc
+from .sql import Median
+
+ACTIVE_DAYS = 90
+SPARK_MONTHS = 12
+
+
+def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: dt.date
+                      ) -> list[dict]:
+    """Per project: active contributors (90 days to `until`), new contributors in `until`'s
+    year and the year before, merged pull requests and median time to first response in
+    since..until, open pull requests waiting for review, last activity, and a monthly
+    activity sparkline (12 months to `until`). Eight grouped queries, none per project."""
+    ids = list(repository_ids)
+    start, end = period_bounds(since=since, until=until)
+    active_start, _ = period_bounds(since=until - dt.timedelta(days=ACTIVE_DAYS - 1), until=until)
+    events = ContributionEvent.objects.filter(repository_id__in=ids, occurred_at__lt=end)
+
+    def by_repo(queryset, **aggregates) -> dict[int, dict]:
+        return {
+            row["repository_id"]: row
+            for row in queryset.values("repository_id").annotate(**aggregates).order_by()
+        }
+
+    active = by_repo(events.filter(is_bot=False, occurred_at__gte=active_start),
+                     n=Count("person_key", distinct=True))
+    last = by_repo(events, last=Max("occurred_at"))
+    responses = by_repo(
+        events.filter(kind__in=["issue", "pull_request"], occurred_at__gte=start),
+        median=Median("response_seconds"),
+    )
+    this_year, last_year = until.year, until.year - 1
+    year_start, _ = period_bounds(since=dt.date(last_year, 1, 1), until=until)
+    new = {}
+    for row in (
+        FirstContribution.objects.filter(
+            community=False, kind_group="default", repository_id__in=ids,
+            first_at__gte=year_start, first_at__lt=end,
+        ).annotate(year=TruncYear("first_at")).values("repository_id", "year")
+        .annotate(n=Count("id")).order_by()
+    ):
+        new[(row["repository_id"], as_date(row["year"]).year)] = row["n"]
+    merged = by_repo(
+        PullRequest.objects.filter(repository_id__in=ids, merged_at__gte=start,
+                                   merged_at__lt=end),
+        n=Count("id"),
+    )
+    waiting = by_repo(
+        PullRequest.objects.filter(repository_id__in=ids, state="open", draft=False)
+        .alias(reviewed=Exists(Review.objects.filter(pull_request=OuterRef("pk"))))
+        .filter(reviewed=False),
+        n=Count("id"),
+    )
+    months = _spark_months(until=until)
+    spark_start, _ = period_bounds(since=months[0], until=until)
+    spark_rows = list(
+        events.filter(occurred_at__gte=spark_start, is_bot=False)
+        .annotate(bucket=trunc("occurred_at", "month"))
+        .values("repository_id", "bucket").annotate(n=Count("id")).order_by()
+    )
+    spark_by_repo: dict[int, list[dict]] = {}
+    for row in spark_rows:
+        spark_by_repo.setdefault(row["repository_id"], []).append(row)
+    rows = []
+    for repo in Repository.objects.filter(id__in=ids).order_by("full_name").values(
+        "id", "full_name", "owner_login", "name", "description", "html_url"
+    ):
+        rid = repo["id"]
+        median = responses.get(rid, {}).get("median")
+        rows.append({
+            "project": repo["full_name"],
+            "owner": repo["owner_login"],
+            "name": repo["name"],
+            "description": repo["description"],
+            "active_contributors_90d": active.get(rid, {}).get("n", 0),
+            "new_contributors_this_year": new.get((rid, this_year), 0),
+            "new_contributors_last_year": new.get((rid, last_year), 0),
+            "merged_prs": merged.get(rid, {}).get("n", 0),
+            "median_first_response_hours": None if median is None else round(median / 3600, 1),
+            "open_prs_waiting_for_review": waiting.get(rid, {}).get("n", 0),
+            "last_activity": last.get(rid, {}).get("last"),
+            "sparkline": fill(spark_by_repo.get(rid, []), buckets=months),
+        })
+    return rows
+
+
+def _spark_months(*, until: dt.date) -> list[dt.date]:
+    """The first days of the SPARK_MONTHS months ending with `until`'s month."""
+    index = until.year * 12 + until.month - 1 - (SPARK_MONTHS - 1)
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    return bucket_starts(since=first, until=until, interval="month")
+
+
+def sparkline_months(*, until: dt.date) -> list[str]:
+    return [m.strftime("%Y-%m") for m in _spark_months(until=until)]
+
+
+def community_totals(*, rows: list[dict]) -> dict:
+    """Sums over the project rows (people can be in several projects: not summed)."""
+    return {
+        "projects": len(rows),
+        "merged_prs": sum(r["merged_prs"] for r in rows),
+        "open_prs_waiting_for_review": sum(r["open_prs_waiting_for_review"] for r in rows),
+    }
+

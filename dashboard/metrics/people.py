@@ -1,0 +1,112 @@
+"""A person's contributions across projects, and a project's contributors."""
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+from django.db.models import Count, Max, Min, Q
+
+from ingest.models import Actor
+
+from ..models import ContributionEvent, FirstContribution
+from .series import bucket_label, bucket_starts, fill, period_bounds, trunc
+
+KINDS = ["commit", "pull_request", "issue", "review", "comment"]
+KIND_TITLES = {"commit": "Commits", "pull_request": "Pull requests", "issue": "Issues",
+               "review": "Reviews", "comment": "Comments"}
+
+
+def person_resolve(*, login: str) -> dict | None:
+    """The person behind a login (`{"login", "name", "company", "affiliation", "is_bot"}`),
+    from the account or, for a login only seen on commits, from the rollup; None if unknown."""
+    actor = (
+        Actor.objects.filter(login__iexact=login)
+        .values("login", "name", "company", "affiliation", "is_bot", "type").first()
+    )
+    if actor:
+        return actor
+    seen = ContributionEvent.objects.filter(person_key=f"login:{login}").values("login").first()
+    if seen:
+        return {"login": seen["login"], "name": "", "company": "", "affiliation": "unknown",
+                "is_bot": False, "type": ""}
+    return None
+
+
+def contributions_by_project(*, person_key: str, since: dt.date, until: dt.date) -> list[dict]:
+    """Per project: contributions of each kind in since..until, and first/last ever."""
+    start, end = period_bounds(since=since, until=until)
+    rows = (
+        ContributionEvent.objects.filter(person_key=person_key, occurred_at__lt=end)
+        .values("repository__full_name")
+        .annotate(
+            total=Count("id", filter=Q(occurred_at__gte=start)),
+            **{key: Count("id", filter=Q(kind=kind, occurred_at__gte=start))
+               for key, kind in ((f"{k}s", k) for k in KINDS)},
+            first=Min("occurred_at"),
+            last=Max("occurred_at"),
+        )
+        .order_by("-total", "repository__full_name")
+    )
+    return [{"project": row.pop("repository__full_name"), **row} for row in rows]
+
+
+def person_activity_by_interval(*, person_key: str, since: dt.date, until: dt.date,
+                                interval: str) -> dict:
+    """Contributions per bucket stacked by kind, chart-ready."""
+    buckets = bucket_starts(since=since, until=until, interval=interval)
+    start, end = period_bounds(since=since, until=until)
+    rows = list(
+        ContributionEvent.objects.filter(person_key=person_key, occurred_at__gte=start,
+                                         occurred_at__lt=end)
+        .annotate(bucket=trunc("occurred_at", interval))
+        .values("bucket", "kind").annotate(n=Count("id")).order_by()
+    )
+    return {
+        "labels": [bucket_label(b, interval) for b in buckets],
+        "datasets": [
+            {"label": KIND_TITLES[kind],
+             "data": fill((r for r in rows if r["kind"] == kind), buckets=buckets)}
+            for kind in KINDS
+        ],
+    }
+
+
+def first_contribution(*, person_key: str) -> dict | None:
+    """The person's first contribution of any kind anywhere in the community."""
+    return (
+        FirstContribution.objects.filter(community=True, kind_group="any", person_key=person_key)
+        .values("first_at", "first_kind", "first_ref", "repository__full_name",
+                "repository__html_url").first()
+    )
+
+
+CONTRIBUTOR_COLUMNS = [
+    ("person_key", "Person"),
+    ("login", "GitHub login"),
+    ("total", "Contributions"),
+    *((f"{kind}s", KIND_TITLES[kind]) for kind in KINDS),
+    ("first", "First contribution"),
+    ("last", "Last contribution"),
+]
+
+
+def contributors_of_projects(*, repository_ids: Sequence[int], since: dt.date, until: dt.date
+                             ) -> Iterator[dict]:
+    """People (not bots) who contributed in since..until, most contributions first, with
+    their first and last contribution in these projects ever (to `until`), streamed."""
+    start, end = period_bounds(since=since, until=until)
+    return (
+        ContributionEvent.objects.filter(repository_id__in=list(repository_ids), is_bot=False,
+                                         occurred_at__lt=end)
+        .values("person_key", "login")
+        .annotate(
+            total=Count("id", filter=Q(occurred_at__gte=start)),
+            **{f"{kind}s": Count("id", filter=Q(kind=kind, occurred_at__gte=start))
+               for kind in KINDS},
+            first=Min("occurred_at"),
+            last=Max("occurred_at"),
+        )
+        .filter(total__gt=0)
+        .order_by("-total", "person_key")
+        .values("person_key", "login", "total", *(f"{kind}s" for kind in KINDS), "first", "last")
+        .iterator(chunk_size=5000)
+    )

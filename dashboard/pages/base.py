@@ -1,0 +1,68 @@
+"""What a page is made of: tables (one becomes the CSV) and charts, independent of format.
+
+A page builder is `build(*, filters: Filters, **path_kwargs) -> Page`. The same Page is
+rendered as HTML, streamed as CSV (`?format=csv`, the table named by `?table=`, else the
+first) or as JSON (`?format=json`: filters, charts, the other tables and the chosen table's
+rows). Rows are dicts (or a lazy iterator of dicts) keyed by the columns' keys.
+"""
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    # Where the cell links to: the key of another field of the row holding a URL, or a
+    # callable(row) -> URL; None: plain text.
+    href: object = None
+    kind: str = "text"  # text | number | date | datetime | percent | hours | spark
+
+
+@dataclass
+class Table:
+    id: str
+    title: str
+    columns: list[Column]
+    rows: Iterable[dict]
+    note: str = ""
+    html_limit: int = 200  # the page shows this many rows; the CSV has all
+    sortable: bool = True
+
+    def header(self) -> list[tuple[str, str]]:
+        return [(c.key, c.label) for c in self.columns if c.kind != "spark"]
+
+    def html_rows(self) -> tuple[list[dict], bool]:
+        """The first rows for the page, and whether there were more."""
+        taken = list(itertools.islice(iter(self.rows), self.html_limit + 1))
+        return taken[: self.html_limit], len(taken) > self.html_limit
+
+
+@dataclass
+class Chart:
+    """A Chart.js chart: `spec` is `{"type", "labels", "datasets": [{"label", "data", …}],
+    "stacked": bool, "y_title": str}`, drawn by static/js/charts.js."""
+
+    id: str
+    title: str
+    spec: dict
+    note: str = ""
+
+
+@dataclass
+class Page:
+    name: str  # export name: URL-less, used for filenames and `manage.py export NAME`
+    title: str
+    tables: list[Table]
+    charts: list[Chart] = field(default_factory=list)
+    template: str = "dashboard/page.html"
+    context: dict = field(default_factory=dict)
+    intro: str = ""
+    docs_anchor: str = ""
+
+    def table(self, table_id: str | None) -> Table | None:
+        if not table_id:
+            return self.tables[0] if self.tables else None
+        return next((t for t in self.tables if t.id == table_id), None)

@@ -1,0 +1,98 @@
+"""The newcomers page: who made a first contribution, when, whether they came back."""
+
+from ..forms import Filters
+from ..metrics.newcomers import (
+    NEWCOMER_COLUMNS,
+    RETENTION_DAYS,
+    new_contributors_by_interval,
+    new_contributors_by_year,
+    newcomer_retention_by_month,
+    newcomers_list,
+    newcomers_waiting,
+)
+from ..rollups import KIND_GROUPS
+from .base import Chart, Column, Page, Table
+
+KIND_GROUP_TITLES = {
+    "default": "authored pull request or commit",
+    "any": "any contribution",
+    "commit": "commit",
+    "pull_request": "pull request",
+    "issue": "issue",
+    "review": "review",
+    "comment": "comment",
+}
+
+
+def newcomer_columns() -> list[Column]:
+    labels = dict(NEWCOMER_COLUMNS)
+    return [
+        Column("first_at", labels["first_at"], kind="datetime"),
+        Column("login", labels["login"], href=lambda r: f"/people/{r['login']}/"
+               if r.get("login") else None),
+        Column("person", labels["person"]),
+        Column("project", labels["project"]),
+        Column("first_kind", labels["first_kind"]),
+        Column("url", labels["url"], href="url"),
+    ]
+
+
+def newcomers_page(*, filters: Filters) -> Page:
+    scope = {"repository_ids": filters.repository_ids, "narrowed": filters.narrowed,
+             "kind": filters.kind}
+    period = {"since": filters.since, "until": filters.until}
+    per_interval = new_contributors_by_interval(
+        **scope, **period, interval=filters.interval, stack=filters.stack
+    )
+    by_year = new_contributors_by_year(**scope, until=filters.until)
+    retention = newcomer_retention_by_month(**scope, **period)
+    waiting = newcomers_waiting(**scope, **period)
+    where = ("new to each chosen project" if filters.narrowed
+             else "new to the community (first contribution anywhere in it)")
+    charts = [
+        Chart(id="chart-newcomers", title=f"New contributors per {filters.interval}",
+              spec={"type": "bar", "labels": per_interval["labels"],
+                    "datasets": per_interval["datasets"], "stacked": True}),
+        Chart(id="chart-newcomers-year", title="New contributors per year",
+              spec={"type": "bar", "labels": [str(r["year"]) for r in by_year],
+                    "datasets": [{"label": "new contributors",
+                                  "data": [r["new_contributors"] for r in by_year]}]}),
+        Chart(id="chart-retention", title="Retention: share of each month's newcomers active "
+                                          "again after 30/90/180 days (%)",
+              spec={"type": "line", "labels": [r["month"].strftime("%Y-%m") for r in retention],
+                    "datasets": [{"label": f"after {d} days",
+                                  "data": [r[f"retained_{d}d"] for r in retention]}
+                                 for d in RETENTION_DAYS],
+                    "y_title": "%", "y_max": 100}),
+    ]
+    tables = [
+        Table(id="newcomers", title="Newcomers", columns=newcomer_columns(),
+              rows=newcomers_list(**scope, **period),
+              note="Newest first; each links to the first contribution on GitHub."),
+        Table(id="waiting", title="Newcomers still waiting for a first response",
+              columns=newcomer_columns(), rows=waiting,
+              note="Their first issue or pull request is open and nobody has answered."),
+        Table(id="years", title="Per year", columns=[
+            Column("year", "Year"), Column("new_contributors", "New contributors", kind="number"),
+            Column("change", "Change", kind="number"),
+            Column("change_percent", "Change (%)", kind="number"),
+            Column("complete", "Whole year"),
+        ], rows=by_year),
+        Table(id="retention", title="Retention of each month's newcomers", columns=[
+            Column("month", "Month", kind="date"),
+            Column("newcomers", "Newcomers", kind="number"),
+            *(Column(f"retained_{d}d", f"Active again after {d} days (%)", kind="percent")
+              for d in RETENTION_DAYS),
+        ], rows=retention, note="Empty while too recent to tell."),
+    ]
+    return Page(
+        name="newcomers",
+        title="New contributors",
+        intro=(f"First contribution of kind “{KIND_GROUP_TITLES[filters.kind]}”, {where}, "
+               f"{filters.since.isoformat()} to {filters.until.isoformat()}."),
+        tables=tables,
+        charts=charts,
+        context={"kind_choices": [(k, KIND_GROUP_TITLES[k]) for k in KIND_GROUPS],
+                 "stack_choices": [("project", "by project"), ("kind", "by kind")]},
+        docs_anchor="new-contributor",
+    )

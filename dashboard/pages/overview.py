@@ -1,0 +1,68 @@
+"""The overview page: the community at a glance, one row per project."""
+
+import datetime as dt
+
+from django.urls import reverse
+
+from ..forms import Filters
+from ..metrics.overview import project_summaries, sparkline_months
+from ..metrics.roles import committers_by_project
+from .base import Chart, Column, Page, Table
+
+
+def _project_url(row: dict) -> str:
+    return reverse("project", kwargs={"owner": row["owner"], "name": row["name"]})
+
+
+def overview_page(*, filters: Filters) -> Page:
+    rows = project_summaries(repository_ids=filters.repository_ids, since=filters.since,
+                             until=filters.until)
+    # Roles as they stood at the end of `until` (the roles selector's as_of is exclusive).
+    committers = {
+        row["project"]: row for row in committers_by_project(
+            repository_ids=list(filters.repository_ids),
+            as_of=filters.until + dt.timedelta(days=1),
+        )
+    }
+    for row in rows:
+        held = committers.get(row["project"], {})
+        row["committers"] = held.get("committers", 0)
+        row["external_committers"] = held.get("external_committers", 0)
+    year = filters.until.year
+    columns = [
+        Column("project", "Project", href=_project_url),
+        Column("active_contributors_90d", "Active contributors (90 days)", kind="number"),
+        Column("new_contributors_this_year", f"New contributors {year}", kind="number"),
+        Column("new_contributors_last_year", f"New contributors {year - 1}", kind="number"),
+        Column("committers", "Committers", kind="number"),
+        Column("external_committers", "of them external", kind="number"),
+        Column("merged_prs", "Merged pull requests", kind="number"),
+        Column("median_first_response_hours", "Median first response (hours)", kind="hours"),
+        Column("open_prs_waiting_for_review", "Open PRs waiting for review", kind="number"),
+        Column("last_activity", "Last activity", kind="datetime"),
+        Column("sparkline", "Activity, last 12 months", kind="spark"),
+    ]
+    active = sorted(rows, key=lambda r: -r["active_contributors_90d"])[:15]
+    chart = Chart(
+        id="chart-active",
+        title="Active contributors in the last 90 days (top 15 projects)",
+        spec={"type": "bar", "labels": [r["project"] for r in active],
+              "datasets": [{"label": "active contributors",
+                            "data": [r["active_contributors_90d"] for r in active]},
+                           {"label": f"new contributors {year}",
+                            "data": [r["new_contributors_this_year"] for r in active]}],
+              "horizontal": True},
+    )
+    return Page(
+        name="overview",
+        title="Community overview",
+        intro=(f"{len(rows)} projects. Merged pull requests and response times cover "
+               f"{filters.since.isoformat()} to {filters.until.isoformat()}; active "
+               f"contributors the 90 days to {filters.until.isoformat()}. Click a column "
+               f"heading to sort."),
+        tables=[Table(id="projects", title="Projects", columns=columns, rows=rows,
+                      html_limit=1000)],
+        charts=[chart],
+        context={"spark_months": sparkline_months(until=filters.until)},
+        docs_anchor="overview",
+    )

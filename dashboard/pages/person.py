@@ -1,0 +1,64 @@
+"""A person's page: contributions across projects, first contribution, role history."""
+
+import datetime as dt
+
+from django.http import Http404
+
+from ..forms import Filters
+from ..metrics.people import (
+    KIND_TITLES,
+    KINDS,
+    contributions_by_project,
+    first_contribution,
+    person_activity_by_interval,
+    person_resolve,
+)
+from ..metrics.roles import role_history_for_person
+from .base import Chart, Column, Page, Table
+
+
+def _project_url(row: dict) -> str:
+    return f"/projects/{row['project']}/"
+
+
+def person_page(*, filters: Filters, login: str) -> Page:
+    person = person_resolve(login=login)
+    if person is None:
+        raise Http404(f"Pulse has seen no contribution by {login}.")
+    key = f"login:{person['login']}"
+    rows = contributions_by_project(person_key=key, since=filters.since, until=filters.until)
+    if filters.narrowed:
+        chosen = set(filters.repositories)
+        rows = [row for row in rows if row["project"] in chosen]
+    activity = person_activity_by_interval(person_key=key, since=filters.since,
+                                           until=filters.until, interval=filters.interval)
+    roles = role_history_for_person(login=person["login"],
+                                    as_of=filters.until + dt.timedelta(days=1))
+    first = first_contribution(person_key=key)
+    return Page(
+        name=f"person-{person['login']}",
+        title=person["login"] + (f" ({person['name']})" if person.get("name") else ""),
+        intro=(f"Contributions {filters.since.isoformat()} to {filters.until.isoformat()}; "
+               f"first and last are of all time up to the end of the period."),
+        tables=[
+            Table(id="projects", title="Contributions by project", columns=[
+                Column("project", "Project", href=_project_url),
+                Column("total", "Contributions in period", kind="number"),
+                *(Column(f"{kind}s", KIND_TITLES[kind], kind="number") for kind in KINDS),
+                Column("first", "First contribution", kind="datetime"),
+                Column("last", "Last contribution", kind="datetime"),
+            ], rows=rows),
+            Table(id="roles", title="Role history", columns=[
+                Column("project", "Project", href=_project_url),
+                Column("role", "Role"),
+                Column("since", "Since", kind="date"),
+                Column("ended", "Ended", kind="date"),
+                Column("evidence", "Evidence", href="evidence_url"),
+            ], rows=roles, note="Roles per project from the evidence on the committers page."),
+        ],
+        charts=[Chart(id="chart-person", title=f"Contributions per {filters.interval}",
+                      spec={"type": "bar", "labels": activity["labels"],
+                            "datasets": activity["datasets"], "stacked": True})],
+        context={"person": person, "first": first},
+        docs_anchor="person",
+    )
