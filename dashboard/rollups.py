@@ -57,7 +57,7 @@ def _event_selects(vendor: str) -> list[str]:
     login_bot = "(COALESCE(a.is_bot, FALSE) OR LOWER(a.login) LIKE '%%[bot]')"
     return [
         # A commit counts for ingest's author_key; an unkeyed commit falls back to its account.
-        f"""SELECT COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login),
+        """SELECT COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login),
                    CASE WHEN COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login) LIKE 'login:%%'
                         THEN SUBSTR(COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login), 7)
                         ELSE '' END,
@@ -65,7 +65,7 @@ def _event_selects(vendor: str) -> list[str]:
                    (COALESCE(a.is_bot, FALSE) OR LOWER(t.author_key) LIKE '%%[bot]%%'),
                    t.sha, NULL, NULL
             FROM ingest_commit t LEFT JOIN ingest_actor a ON a.id = t.author_id
-            WHERE (t.author_key <> '' OR t.author_id IS NOT NULL){{repo}}""",
+            WHERE (t.author_key <> '' OR t.author_id IS NOT NULL){repo}""",
         f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'pull_request', t.created_at,
                    {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, {merge}
             FROM ingest_pullrequest t JOIN ingest_actor a ON a.id = t.author_id
