@@ -194,3 +194,71 @@ def small_world() -> dict:
 
 def world_person_key(person: str) -> str:
     return f"email:{person}" if "@" in person else f"login:{person}"
+
+
+def generated_world(*, seed: int = 7, people: int = 40, until: dt.date | None = None,
+                    days: int = 730) -> dict:
+    """A livelier random world (3 projects, two years) for browser tests and screenshots.
+
+    Bulk-created like ingest writes it; deterministic for a seed.
+    """
+    import random
+
+    rng = random.Random(seed)
+    until = until or dt.date.today()
+    start = dt.datetime.combine(until - dt.timedelta(days=days), dt.time(9), tzinfo=dt.UTC)
+    repos = [repository(name, description=f"The {name.split('/')[1]} project")
+             for name in ("sofastack/sofa-rpc", "sofastack/sofa-jraft", "mosn/mosn")]
+    actors = Actor.objects.bulk_create(
+        [Actor(github_id=next(_ids), login=f"dev{i:02d}", name=f"Developer {i}")
+         for i in range(people)]
+        + [Actor(github_id=next(_ids), login="dependabot[bot]", is_bot=True, type="Bot")]
+    )
+    # People join over time: person i is around from a day that grows with i.
+    joined = {a.id: rng.randrange(0, days - 10) if i >= 6 else 0 for i, a in enumerate(actors)}
+    prs, issues, commits = [], [], []
+    number = itertools.count(1)
+    for day in range(days):
+        when = start + dt.timedelta(days=day, hours=rng.randrange(0, 9))
+        for repo in repos:
+            for who in rng.sample(actors, k=rng.randrange(0, 4)):
+                if joined[who.id] > day:
+                    continue
+                roll = rng.random()
+                if roll < 0.45:
+                    merged = when + dt.timedelta(hours=rng.randrange(2, 200)) \
+                        if rng.random() < 0.7 else None
+                    prs.append(PullRequest(
+                        github_id=next(_ids), repository=repo, number=next(number),
+                        title=f"Change {day}", state="closed" if merged else "open",
+                        author=who, created_at=when, updated_at=merged or when,
+                        closed_at=merged, merged_at=merged,
+                        first_response_at=when + dt.timedelta(hours=rng.randrange(1, 72))
+                        if rng.random() < 0.85 else None))
+                elif roll < 0.7:
+                    closed = when + dt.timedelta(days=rng.randrange(1, 40)) \
+                        if rng.random() < 0.6 else None
+                    issues.append(Issue(
+                        github_id=next(_ids), repository=repo, number=next(number),
+                        title=f"Problem {day}", state="closed" if closed else "open",
+                        author=who, created_at=when, updated_at=closed or when, closed_at=closed,
+                        first_response_at=when + dt.timedelta(hours=rng.randrange(1, 96))
+                        if rng.random() < 0.8 else None))
+                else:
+                    commits.append(Commit(
+                        repository=repo, sha=f"{next(_ids):040x}", author=who,
+                        author_key=f"login:{who.login}", authored_at=when, committed_at=when))
+    PullRequest.objects.bulk_create(prs, batch_size=2000)
+    Issue.objects.bulk_create(issues, batch_size=2000)
+    Commit.objects.bulk_create(commits, batch_size=2000)
+    saved = list(PullRequest.objects.filter(merged_at__isnull=False).values_list(
+        "id", "repository_id", "merged_at"))
+    Review.objects.bulk_create(
+        [Review(github_id=next(_ids), repository_id=repo_id, pull_request_id=pr_id,
+                author=actors[rng.randrange(0, 6)], state="APPROVED",
+                submitted_at=merged_at - dt.timedelta(hours=1))
+         for pr_id, repo_id, merged_at in saved], batch_size=2000)
+    for repo in repos:
+        ingest_run(repo.full_name, (until - dt.timedelta(days=1)).isoformat(),
+                   rate_limit_remaining=4500, items_written=len(prs) // 3, requests=42)
+    return {"repos": {r.full_name: r for r in repos}, "actors": actors}

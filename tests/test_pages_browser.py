@@ -1,0 +1,99 @@
+"""Every page in headless Chromium on a live server: no console errors, every chart drawn.
+
+Screenshots go to test-output/screenshots/ (and, with PULSE_SCREENSHOTS_DIR set, there too:
+that is how docs/screenshots/ for the README are made).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dashboard.rollups import rollups_rebuild
+from tests.conftest import ROOT
+from tests.factories import generated_world
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run
+# next to it without this, although the test code itself never awaits anything.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PAGES = [
+    ("overview", "/"),
+    ("activity", "/activity/"),
+    ("newcomers", "/newcomers/"),
+    ("committers", "/committers/"),
+    ("project", "/projects/sofastack/sofa-rpc/"),
+    ("person", "/people/dev03/"),
+    ("ingest", "/ingest/"),
+    ("definitions", "/docs/metrics/"),
+]
+OUTPUT = ROOT / "test-output" / "screenshots"
+
+# For each canvas: did anything get painted (a pixel with some opacity)?
+CANVASES_DRAWN = """
+() => Array.from(document.querySelectorAll('canvas')).map(c => {
+  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) return true; }
+  return false;
+})
+"""
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_page_renders_its_charts_without_errors(live_server, browser):
+    generated_world(people=30, days=540)
+    rollups_rebuild()
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    extra = os.environ.get("PULSE_SCREENSHOTS_DIR")
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    for name, path in PAGES:
+        response = page.goto(live_server.url + path, wait_until="load")
+        assert response.status == 200, f"{path}: HTTP {response.status}"
+        assert page.locator("nav a", has_text="Overview").count() == 1
+        drawn = page.evaluate(CANVASES_DRAWN)
+        if name != "definitions":
+            assert drawn, f"{path} has no chart"
+        assert all(drawn), f"{path}: canvases not drawn: {drawn}"
+        page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+        if extra:
+            page.screenshot(path=str(Path(extra) / f"{name}.png"))
+    assert problems == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sorting_a_column_and_downloading_csv_in_the_browser(live_server, browser):
+    generated_world(people=12, days=120)
+    rollups_rebuild()
+    page = browser.new_page()
+    page.goto(live_server.url + "/")
+    header = page.locator("table.sortable th", has_text="Merged pull requests")
+    header.click()
+    column = [int(v) for v in page.locator(
+        "table.sortable tbody tr td:nth-child(7)").all_inner_texts()]
+    assert column == sorted(column, reverse=True)
+    header.click()
+    column = [int(v) for v in page.locator(
+        "table.sortable tbody tr td:nth-child(7)").all_inner_texts()]
+    assert column == sorted(column)
+    with page.expect_download() as download:
+        page.get_by_text("Download CSV").click()
+    assert download.value.suggested_filename.startswith("pulse-overview-")
+    assert "Merged pull requests" in Path(download.value.path()).read_text(encoding="utf-8")
