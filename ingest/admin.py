@@ -90,8 +90,17 @@ class SyncStateAdmin(ReadOnlyAdmin):
 
 @admin.register(models.IngestRun)
 class IngestRunAdmin(ReadOnlyAdmin):
-    list_display = ["scope", "status", "trigger", "started_at", "finished_at", "items_written",
-                    "requests", "not_modified", "error_count"]
+    list_display = [
+        "scope",
+        "status",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "items_written",
+        "requests",
+        "not_modified",
+        "error_count",
+    ]
     list_filter = ["status", "trigger"]
 
 

@@ -213,9 +213,7 @@ class PullRequest(models.Model):
 class Review(models.Model):
     github_id = models.BigIntegerField(unique=True)
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="reviews")
-    pull_request = models.ForeignKey(
-        PullRequest, on_delete=models.CASCADE, related_name="reviews"
-    )
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
     author = models.ForeignKey(
         Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
     )
@@ -382,7 +380,9 @@ class Role(models.TextChoices):
 class RoleEntry(models.Model):
     """A role on a project entered by an admin; it wins over any inferred evidence."""
 
-    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="role_entries")
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="role_entries"
+    )
     login = models.CharField(max_length=100)
     role = models.CharField(max_length=20, choices=Role.choices)
     since = models.DateField()

@@ -92,16 +92,18 @@ def sync_organization(self, login: str, full: bool = False) -> int:
     )
     for full_name in names:
         if full_name in active:
-            sync_repository.delay(full_name, full)
+            sync_repository.delay(full_name, full, listed=True)
     return len(active)
 
 
 @shared_task(name="ingest.sync_repository", bind=True, **TASK_OPTIONS)
-def sync_repository(self, full_name: str, full: bool = False) -> str:
+def sync_repository(self, full_name: str, full: bool = False, listed: bool = False) -> str:
     """Sync one repository (skipped if another sync of it is running), then queue rollups."""
     client = GitHubClient.from_settings()
     try:
-        run = repository_sync(client=client, full_name=full_name, full=full, trigger="task")
+        run = repository_sync(
+            client=client, full_name=full_name, full=full, trigger="task", listed=listed
+        )
     except SyncRescheduled as exc:
         logger.info("%s: rate limited, resuming at %s", full_name, exc.reset_at)
         raise self.retry(countdown=reschedule_countdown(exc.reset_at), max_retries=None) from None

@@ -289,8 +289,8 @@ class GitHubClient:
         resets = [t.reset.get(resource) for t in self._tokens if t.reset.get(resource)]
         reset_at = min(resets) if resets else now + timedelta(minutes=1)
         raise RateLimited(
-            f"All {len(self._tokens)} GitHub token(s) are below {self.min_remaining} remaining "
-            f"requests; the budget resets at {reset_at:%H:%M} UTC.",
+            f"GitHub's rate limit is (nearly) used up: all {len(self._tokens)} token(s) have "
+            f"fewer than {self.min_remaining} {resource} requests left until {reset_at:%H:%M} UTC.",
             reset_at=reset_at,
         )
 

@@ -5,379 +5,737 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Actor',
+            name="Actor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('github_id', models.BigIntegerField(unique=True)),
-                ('node_id', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('login', models.CharField(db_index=True, max_length=100)),
-                ('type', models.CharField(choices=[('User', 'User'), ('Bot', 'Bot'), ('Organization', 'Organization'), ('Mannequin', 'Mannequin')], default='User', max_length=20)),
-                ('is_bot', models.BooleanField(db_index=True, default=False)),
-                ('name', models.CharField(blank=True, max_length=255)),
-                ('company', models.CharField(blank=True, max_length=255)),
-                ('email', models.CharField(blank=True, max_length=255)),
-                ('location', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(blank=True, null=True)),
-                ('profile_fetched_at', models.DateTimeField(blank=True, null=True)),
-                ('affiliation', models.CharField(choices=[('home', 'home organisation'), ('external', 'external'), ('unknown', 'unknown')], default='unknown', max_length=10)),
-                ('affiliation_source', models.CharField(blank=True, max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("github_id", models.BigIntegerField(unique=True)),
+                ("node_id", models.CharField(blank=True, db_index=True, max_length=100)),
+                ("login", models.CharField(db_index=True, max_length=100)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("User", "User"),
+                            ("Bot", "Bot"),
+                            ("Organization", "Organization"),
+                            ("Mannequin", "Mannequin"),
+                        ],
+                        default="User",
+                        max_length=20,
+                    ),
+                ),
+                ("is_bot", models.BooleanField(db_index=True, default=False)),
+                ("name", models.CharField(blank=True, max_length=255)),
+                ("company", models.CharField(blank=True, max_length=255)),
+                ("email", models.CharField(blank=True, max_length=255)),
+                ("location", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(blank=True, null=True)),
+                ("profile_fetched_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "affiliation",
+                    models.CharField(
+                        choices=[
+                            ("home", "home organisation"),
+                            ("external", "external"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("affiliation_source", models.CharField(blank=True, max_length=20)),
             ],
             options={
-                'ordering': ['login'],
+                "ordering": ["login"],
             },
         ),
         migrations.CreateModel(
-            name='BotAccount',
+            name="BotAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(max_length=100, unique=True)),
-                ('note', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("login", models.CharField(max_length=100, unique=True)),
+                ("note", models.CharField(blank=True, max_length=200)),
             ],
         ),
         migrations.CreateModel(
-            name='Repository',
+            name="Repository",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('github_id', models.BigIntegerField(unique=True)),
-                ('node_id', models.CharField(blank=True, max_length=100)),
-                ('owner_login', models.CharField(db_index=True, max_length=100)),
-                ('name', models.CharField(max_length=100)),
-                ('full_name', models.CharField(db_index=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('html_url', models.URLField(blank=True, max_length=300)),
-                ('default_branch', models.CharField(blank=True, max_length=255)),
-                ('archived', models.BooleanField(default=False)),
-                ('fork', models.BooleanField(default=False)),
-                ('private', models.BooleanField(default=False)),
-                ('stargazers_count', models.IntegerField(default=0)),
-                ('forks_count', models.IntegerField(default=0)),
-                ('open_issues_count', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('pushed_at', models.DateTimeField(blank=True, null=True)),
-                ('tracked', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("github_id", models.BigIntegerField(unique=True)),
+                ("node_id", models.CharField(blank=True, max_length=100)),
+                ("owner_login", models.CharField(db_index=True, max_length=100)),
+                ("name", models.CharField(max_length=100)),
+                ("full_name", models.CharField(db_index=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("html_url", models.URLField(blank=True, max_length=300)),
+                ("default_branch", models.CharField(blank=True, max_length=255)),
+                ("archived", models.BooleanField(default=False)),
+                ("fork", models.BooleanField(default=False)),
+                ("private", models.BooleanField(default=False)),
+                ("stargazers_count", models.IntegerField(default=0)),
+                ("forks_count", models.IntegerField(default=0)),
+                ("open_issues_count", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                ("pushed_at", models.DateTimeField(blank=True, null=True)),
+                ("tracked", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name_plural': 'repositories',
-                'ordering': ['full_name'],
+                "verbose_name_plural": "repositories",
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='TrackedOrganization',
+            name="TrackedOrganization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(max_length=100, unique=True)),
-                ('active', models.BooleanField(default=True)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("login", models.CharField(max_length=100, unique=True)),
+                ("active", models.BooleanField(default=True)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['login'],
+                "ordering": ["login"],
             },
         ),
         migrations.CreateModel(
-            name='TrackedRepository',
+            name="TrackedRepository",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200, unique=True)),
-                ('active', models.BooleanField(default=True)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=200, unique=True)),
+                ("active", models.BooleanField(default=True)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'tracked repositories',
-                'ordering': ['full_name'],
+                "verbose_name_plural": "tracked repositories",
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='AffiliationOverride',
+            name="AffiliationOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('email', models.CharField(blank=True, db_index=True, max_length=255)),
-                ('organization', models.CharField(max_length=200)),
-                ('is_home', models.BooleanField(help_text="True when this organisation is the community's home organisation.")),
-                ('start', models.DateField(blank=True, null=True)),
-                ('end', models.DateField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("login", models.CharField(blank=True, db_index=True, max_length=100)),
+                ("email", models.CharField(blank=True, db_index=True, max_length=255)),
+                ("organization", models.CharField(max_length=200)),
+                (
+                    "is_home",
+                    models.BooleanField(
+                        help_text="True when this organisation is the community's home organisation."
+                    ),
+                ),
+                ("start", models.DateField(blank=True, null=True)),
+                ("end", models.DateField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('login', ''), _negated=True), models.Q(('email', ''), _negated=True), _connector='OR'), name='affiliation_override_has_key')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("login", ""), _negated=True),
+                            models.Q(("email", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="affiliation_override_has_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IngestRun',
+            name="IngestRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(db_index=True, max_length=200)),
-                ('trigger', models.CharField(default='task', max_length=20)),
-                ('full', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('success', 'Success'), ('partial', 'Partial'), ('failed', 'Failed'), ('skipped', 'Skipped')], default='running', max_length=10)),
-                ('started_at', models.DateTimeField(db_index=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('counts', models.JSONField(blank=True, default=dict)),
-                ('items_written', models.IntegerField(default=0)),
-                ('requests', models.IntegerField(default=0)),
-                ('not_modified', models.IntegerField(default=0)),
-                ('rate_limit_waits', models.IntegerField(default=0)),
-                ('error_count', models.IntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('rate_limit_remaining', models.IntegerField(blank=True, null=True)),
-                ('rate_limit_reset', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(db_index=True, max_length=200)),
+                ("trigger", models.CharField(default="task", max_length=20)),
+                ("full", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("success", "Success"),
+                            ("partial", "Partial"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="running",
+                        max_length=10,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(db_index=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("counts", models.JSONField(blank=True, default=dict)),
+                ("items_written", models.IntegerField(default=0)),
+                ("requests", models.IntegerField(default=0)),
+                ("not_modified", models.IntegerField(default=0)),
+                ("rate_limit_waits", models.IntegerField(default=0)),
+                ("error_count", models.IntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("rate_limit_remaining", models.IntegerField(blank=True, null=True)),
+                ("rate_limit_reset", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-started_at'],
-                'indexes': [models.Index(fields=['scope', '-started_at'], name='ingest_inge_scope_abe360_idx')],
+                "ordering": ["-started_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["scope", "-started_at"], name="ingest_inge_scope_abe360_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PullRequest',
+            name="PullRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('github_id', models.BigIntegerField(unique=True)),
-                ('node_id', models.CharField(blank=True, max_length=100)),
-                ('number', models.IntegerField()),
-                ('title', models.TextField()),
-                ('state', models.CharField(max_length=10)),
-                ('draft', models.BooleanField(default=False)),
-                ('locked', models.BooleanField(default=False)),
-                ('author_association', models.CharField(blank=True, max_length=24)),
-                ('labels', models.JSONField(blank=True, default=list)),
-                ('closes_issues', models.JSONField(blank=True, default=list)),
-                ('comments_count', models.IntegerField(default=0)),
-                ('review_comments_count', models.IntegerField(default=0)),
-                ('commits_count', models.IntegerField(default=0)),
-                ('additions', models.IntegerField(default=0)),
-                ('deletions', models.IntegerField(default=0)),
-                ('changed_files', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('merged_at', models.DateTimeField(blank=True, null=True)),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pull_requests', to='ingest.actor')),
-                ('first_responder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ingest.actor')),
-                ('merged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_pull_requests', to='ingest.actor')),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pull_requests', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("github_id", models.BigIntegerField(unique=True)),
+                ("node_id", models.CharField(blank=True, max_length=100)),
+                ("number", models.IntegerField()),
+                ("title", models.TextField()),
+                ("state", models.CharField(max_length=10)),
+                ("draft", models.BooleanField(default=False)),
+                ("locked", models.BooleanField(default=False)),
+                ("author_association", models.CharField(blank=True, max_length=24)),
+                ("labels", models.JSONField(blank=True, default=list)),
+                ("closes_issues", models.JSONField(blank=True, default=list)),
+                ("comments_count", models.IntegerField(default=0)),
+                ("review_comments_count", models.IntegerField(default=0)),
+                ("commits_count", models.IntegerField(default=0)),
+                ("additions", models.IntegerField(default=0)),
+                ("deletions", models.IntegerField(default=0)),
+                ("changed_files", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("merged_at", models.DateTimeField(blank=True, null=True)),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="pull_requests",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "first_responder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_pull_requests",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pull_requests",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Issue',
+            name="Issue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('github_id', models.BigIntegerField(unique=True)),
-                ('node_id', models.CharField(blank=True, max_length=100)),
-                ('number', models.IntegerField()),
-                ('title', models.TextField()),
-                ('state', models.CharField(max_length=10)),
-                ('state_reason', models.CharField(blank=True, max_length=20)),
-                ('locked', models.BooleanField(default=False)),
-                ('author_association', models.CharField(blank=True, max_length=24)),
-                ('labels', models.JSONField(blank=True, default=list)),
-                ('comments_count', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='issues', to='ingest.actor')),
-                ('first_responder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ingest.actor')),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issues', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("github_id", models.BigIntegerField(unique=True)),
+                ("node_id", models.CharField(blank=True, max_length=100)),
+                ("number", models.IntegerField()),
+                ("title", models.TextField()),
+                ("state", models.CharField(max_length=10)),
+                ("state_reason", models.CharField(blank=True, max_length=20)),
+                ("locked", models.BooleanField(default=False)),
+                ("author_association", models.CharField(blank=True, max_length=24)),
+                ("labels", models.JSONField(blank=True, default=list)),
+                ("comments_count", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="issues",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "first_responder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="issues",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='GovernanceFileVersion',
+            name="GovernanceFileVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=300)),
-                ('commit_sha', models.CharField(max_length=40)),
-                ('committed_at', models.DateTimeField()),
-                ('people', models.JSONField(default=dict)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='governance_files', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=300)),
+                ("commit_sha", models.CharField(max_length=40)),
+                ("committed_at", models.DateTimeField()),
+                ("people", models.JSONField(default=dict)),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="governance_files",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Commit',
+            name="Commit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha', models.CharField(max_length=40)),
-                ('author_name', models.CharField(blank=True, max_length=255)),
-                ('author_email', models.CharField(blank=True, db_index=True, max_length=255)),
-                ('author_key', models.CharField(blank=True, db_index=True, max_length=300)),
-                ('committer_name', models.CharField(blank=True, max_length=255)),
-                ('committer_email', models.CharField(blank=True, max_length=255)),
-                ('authored_at', models.DateTimeField()),
-                ('committed_at', models.DateTimeField()),
-                ('message_headline', models.TextField(blank=True)),
-                ('additions', models.IntegerField(default=0)),
-                ('deletions', models.IntegerField(default=0)),
-                ('changed_files', models.IntegerField(default=0)),
-                ('is_merge', models.BooleanField(default=False)),
-                ('pull_request_number', models.IntegerField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='commits', to='ingest.actor')),
-                ('committer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ingest.actor')),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='commits', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sha", models.CharField(max_length=40)),
+                ("author_name", models.CharField(blank=True, max_length=255)),
+                ("author_email", models.CharField(blank=True, db_index=True, max_length=255)),
+                ("author_key", models.CharField(blank=True, db_index=True, max_length=300)),
+                ("committer_name", models.CharField(blank=True, max_length=255)),
+                ("committer_email", models.CharField(blank=True, max_length=255)),
+                ("authored_at", models.DateTimeField()),
+                ("committed_at", models.DateTimeField()),
+                ("message_headline", models.TextField(blank=True)),
+                ("additions", models.IntegerField(default=0)),
+                ("deletions", models.IntegerField(default=0)),
+                ("changed_files", models.IntegerField(default=0)),
+                ("is_merge", models.BooleanField(default=False)),
+                ("pull_request_number", models.IntegerField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="commits",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "committer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="commits",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('github_id', models.BigIntegerField()),
-                ('kind', models.CharField(choices=[('issue', 'issue or pull request conversation'), ('review', 'pull request diff')], default='issue', max_length=10)),
-                ('issue_number', models.IntegerField()),
-                ('author_association', models.CharField(blank=True, max_length=24)),
-                ('body_length', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='comments', to='ingest.actor')),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("github_id", models.BigIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("issue", "issue or pull request conversation"),
+                            ("review", "pull request diff"),
+                        ],
+                        default="issue",
+                        max_length=10,
+                    ),
+                ),
+                ("issue_number", models.IntegerField()),
+                ("author_association", models.CharField(blank=True, max_length=24)),
+                ("body_length", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="comments",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('github_id', models.BigIntegerField(unique=True)),
-                ('state', models.CharField(max_length=20)),
-                ('author_association', models.CharField(blank=True, max_length=24)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reviews', to='ingest.actor')),
-                ('pull_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='ingest.pullrequest')),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("github_id", models.BigIntegerField(unique=True)),
+                ("state", models.CharField(max_length=20)),
+                ("author_association", models.CharField(blank=True, max_length=24)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reviews",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "pull_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="ingest.pullrequest",
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RoleEntry',
+            name="RoleEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(max_length=100)),
-                ('role', models.CharField(choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], max_length=20)),
-                ('since', models.DateField()),
-                ('until', models.DateField(blank=True, null=True)),
-                ('evidence', models.CharField(blank=True, help_text='e.g. a link to the vote', max_length=500)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_entries', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("login", models.CharField(max_length=100)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("since", models.DateField()),
+                ("until", models.DateField(blank=True, null=True)),
+                (
+                    "evidence",
+                    models.CharField(
+                        blank=True, help_text="e.g. a link to the vote", max_length=500
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_entries",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'role entries (committers etc.)',
+                "verbose_name_plural": "role entries (committers etc.)",
             },
         ),
         migrations.CreateModel(
-            name='Star',
+            name="Star",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starred_at', models.DateTimeField()),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stars', to='ingest.actor')),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stars', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starred_at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stars",
+                        to="ingest.actor",
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stars",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SyncState',
+            name="SyncState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=200)),
-                ('resource', models.CharField(max_length=50)),
-                ('watermark', models.DateTimeField(blank=True, null=True)),
-                ('etag', models.CharField(blank=True, max_length=200)),
-                ('cursor', models.TextField(blank=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=200)),
+                ("resource", models.CharField(max_length=50)),
+                ("watermark", models.DateTimeField(blank=True, null=True)),
+                ("etag", models.CharField(blank=True, max_length=200)),
+                ("cursor", models.TextField(blank=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scope', 'resource'), name='sync_state_scope_resource')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scope", "resource"), name="sync_state_scope_resource"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='pullrequest',
-            index=models.Index(fields=['repository', 'number'], name='ingest_pull_reposit_ff24cc_idx'),
+            model_name="pullrequest",
+            index=models.Index(
+                fields=["repository", "number"], name="ingest_pull_reposit_ff24cc_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='pullrequest',
-            index=models.Index(fields=['repository', 'created_at'], name='ingest_pull_reposit_f72f83_idx'),
+            model_name="pullrequest",
+            index=models.Index(
+                fields=["repository", "created_at"], name="ingest_pull_reposit_f72f83_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='pullrequest',
-            index=models.Index(fields=['repository', 'merged_at'], name='ingest_pull_reposit_a1ea11_idx'),
+            model_name="pullrequest",
+            index=models.Index(
+                fields=["repository", "merged_at"], name="ingest_pull_reposit_a1ea11_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='pullrequest',
-            index=models.Index(fields=['author', 'created_at'], name='ingest_pull_author__c4f2d4_idx'),
+            model_name="pullrequest",
+            index=models.Index(
+                fields=["author", "created_at"], name="ingest_pull_author__c4f2d4_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='pullrequest',
-            index=models.Index(fields=['merged_by', 'merged_at'], name='ingest_pull_merged__1e4bab_idx'),
+            model_name="pullrequest",
+            index=models.Index(
+                fields=["merged_by", "merged_at"], name="ingest_pull_merged__1e4bab_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['repository', 'number'], name='ingest_issu_reposit_21e551_idx'),
+            model_name="issue",
+            index=models.Index(
+                fields=["repository", "number"], name="ingest_issu_reposit_21e551_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['repository', 'created_at'], name='ingest_issu_reposit_8f2085_idx'),
+            model_name="issue",
+            index=models.Index(
+                fields=["repository", "created_at"], name="ingest_issu_reposit_8f2085_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['repository', 'closed_at'], name='ingest_issu_reposit_89c1c3_idx'),
+            model_name="issue",
+            index=models.Index(
+                fields=["repository", "closed_at"], name="ingest_issu_reposit_89c1c3_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['author', 'created_at'], name='ingest_issu_author__7b4356_idx'),
+            model_name="issue",
+            index=models.Index(
+                fields=["author", "created_at"], name="ingest_issu_author__7b4356_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='governancefileversion',
-            constraint=models.UniqueConstraint(fields=('repository', 'path', 'commit_sha'), name='governance_version'),
+            model_name="governancefileversion",
+            constraint=models.UniqueConstraint(
+                fields=("repository", "path", "commit_sha"), name="governance_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='commit',
-            index=models.Index(fields=['repository', 'authored_at'], name='ingest_comm_reposit_82e5ed_idx'),
+            model_name="commit",
+            index=models.Index(
+                fields=["repository", "authored_at"], name="ingest_comm_reposit_82e5ed_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='commit',
-            index=models.Index(fields=['author', 'authored_at'], name='ingest_comm_author__12f865_idx'),
+            model_name="commit",
+            index=models.Index(
+                fields=["author", "authored_at"], name="ingest_comm_author__12f865_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commit',
-            constraint=models.UniqueConstraint(fields=('repository', 'sha'), name='commit_repository_sha'),
+            model_name="commit",
+            constraint=models.UniqueConstraint(
+                fields=("repository", "sha"), name="commit_repository_sha"
+            ),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['repository', 'issue_number'], name='ingest_comm_reposit_01500a_idx'),
+            model_name="comment",
+            index=models.Index(
+                fields=["repository", "issue_number"], name="ingest_comm_reposit_01500a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['repository', 'created_at'], name='ingest_comm_reposit_c8c2c5_idx'),
+            model_name="comment",
+            index=models.Index(
+                fields=["repository", "created_at"], name="ingest_comm_reposit_c8c2c5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['author', 'created_at'], name='ingest_comm_author__796187_idx'),
+            model_name="comment",
+            index=models.Index(
+                fields=["author", "created_at"], name="ingest_comm_author__796187_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='comment',
-            constraint=models.UniqueConstraint(fields=('kind', 'github_id'), name='comment_kind_github_id'),
+            model_name="comment",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "github_id"), name="comment_kind_github_id"
+            ),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['repository', 'submitted_at'], name='ingest_revi_reposit_ae07f9_idx'),
+            model_name="review",
+            index=models.Index(
+                fields=["repository", "submitted_at"], name="ingest_revi_reposit_ae07f9_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['author', 'submitted_at'], name='ingest_revi_author__8e2c08_idx'),
+            model_name="review",
+            index=models.Index(
+                fields=["author", "submitted_at"], name="ingest_revi_author__8e2c08_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleentry',
-            constraint=models.UniqueConstraint(fields=('repository', 'login', 'role', 'since'), name='role_entry_unique'),
+            model_name="roleentry",
+            constraint=models.UniqueConstraint(
+                fields=("repository", "login", "role", "since"), name="role_entry_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='star',
-            index=models.Index(fields=['repository', 'starred_at'], name='ingest_star_reposit_61764a_idx'),
+            model_name="star",
+            index=models.Index(
+                fields=["repository", "starred_at"], name="ingest_star_reposit_61764a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='star',
-            constraint=models.UniqueConstraint(fields=('repository', 'actor'), name='star_repository_actor'),
+            model_name="star",
+            constraint=models.UniqueConstraint(
+                fields=("repository", "actor"), name="star_repository_actor"
+            ),
         ),
     ]

@@ -665,5 +665,3 @@ def _format(error: GraphQLError) -> dict[str, Any]:
 
 def reset_at(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-

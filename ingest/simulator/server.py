@@ -140,8 +140,12 @@ class SimulatorServer:
         self._server = _HTTPServer((self.host, self.port), _Handler)
         self._server.sim = self
         self.renderer = Renderer(self.world, self.url)
+        # A short poll interval makes stop() quick: tests start and stop many servers.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="github-simulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="github-simulator",
+            daemon=True,
         )
         self._thread.start()
         return self

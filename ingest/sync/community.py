@@ -42,6 +42,7 @@ def community_sync(
     repository would meet it) and says until when in `summary.stopped`."""
     summary = CommunitySummary()
     names: list[str] = []
+    from_orgs: set[str] = set()
     try:
         for login in orgs:
             run, listed = organization_sync(client=client, login=login, full=full, trigger=trigger)
@@ -52,6 +53,7 @@ def community_sync(
                 )
             )
             names.extend(n for n in listed if n in active)
+            from_orgs.update(active)
     except SyncRescheduled as exc:
         summary.runs.append(exc.run)
         summary.stopped = (
@@ -67,7 +69,9 @@ def community_sync(
         on_repositories(len(names))
     for name in names:
         try:
-            run = repository_sync(client=client, full_name=name, full=full, trigger=trigger)
+            run = repository_sync(
+                client=client, full_name=name, full=full, trigger=trigger, listed=name in from_orgs
+            )
         except SyncRescheduled as exc:
             summary.runs.append(exc.run)
             summary.stopped = (

@@ -20,6 +20,7 @@ from ..models import IngestRun, Repository
 from .comments import repository_sync_comments
 from .commits import repository_sync_commits
 from .context import SyncContext, now
+from .governance import repository_sync_governance  # dashB: roles are dated by these files
 from .issues import repository_sync_issues
 from .lock import scope_lock
 from .profiles import actors_sync_profiles
@@ -36,6 +37,8 @@ RESOURCES: list[tuple[str, Callable[..., int]]] = [
     ("comments", repository_sync_comments),
     ("commits", repository_sync_commits),
     ("stars", repository_sync_stars),
+    # dashB: OWNERS / MAINTAINERS / COMMITTERS history, read by dashboard.metrics.roles.
+    ("governance files", repository_sync_governance),
 ]
 
 
@@ -83,17 +86,28 @@ def _close_abandoned(scope: str) -> None:
 
 
 def repository_sync(
-    *, client: GitHubClient, full_name: str, full: bool = False, trigger: str = "task"
+    *,
+    client: GitHubClient,
+    full_name: str,
+    full: bool = False,
+    trigger: str = "task",
+    listed: bool = False,
 ) -> IngestRun:
     """Sync every resource of one repository. Errors of one resource are recorded in plain
-    words and the others still run; a rate limit stops the run (SyncRescheduled)."""
+    words and the others still run; a rate limit stops the run (SyncRescheduled).
+
+    `listed`: the row was just written from the organisation's list; don't fetch it again."""
     with scope_lock(scope=full_name) as acquired:
         if not acquired:
             return _skipped(scope=full_name, trigger=trigger, full=full)
         _close_abandoned(full_name)
         ctx = SyncContext.start(client=client, scope=full_name, trigger=trigger, full=full)
+        known = Repository.objects.filter(full_name=full_name).values_list("pk", flat=True)
         try:
-            repository_id = repository_sync_metadata(ctx=ctx, full_name=full_name)
+            if listed and known:
+                repository_id = known[0]
+            else:
+                repository_id = repository_sync_metadata(ctx=ctx, full_name=full_name)
         except (NotFound, Unauthorized, ForeignHost, GitHubError) as exc:
             ctx.error(f"Could not read {full_name} from GitHub: {exc}")
             status = "partial" if isinstance(exc, RateLimited) else "failed"

@@ -1,0 +1,178 @@
+"""Sync services against the simulator over HTTP: full, incremental, reconcile, faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.github.client import GitHubClient
+from ingest.models import Commit, IngestRun, Issue, PullRequest, Repository, Review, Star
+from ingest.simulator import SimulatorServer, World
+from ingest.sync.community import community_sync
+from tests.ingest_world import at, build_community, snapshot
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "ghp_testtoken0123456789abcdefghijklmnopqrs"
+
+
+@pytest.fixture
+def sim():
+    world = World()
+    expected = build_community(world)
+    with SimulatorServer(world, tokens=[TOKEN]) as server:
+        server.expected = expected
+        yield server
+
+
+def client_for(server) -> GitHubClient:
+    # The simulator answers at once; keep retry delays short so fault tests stay fast.
+    return GitHubClient(
+        base_url=server.url, tokens=[TOKEN], backoff_base=0.01, backoff_cap=0.05, max_inline_wait=2
+    )
+
+
+def sync(server, *, full: bool = False):
+    return community_sync(client=client_for(server), orgs=["acme"], repos=[], full=full)
+
+
+def test_full_sync_stores_everything_in_few_requests(sim):
+    summary = sync(sim, full=True)
+    assert not summary.errors, summary.errors
+    expected = sim.expected
+    assert Repository.objects.count() == expected["repositories"]
+    assert Issue.objects.count() == expected["issues"]
+    assert PullRequest.objects.count() == expected["pull_requests"]
+    assert Review.objects.count() == expected["reviews"]  # incl. the PR with 61 reviews
+    assert Commit.objects.count() == expected["commits"]
+    assert Star.objects.count() == expected["stars"]
+    merged = PullRequest.objects.get(repository__full_name="acme/core", number__gt=0, title="PR 0")
+    assert merged.merged_by.login == "alice" and merged.additions == 10
+    # First response: the bot's earlier comment does not count; the human answer does.
+    issue = Issue.objects.get(title__startswith="Issue 0 ")
+    assert issue.first_responder.login == "bob"
+    assert issue.first_response_at == at(0.5)
+    # Affiliation and bots from profiles fetched 100 at a time.
+    assert Star.objects.filter(actor__login="dependabot[bot]", actor__is_bot=True).exists()
+    alice = Repository.objects.get(full_name="acme/core").stars.get(actor__login="alice").actor
+    assert (alice.affiliation, alice.affiliation_source) == ("home", "company")
+    keys = set(Commit.objects.values_list("author_key", flat=True))
+    assert "login:dave" in keys and "email:mystery@example.org" in keys
+    stored = sum(len(rows) for name, rows in snapshot().items() if name != "repositories")
+    requests = sim.stats()["requests"]
+    # Pages of 100 (at least one per repository and resource, even a nearly empty one), plus
+    # four conditional probes per repository that earn the next run its 304s, plus the org's
+    # list and one profiles query: nothing per object (bench/ingest_requests.py measures the
+    # ratio on a large world, where the fixed costs fade).
+    repositories, resources = 2, 5
+    assert requests <= stored / 100 * 2 + repositories * (resources + 4) + 2, (requests, stored)
+    runs = IngestRun.objects.filter(scope="acme/core").get()
+    assert runs.status == "success" and runs.counts["issues"] == expected["issues"] - 1
+
+
+def test_incremental_sync_of_unchanged_world_costs_only_304s(sim):
+    sync(sim, full=True)
+    sim.reset_stats()
+    summary = sync(sim)
+    stats = sim.stats()
+    assert not summary.errors
+    # One conditional request per repository and resource (+ the org's repository list).
+    assert stats["requests"] == stats["not_modified"], stats
+    assert stats["requests"] <= 2 * 5 + 1, stats
+    assert IngestRun.objects.filter(scope="acme/core").latest("started_at").not_modified >= 5
+
+
+def test_incremental_sync_picks_up_changes(sim):
+    sync(sim, full=True)
+    before = snapshot()
+    world = sim.world
+    number = world.add_issue("acme/core", author="dave", title="New issue", created_at=at(500))
+    world.add_comment("acme/core", number, author="alice", body="hi", created_at=at(500.2))
+    world.add_user("erin", company="蚂蚁集团")
+    world.add_star("acme/core", user="erin", starred_at=at(501))
+    world.add_commit("acme/core", authored_at=at(502), author_login="erin", message="Late")
+    world.update_issue("acme/core", 1, state="closed", closed_at=at(503))
+    sim.reset_stats()
+    sync(sim)
+    after = snapshot()
+    assert len(after["issues"]) == len(before["issues"]) + 1
+    assert len(after["stars"]) == len(before["stars"]) + 1
+    assert len(after["commits"]) == len(before["commits"]) + 1
+    new = Issue.objects.get(title="New issue")
+    assert new.first_responder.login == "alice"
+    assert Issue.objects.get(repository__full_name="acme/core", number=1).state == "closed"
+    assert sim.stats()["requests"] < 30
+
+
+def test_full_sync_reconciles_deleted_issue_and_renamed_repository(sim):
+    sync(sim, full=True)
+    doomed = Issue.objects.get(repository__full_name="acme/docs")
+    sim.world.delete_issue("acme/docs", doomed.number)
+    sim.world.rename_repo("acme/docs", "handbook")
+    sync(sim, full=True)
+    assert not Issue.objects.filter(pk=doomed.pk).exists()
+    assert Repository.objects.filter(full_name="acme/handbook").count() == 1
+    assert not Repository.objects.filter(full_name="acme/docs").exists()
+
+
+def _wipe() -> None:
+    from ingest.models import Actor, Comment, SyncState
+
+    for model in (
+        Star,
+        Review,
+        Comment,
+        Commit,
+        PullRequest,
+        Issue,
+        Repository,
+        Actor,
+        SyncState,
+        IngestRun,
+    ):
+        model.objects.all().delete()
+
+
+def test_sync_through_faults_ends_with_the_same_rows_as_a_clean_one(sim):
+    sync(sim, full=True)
+    clean = snapshot()
+    _wipe()
+    faults = sim.faults
+    faults.fail(status=502, nth=2, times=2)
+    faults.fail(status=503, nth=3, endpoint="POST /graphql")
+    faults.reset_connection(nth=4, endpoint="GET /repos/{owner}/{repo}/issues")
+    faults.truncate(nth=2, endpoint="GET /repos/{owner}/{repo}/issues/comments")
+    faults.malformed(nth=5, endpoint="POST /graphql")
+    faults.secondary_limit(status=429, retry_after=0.2, nth=6)
+    faults.secondary_limit(
+        status=403, retry_after=0.1, nth=3, endpoint="GET /repos/{owner}/{repo}/stargazers"
+    )
+    faults.exhaust_rate_limit(reset_in=1.0, nth=25)
+    rounds = 0
+    while True:
+        rounds += 1
+        summary = sync(sim)
+        if not summary.stopped or rounds >= 4:
+            break
+        assert "rate limit" in summary.stopped
+        import time
+
+        time.sleep(1.2)  # the simulated primary limit resets after a second
+    assert rounds >= 2, "the exhausted rate limit should have stopped the first round"
+    assert snapshot() == clean
+    partial = IngestRun.objects.filter(status="partial").first()
+    assert partial is not None and any("rate limit" in e for e in partial.errors), [
+        (r.scope, r.status, r.errors) for r in IngestRun.objects.all()
+    ]
+
+
+def test_persistent_5xx_is_reported_in_plain_words_and_other_resources_still_sync(sim):
+    sim.faults.fail(status=502, nth=1, times=None, endpoint="GET /repos/{owner}/{repo}/stargazers")
+    sync(sim, full=True)
+    run = IngestRun.objects.get(scope="acme/core")
+    assert run.status == "partial"
+    assert Issue.objects.filter(repository__full_name="acme/core").count() > 100
+    assert Star.objects.count() == 0
+    assert any(
+        "GitHub answered 502 5 times" in e and "acme/core" in e and "next run" in e
+        for e in run.errors
+    ), run.errors
