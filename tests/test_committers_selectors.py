@@ -16,6 +16,8 @@ The world (mosn/layotto), as of 2022-02-01:
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dashboard.metrics.difficulty import (
     EASY,
@@ -33,6 +35,7 @@ from dashboard.metrics.roles import (
     role_history_for_person,
 )
 from dashboard.models import PromotionRule
+from ingest.models import Actor, AffiliationOverride
 from tests.committers_world import AS_OF, small_fixture  # noqa: F401 - the `small` fixture
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +138,32 @@ def test_committer_counts_and_person_history_for_other_pages(small):
     assert [(r["role"], r["since"], r["ended"]) for r in history] == [
         ("PMC (maintainer)", "2020-06-01", "2021-10-01")
     ]
+
+
+def test_affiliation_override_with_dates_moves_a_committer_between_home_and_external(small):
+    # alice worked for the home organisation until 2021-06-30 (an admin's statement).
+    AffiliationOverride.objects.create(login="Alice", organization="Ant Group", is_home=True,
+                                       end=date(2021, 6, 30))
+    share = external_committer_share_by_quarter(repository_ids=[small.repo.pk], as_of=AS_OF)
+    at_end = dict(zip(share["labels"], share["external"], strict=True))
+    assert at_end["2021-Q2"] == 1  # frank only
+    assert at_end["2021-Q3"] == 2  # frank, and alice again external
+    promotions = promotions_by_quarter(repository_ids=[small.repo.pk], as_of=AS_OF)
+    alice = next(p for p in promotions["promotions"] if p["login"] == "alice")
+    assert alice["affiliation"] == "home"
+
+
+def test_query_count_does_not_grow_with_committers_or_quarters(small):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            ladder(repository_ids=[small.repo.pk], as_of=None)
+            external_committer_share_by_quarter(repository_ids=[small.repo.pk], as_of=None)
+            promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
+        return len(captured)
+
+    before = queries()
+    people = [f"newcomer{i}" for i in range(20)]
+    for i, login in enumerate(people):
+        Actor.objects.create(github_id=5000 + i, login=login, company="Acme")
+    small.governance("COMMITTERS", "e" * 40, "2022-03-01", {"committers": people})
+    assert queries() == before

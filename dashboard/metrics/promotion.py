@@ -115,6 +115,7 @@ def promotion_candidates(
                 stats[(rid, login)]["months"].add((month.year, month.month))
 
     last = last_activity_by_person(repository_ids=ids, before=world.before)
+    world.load_affiliations(logins={login.lower() for _, login in stats})
     roles = {(rid, login.lower()): evidence for rid, login, evidence in world.people()}
     rows = []
     for rid in ids:
