@@ -136,10 +136,17 @@ class SimulatorServer:
             raise RuntimeError("the simulator is not running")
         return f"http://{self.host}:{self._server.server_address[1]}"
 
+    def bind(self) -> SimulatorServer:
+        """Open the listening socket (so `url` is known) without serving yet."""
+        if self._server is None:
+            self._server = _HTTPServer((self.host, self.port), _Handler)
+            self._server.sim = self
+            self.renderer = Renderer(self.world, self.url)
+        return self
+
     def start(self) -> SimulatorServer:
-        self._server = _HTTPServer((self.host, self.port), _Handler)
-        self._server.sim = self
-        self.renderer = Renderer(self.world, self.url)
+        """Serve in a background thread."""
+        self.bind()
         # A short poll interval makes stop() quick: tests start and stop many servers.
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -160,14 +167,13 @@ class SimulatorServer:
             self._thread = None
 
     def serve_forever(self) -> None:
-        """Run in the foreground (the CLI); Ctrl-C stops it."""
-        self._server = _HTTPServer((self.host, self.port), _Handler)
-        self._server.sim = self
-        self.renderer = Renderer(self.world, self.url)
+        """Serve in the foreground (the CLI) until interrupted."""
+        self.bind()
         try:
             self._server.serve_forever()
         finally:
             self._server.server_close()
+            self._server = None
 
     def __enter__(self) -> SimulatorServer:
         return self.start()
@@ -203,8 +209,9 @@ class SimulatorServer:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients expect from GitHub
     server: _HTTPServer
-    server_version = "GitHub.com"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return "GitHub.com"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         # Silent: request lines may carry tokens in query strings, and tests want quiet output.
@@ -227,6 +234,9 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         parts = urlsplit(self.path)
         path = parts.path.rstrip("/") or "/"
+        # GitHub Enterprise Server's prefixes, so a GHES-style GITHUB_API_URL works too.
+        if path.startswith("/api/v3/") or path == "/api/graphql":
+            path = path[len("/api/v3") :] if path.startswith("/api/v3/") else "/graphql"
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if path.startswith("/_simulator/"):

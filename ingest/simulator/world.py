@@ -199,6 +199,13 @@ class World:
             if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='users'").fetchone():
                 self.db.executescript(_SCHEMA)
 
+    @classmethod
+    def synthetic(cls, *, seed: int = 1, scale: str = "small", path: str | None = None) -> World:
+        """A SOFAStack-like community, deterministic by seed (see `synthetic.py`)."""
+        from ingest.simulator.synthetic import SyntheticWorld
+
+        return SyntheticWorld(seed=seed, scale=scale, path=path).build()
+
     # -- plumbing ---------------------------------------------------------------------------
     def query(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
         """Rows of a read-only query (used by the REST and GraphQL layers)."""

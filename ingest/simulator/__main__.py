@@ -1,0 +1,81 @@
+"""`python -m ingest.simulator --port PORT [--world synthetic --seed N --scale S | --world git-history FILE…]`.
+
+Serves one world until interrupted. `--token` (repeatable) limits accepted tokens (others get
+401); `--fault SPEC` (repeatable) injects faults for the whole run (syntax in `faults.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ingest.simulator.server import SimulatorServer
+from ingest.simulator.world import World
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest.simulator", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--port", type=int, default=0, help="0 picks a free port (printed at start)"
+    )
+    parser.add_argument("--world", choices=["synthetic", "git-history"], default="synthetic")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scale", choices=["small", "medium", "large"], default="small")
+    parser.add_argument(
+        "--db", help="SQLite file for the world (default: memory for small, a temp file else)"
+    )
+    parser.add_argument(
+        "files", nargs="*", help="git-history: <owner>__<name>.commits.jsonl[.gz] files"
+    )
+    parser.add_argument("--token", action="append", help="accept only these tokens (default: any)")
+    parser.add_argument(
+        "--fault", action="append", default=[], help="e.g. status:502@3, reset@5=GET /rate_limit"
+    )
+    parser.add_argument("--rate-limit", type=int, default=5000)
+    return parser.parse_args(argv)
+
+
+def build_world(args: argparse.Namespace) -> World:
+    if args.world == "git-history":
+        if not args.files:
+            raise SystemExit(
+                "--world git-history needs one or more <owner>__<name>.commits.jsonl files"
+            )
+        from ingest.simulator.git_history import GitHistoryWorld
+
+        return GitHistoryWorld(args.files, path=args.db).build()
+    if args.files:
+        raise SystemExit("files are only read with --world git-history")
+    return World.synthetic(seed=args.seed, scale=args.scale, path=args.db)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    world = build_world(args)
+    sim = SimulatorServer(
+        world, tokens=args.token, host=args.host, port=args.port, rate_limit=args.rate_limit
+    )
+    for spec in args.fault:
+        try:
+            sim.faults.parse(spec)
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
+    sim.bind()
+    repos = world.repos()
+    print(
+        f"GitHub simulator at {sim.url} ({len(repos)} repositories, GraphQL schema: {sim.schema_source});"
+        " stats at /_simulator/stats",
+        flush=True,
+    )
+    try:
+        sim.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
