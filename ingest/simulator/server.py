@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import socket
 import struct
 import threading
@@ -47,7 +48,7 @@ class Window:
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(int(self.reset)),
+            "X-RateLimit-Reset": str(math.ceil(self.reset)),
             "X-RateLimit-Used": str(min(self.used, self.limit)),
             "X-RateLimit-Resource": resource,
         }
@@ -56,7 +57,7 @@ class Window:
         return {
             "limit": self.limit,
             "remaining": self.remaining,
-            "reset": int(self.reset),
+            "reset": math.ceil(self.reset),
             "used": min(self.used, self.limit),
         }
 
@@ -359,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
             return {
                 "cost": cost,
                 "remaining": window.remaining,
-                "resetAt": graphql_api.reset_at(int(window.reset)),
+                "resetAt": graphql_api.reset_at(math.ceil(window.reset)),
                 "limit": window.limit,
                 "used": min(window.used, window.limit),
                 "nodeCount": 0,
