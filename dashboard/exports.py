@@ -20,22 +20,30 @@ from django.utils import timezone
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+_UTC = dt.UTC
+
+
 def cell_text(value) -> str | int | float:
-    """A value as it goes into a CSV cell."""
+    """A value as it goes into a CSV cell (type checks ordered by frequency: this runs once
+    per cell of exports with millions of cells)."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
+    if kind is int or kind is float:
         return value
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
+    if kind is dt.datetime:
+        if value.utcoffset() or value.tzinfo is None:
+            value = value.astimezone(_UTC)
+        return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is dt.date:
         return value.isoformat()
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    if isinstance(value, Decimal):
+        return value
+    return cell_text(str(value))
 
 
 def json_value(value):

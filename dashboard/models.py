@@ -46,6 +46,9 @@ class ContributionEvent(models.Model):
             models.Index(fields=["repository", "occurred_at"], name="event_repo_time"),
             models.Index(fields=["occurred_at"], name="event_time"),
             models.Index(fields=["person_key", "occurred_at"], name="event_person_time"),
+            # A person's latest contribution in one project (retention, per-project scope).
+            models.Index(fields=["person_key", "repository", "occurred_at"],
+                         name="event_person_repo_time"),
             models.Index(fields=["login", "occurred_at"], name="event_login_time"),
         ]
 

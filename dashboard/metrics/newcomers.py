@@ -8,14 +8,17 @@ community (first contribution anywhere); with `repo`/`org` chosen, new to each c
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -25,6 +28,7 @@ from ingest.models import Issue, PullRequest
 
 from ..models import ContributionEvent, FirstContribution
 from .series import as_date, bucket_label, bucket_starts, fill, period_bounds, trunc
+from .sql import SecondsBetween
 
 RETENTION_DAYS = (30, 90, 180)
 MAX_STACKS = 8  # more projects than this are summed into "other projects" on the chart
@@ -107,26 +111,36 @@ def newcomer_retention_by_month(*, repository_ids: Sequence[int], narrowed: bool
     firsts = _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind).filter(
         first_at__gte=start, first_at__lt=end
     )
-    later = {}
-    for days in RETENTION_DAYS:
-        events = ContributionEvent.objects.filter(
-            person_key=OuterRef("person_key"),
-            occurred_at__gte=OuterRef("first_at") + dt.timedelta(days=days),
-            occurred_at__lt=end,
-        )
-        if narrowed:
-            events = events.filter(repository_id=OuterRef("repository_id"))
-        later[f"back_{days}"] = Exists(events)
-    rows = (
-        firsts.annotate(month=TruncMonth("first_at"), **later)
-        .values("month")
-        .annotate(
-            newcomers=Count("id"),
-            **{f"n_{days}": Count("id", filter=Q(**{f"back_{days}": True}))
-               for days in RETENTION_DAYS},
-        )
-        .order_by("month")
+    # "Active again at least N days after the first contribution" is "the last contribution
+    # up to `until` is at least N days after the first": one indexed max per newcomer, computed
+    # once in an inner query and compared in the outer one (the ORM would repeat it per N).
+    events = ContributionEvent.objects.filter(person_key=OuterRef("person_key"),
+                                              occurred_at__lt=end)
+    if narrowed:
+        events = events.filter(repository_id=OuterRef("repository_id"))
+    last = Subquery(events.order_by("-occurred_at").values("occurred_at")[:1])
+    inner = firsts.annotate(
+        month=TruncMonth("first_at"), gap=SecondsBetween(last, F("first_at"))
+    ).values("month", "gap")
+    inner_sql, inner_params = inner.query.sql_with_params()
+    counts = ", ".join(
+        f"SUM(CASE WHEN t.gap >= {days * 86400} THEN 1 ELSE 0 END)" for days in RETENTION_DAYS
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.month, COUNT(*), {counts} FROM ({inner_sql}) t "
+            "GROUP BY t.month ORDER BY t.month",
+            inner_params,
+        )
+        fetched = cursor.fetchall()
+    month_field = FirstContribution._meta.get_field("first_at")
+    rows = []
+    for month, newcomers, *back in fetched:
+        if isinstance(month, str):  # SQLite hands back text
+            month = month_field.to_python(month)
+        rows.append({"month": month, "newcomers": newcomers,
+                     **{f"n_{days}": int(n or 0) for days, n in zip(RETENTION_DAYS, back,
+                                                                  strict=True)}})
     result = []
     for row in rows:
         month = as_date(row["month"])
@@ -184,16 +198,19 @@ def newcomers_waiting(*, repository_ids: Sequence[int], narrowed: bool, kind: st
     start, end = period_bounds(since=since, until=until)
 
     def unanswered(model):
-        return Exists(
-            model.objects.filter(
-                repository_id=OuterRef("repository_id"), state="open",
-                first_response_at__isnull=True,
-            ).annotate(ref=Cast("number", CharField())).filter(ref=OuterRef("first_ref"))
-        )
+        return Exists(model.objects.filter(
+            repository_id=OuterRef("repository_id"), number=OuterRef("ref_number"),
+            state="open", first_response_at__isnull=True,
+        ))
 
+    # Only issue and pull request refs are numbers (commit refs are shas): cast those alone,
+    # so the lookup can use the (repository, number) index.
+    ref_number = Case(When(first_kind__in=["pull_request", "issue"],
+                           then=Cast("first_ref", IntegerField())), default=None)
     return list(
         _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
-        .filter(first_at__gte=start, first_at__lt=end)
+        .filter(first_at__gte=start, first_at__lt=end, first_kind__in=["pull_request", "issue"])
+        .alias(ref_number=ref_number)
         .alias(waiting_pr=unanswered(PullRequest), waiting_issue=unanswered(Issue))
         .filter(Q(first_kind="pull_request", waiting_pr=True)
                 | Q(first_kind="issue", waiting_issue=True))
