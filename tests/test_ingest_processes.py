@@ -1,0 +1,233 @@
+"""Ingest in real processes: `manage.py ingest` killed with SIGKILL and restarted, two syncs of
+one repository at once, tokens kept out of every log, and the tasks through a real worker.
+
+Subprocesses cannot see pytest's test database (in-memory SQLite, or a transaction on
+PostgreSQL), so these tests migrate a database of their own, of the same engine as the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import dj_database_url
+import psycopg2
+import pytest
+from django.conf import settings
+
+from ingest.github.client import GitHubClient
+from ingest.simulator import SimulatorServer, World
+from ingest.sync.community import community_sync
+from tests.conftest import ROOT
+from tests.ingest_world import build_community, snapshot
+
+TOKEN = "ghp_processTestToken9876543210zyxwvutsrqpo"
+SNAPSHOT = (
+    "import json; from tests.ingest_world import snapshot; "
+    "print(json.dumps(snapshot(), default=str))"
+)
+
+
+@pytest.fixture(scope="module")
+def proc_db(tmp_path_factory):
+    """A migrated database for subprocesses: a fresh PostgreSQL database in PostgreSQL mode,
+    a SQLite file otherwise. Yields its DATABASE_URL."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        base = dj_database_url.parse(os.environ["DATABASE_URL"])
+        name = f"pulse_ingest_proc_{uuid.uuid4().hex[:8]}"
+        admin = psycopg2.connect(
+            host=base["HOST"],
+            port=base["PORT"] or 5432,
+            user=base["USER"],
+            password=base["PASSWORD"],
+            dbname="postgres",
+        )
+        admin.autocommit = True
+        admin.cursor().execute(f'CREATE DATABASE "{name}"')
+        url = f"postgres://{base['USER']}@{base['HOST']}:{base['PORT'] or 5432}/{name}"
+    else:
+        admin = None
+        url = f"sqlite:///{tmp_path_factory.mktemp('proc') / 'pulse.sqlite3'}"
+    manage(url, "migrate", "--noinput", sim_url="http://127.0.0.1:9")
+    yield url
+    if admin is not None:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def env_for(db_url: str, sim_url: str, **extra: str) -> dict[str, str]:
+    env = dict(
+        os.environ,
+        DATABASE_URL=db_url,
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        GITHUB_API_URL=sim_url,
+        GITHUB_TOKEN=TOKEN,
+        PULSE_ORGS="",
+        PULSE_REPOS="",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(
+    db_url: str, *args: str, sim_url: str, check: bool = True, **extra: str
+) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env_for(db_url, sim_url, **extra),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def stored(db_url: str) -> dict:
+    out = manage(db_url, "shell", "-c", SNAPSHOT, sim_url="http://127.0.0.1:9").stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def wipe(db_url: str) -> None:
+    manage(db_url, "flush", "--noinput", sim_url="http://127.0.0.1:9")
+
+
+@pytest.fixture
+def sim():
+    world = World()
+    build_community(world, issues=120, pulls=110)
+    with SimulatorServer(world, tokens=[TOKEN]) as server:
+        yield server
+
+
+@pytest.mark.django_db
+def test_sync_killed_mid_way_and_restarted_ends_with_the_same_rows(proc_db, sim):
+    community_sync(client=GitHubClient(base_url=sim.url, tokens=[TOKEN]), orgs=["acme"], repos=[])
+    clean = json.loads(json.dumps(snapshot(), default=str))
+    wipe(proc_db)
+    sim.reset_stats()
+    sim.faults.slow(seconds=0.12, times=None)  # slow enough to be killed half-way
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "ingest", "--org", "acme"],
+        cwd=ROOT,
+        env=env_for(proc_db, sim.url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while sim.stats()["requests"] < 8 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    half = stored(proc_db)
+    assert half != clean, "the kill should have landed mid-sync"
+    assert half["issues"], "some pages were committed before the kill"
+    sim.faults.clear()
+    manage(proc_db, "ingest", "--org", "acme", sim_url=sim.url)
+    assert stored(proc_db) == clean
+
+
+def test_two_syncs_of_one_repository_never_both_run(proc_db, sim):
+    wipe(proc_db)
+    sim.faults.slow(seconds=0.1, times=None)
+    env = env_for(proc_db, sim.url)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "ingest", "--repo", "acme/core"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), "\n=====\n".join(outputs)
+    script = (
+        "from ingest.models import IngestRun; print(sorted(IngestRun.objects"
+        ".filter(scope='acme/core').values_list('status', flat=True)))"
+    )
+    statuses = (
+        manage(proc_db, "shell", "-c", script, sim_url=sim.url).stdout.strip().splitlines()[-1]
+    )
+    assert statuses == "['skipped', 'success']", (statuses, outputs)
+
+
+def test_tokens_never_reach_logs_output_or_run_records(proc_db, sim):
+    wipe(proc_db)
+    sim.faults.fail(status=502, nth=2, times=1)
+    sim.faults.secondary_limit(status=429, retry_after=0.1, nth=3)
+    ok = manage(proc_db, "ingest", "--org", "acme", sim_url=sim.url, LOG_LEVEL="DEBUG")
+    wrong = "ghp_wrongTokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    refused = manage(
+        proc_db,
+        "ingest",
+        "--repo",
+        "acme/docs",
+        sim_url=sim.url,
+        check=False,
+        LOG_LEVEL="DEBUG",
+        GITHUB_TOKEN=wrong,
+    )
+    script = (
+        "import json; from ingest.models import IngestRun; "
+        "print(json.dumps(list(IngestRun.objects.values()), default=str))"
+    )
+    runs = manage(proc_db, "shell", "-c", script, sim_url=sim.url).stdout
+    assert "Items written: " in ok.stdout and "Errors: 0" in ok.stdout
+    assert "refused the token" in refused.stdout + runs  # … and a bad token is named as such
+    for text in (ok.stdout, ok.stderr, refused.stdout, refused.stderr, runs):
+        assert TOKEN not in text and wrong not in text
+        assert TOKEN[4:20] not in text and wrong[4:20] not in text
+
+
+def test_tasks_run_through_a_real_worker_on_the_configured_broker(proc_db, sim, tmp_path):
+    from ingest.tasks import sync_repository
+
+    wipe(proc_db)
+    queue = f"ingest-test-{uuid.uuid4().hex[:8]}"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            f"{queue},rollups",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env_for(proc_db, sim.url),
+        stdout=open(tmp_path / "worker.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        first = sync_repository.apply_async(args=["acme/core"], kwargs={"full": True}, queue=queue)
+        assert first.get(timeout=120) == "success"
+        second = sync_repository.apply_async(args=["acme/core"], queue=queue)
+        assert second.get(timeout=120) == "success"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    data = stored(proc_db)
+    assert len(data["pull_requests"]) == 110 and len(data["issues"]) == 120
+    log = Path(tmp_path / "worker.log").read_text()
+    assert TOKEN not in log
