@@ -20,16 +20,25 @@ def shared_data() -> Path:
 # -- GitHub simulator (ingest/simulator) ----------------------------------------------------
 @pytest.fixture
 def github_sim():
-    """Factory: `github_sim(world, **kwargs)` starts a SimulatorServer on loopback; stopped at teardown."""
+    """Factory: `github_sim(world, **kwargs)` starts a SimulatorServer on loopback; stopped at teardown.
+
+    Every REST answer it served is then checked against GitHub's OpenAPI description (when
+    ../shared is present): a test that passes against an unfaithful answer would prove nothing.
+    """
     from ingest.simulator import SimulatorServer
 
     started = []
 
     def start(world, **kwargs):
-        sim = SimulatorServer(world, **kwargs).start()
+        sim = SimulatorServer(world, record=True, **kwargs).start()
         started.append(sim)
         return sim
 
     yield start
     for sim in started:
         sim.stop()
+    if SHARED_DATA.is_dir():
+        from ingest.simulator.openapi import served_problems
+
+        problems = [p for sim in started for p in served_problems(sim.served)]
+        assert not problems, "simulator answers unlike GitHub's:\n" + "\n".join(problems[:10])

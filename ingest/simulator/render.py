@@ -210,7 +210,7 @@ class Renderer:
                     "node_id": node_id("Label", lid),
                     "url": f"{self.api}/repos/{repo.full_name}/labels/{name}",
                     "name": name,
-                    "description": None,
+                    "description": LABEL_DESCRIPTIONS.get(name, f"Label {name}"),
                     "color": _colour(name),
                     "default": False,
                 }
@@ -510,6 +510,13 @@ class Renderer:
             "_links": {"self": self_url, "git": git_url, "html": html},
         }
 
+
+LABEL_DESCRIPTIONS = {
+    "easy": "Good for newcomers",
+    "medium": "Needs some knowledge of the code",
+    "hard": "Needs deep knowledge of the code",
+    "bug": "Something isn't working",
+}
 
 _EVENT_TYPES = {
     "closed": "ClosedEvent",

@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -60,6 +61,17 @@ class Window:
             "reset": math.ceil(self.reset),
             "used": min(self.used, self.limit),
         }
+
+
+@dataclass(frozen=True)
+class Served:
+    """One answer as served (kept when the server records, for fidelity checks)."""
+
+    endpoint: str  # "GET /repos/{owner}/{repo}/issues"
+    status: int
+    accept: str
+    body: Any
+    request: bytes
 
 
 class Stats:
@@ -114,8 +126,11 @@ class SimulatorServer:
         graphql_limit: int = 5000,
         anonymous_limit: int = 60,
         full_schema: bool = True,
+        record: bool = False,
     ) -> None:
         self.world = world
+        # With `record`, every answer served whole is kept for fidelity checks (tests only).
+        self.served: deque[Served] | None = deque(maxlen=20_000) if record else None
         self.tokens = set(tokens) if tokens is not None else None
         self.host, self.port = host, port
         self.limits = {"core": rate_limit, "graphql": graphql_limit}
@@ -240,6 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
             path = path[len("/api/v3") :] if path.startswith("/api/v3/") else "/graphql"
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        self._request_body = body
         if path.startswith("/_simulator/"):
             self._simulator_endpoint(method, path)
             return
@@ -479,7 +495,18 @@ class _Handler(BaseHTTPRequestHandler):
         rate_limited: bool = False,
         payload: bytes | None = None,
     ) -> None:
-        self.server.sim._stats.count(key, reply.status, rate_limited=rate_limited)  # noqa: SLF001
+        sim = self.server.sim
+        sim._stats.count(key, reply.status, rate_limited=rate_limited)  # noqa: SLF001
+        if sim.served is not None and payload is None and reply.body is not None:
+            sim.served.append(
+                Served(
+                    key,
+                    reply.status,
+                    self.headers.get("Accept", ""),
+                    reply.body,
+                    self._request_body,
+                )
+            )
         headers = dict(rate or {})
         headers.update(reply.headers)
         reply.headers = headers
