@@ -497,7 +497,7 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         sim = self.server.sim
         sim._stats.count(key, reply.status, rate_limited=rate_limited)  # noqa: SLF001
-        if sim.served is not None and payload is None and reply.body is not None:
+        if sim.served is not None and reply.body is not None:
             sim.served.append(
                 Served(
                     key,

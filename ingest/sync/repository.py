@@ -143,7 +143,7 @@ def repository_sync(
             ctx.error(f"{exc} Profiles of new people will be fetched at the next run.")
         except GitHubError as exc:
             ctx.error(f"Profiles of people met in {repo.full_name}: {exc}")
-        ctx.wrote("first_responses", repository_update_first_responses(repository_id=repo.pk))
+        repository_update_first_responses(repository_id=repo.pk)
         commits_recompute_author_keys(repository_ids=None if full else [repo.pk])
         status = "success" if not ctx.errors else "partial"
         if transient == len(RESOURCES):

@@ -1,0 +1,75 @@
+"""Issues + pull requests per second into the database, end to end (simulator over HTTP ->
+client -> sync services -> bulk upserts), and the ingest process's peak memory.
+
+Runs `manage.py ingest --full` as the measured process against a simulator in another process
+and reads that process's peak RSS from the kernel (wait4). Use PostgreSQL for the figure that
+counts (DATABASE_URL=postgres://…). Targets: ≥ 2,000 issues+PRs/s; < 300 MB at 1,000,000 items.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/ingest_throughput.py \
+        [--scale small|medium|large] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest_common import ROOT, env_for, scratch_database, simulator, stored_counts  # noqa: E402
+
+
+def one_run(*, scale: str, seed: int) -> tuple[float, dict[str, int], float]:
+    with simulator(scale=scale, seed=seed) as url, scratch_database() as db:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "ingest", "--full"],
+            cwd=ROOT,
+            env=env_for(db, url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        output = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise SystemExit(output.decode(errors="replace"))
+        counts = stored_counts(db)
+    return elapsed, counts, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    engine = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    rates, all_rates, peaks = [], [], []
+    for n in range(args.runs):
+        elapsed, counts, peak = one_run(scale=args.scale, seed=args.seed)
+        items = counts["issues"] + counts["pull_requests"]
+        objects = sum(v for k, v in counts.items() if k != "repositories")
+        rates.append(items / elapsed)
+        all_rates.append(objects / elapsed)
+        peaks.append(peak)
+        print(
+            f"run {n + 1}: {items} issues+PRs ({objects} objects) in {elapsed:.1f} s = "
+            f"{items / elapsed:,.0f} issues+PRs/s, {objects / elapsed:,.0f} objects/s; "
+            f"peak RSS {peak:.0f} MB"
+        )
+    print(
+        f"{engine}, scale {args.scale}: median {statistics.median(rates):,.0f} issues+PRs/s "
+        f"(all objects {statistics.median(all_rates):,.0f}/s), peak RSS median "
+        f"{statistics.median(peaks):.0f} MB (target >= 2,000/s; < 300 MB at 1,000,000 items)"
+    )
+
+
+if __name__ == "__main__":
+    main()
