@@ -6,6 +6,7 @@ FilterForm validates the query string (400 page listing what is wrong), the buil
 CSV (`?format=csv[&table=ID]`) or JSON (`?format=json`).
 """
 
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -17,10 +18,12 @@ from django.views.decorators.http import require_safe
 from ingest.models import Repository
 
 from .exports import csv_response, json_response
-from .forms import FilterForm, Filters
+from .forms import FULL_NAME, FilterForm, Filters
 from .metrics.series import INTERVALS
 from .pages import PAGES
 
+# GitHub logins: letters, digits and single hyphens (apps end in "[bot]").
+LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 DOCS = Path(settings.BASE_DIR) / "docs" / "metrics.md"
 
 
@@ -117,11 +120,15 @@ def committers(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def project(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    if not FULL_NAME.match(f"{owner}/{name}"):
+        raise Http404("That is not a repository name (owner/name).")
     return page_response(request, build=PAGES["project"], owner=owner, name=name)
 
 
 @require_safe
 def person(request: HttpRequest, login: str) -> HttpResponse:
+    if not LOGIN.match(login):
+        raise Http404("That is not a GitHub login.")
     return page_response(request, build=PAGES["person"], login=login)
 
 

@@ -89,11 +89,22 @@ def test_bad_filters_get_a_400_that_says_what_is_wrong(client, world, query, mes
     assert message in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/projects/acme/nothing/", "/people/nobody-here/"])
-def test_unknown_project_or_person_is_404(client, world, path):
+@pytest.mark.parametrize("path, message", [
+    ("/projects/acme/nothing/", "Pulse has no project acme/nothing."),
+    ("/people/nobody-here/", "Pulse has seen no contribution by nobody-here."),
+    ("/people/bad%00login/", "That is not a GitHub login."),
+    ("/projects/acme/a%00b/", "That is not a repository name"),
+])
+def test_unknown_project_or_person_is_404(client, world, path, message):
     response = client.get(path)
     assert response.status_code == 404
-    assert "nothing" in response.content.decode() or "nobody-here" in response.content.decode()
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["org=%00", "repo=a%00/b", "since=%00", "kind=%00",
+                                   "repo=", "interval=" + "x" * 5000])
+def test_hostile_filters_are_400_not_500(client, world, query):
+    assert client.get(f"/newcomers/?{query}").status_code == 400
 
 
 def test_titles_and_names_with_html_are_escaped(client, world):
