@@ -589,7 +589,7 @@ class SyntheticWorld:
             if person.arrival >= END - DAY:
                 continue
             # Heavy tail: most people come once, a few stay for years and do a lot.
-            count = min(remaining, max(1, int(rng.paretovariate(1.15))))
+            count = min(remaining, max(1, int(rng.paretovariate(1.4))))
             if count > 1 and rng.random() < 0.3:
                 count = min(remaining, count * 3)
             stay = 0 if count == 1 else int(DAY * (30 + count * rng.uniform(10, 40)))

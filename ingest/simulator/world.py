@@ -443,12 +443,23 @@ class World:
         self._write(f"UPDATE repos SET {column}=max({column}, ?) WHERE id=?", (at, repo_id))
 
     # -- issues and pull requests -----------------------------------------------------------
-    def _take_number(self, repo_id: int) -> int:
+    def _take_number(self, repo_id: int, wanted: int | None = None) -> int:
         with self.lock:
-            number = self.db.execute(
+            nxt = self.db.execute(
                 "SELECT next_number FROM repos WHERE id=?", (repo_id,)
             ).fetchone()[0]
-            self._write("UPDATE repos SET next_number=? WHERE id=?", (number + 1, repo_id))
+            number = nxt
+            if wanted is not None:
+                # A given number (e.g. from real history) may leave gaps, as deleted or unknown items do.
+                taken = self.db.execute(
+                    "SELECT 1 FROM issues WHERE repo_id=? AND number=?", (repo_id, wanted)
+                ).fetchone()
+                if wanted < 1 or taken:
+                    raise WorldError(f"number {wanted} is taken or invalid")
+                number = wanted
+            self._write(
+                "UPDATE repos SET next_number=? WHERE id=?", (max(nxt, number + 1), repo_id)
+            )
             return number
 
     def add_issue(
@@ -467,11 +478,12 @@ class World:
         locked: bool = False,
         lock_reason: str | None = None,
         author_association: str = "NONE",
+        number: int | None = None,
     ) -> int:
-        """Open (or, with `closed_at`, open and close) an issue; returns its number."""
+        """Open (or, with `closed_at`, open and close) an issue; returns its number (next free unless given)."""
         record = self._require_repo(repo)
         with self.lock:
-            number = self._take_number(record.id)
+            number = self._take_number(record.id, number)
             self._insert_item(
                 record,
                 number,
@@ -512,13 +524,14 @@ class World:
         locked: bool = False,
         author_association: str = "NONE",
         merge_commit_sha: str | None = None,
+        number: int | None = None,
     ) -> int:
         """Open a pull request (merged if `merged_at`); shares the issue number space."""
         record = self._require_repo(repo)
         if merged_at and not closed_at:
             closed_at = merged_at
         with self.lock:
-            number = self._take_number(record.id)
+            number = self._take_number(record.id, number)
             self._insert_item(
                 record,
                 number,
