@@ -2,7 +2,19 @@
 
 Nothing in production code imports this package; ingest reaches it only through `GITHUB_API_URL`.
 
-World (``ingest/simulator/world.py``; SQLite in memory, or a file: ``World(path)``)::
+Worlds:
+
+- ``World()`` — empty, built by hand with the API below (SQLite in memory; ``World(path)`` for a file).
+- ``World.synthetic(seed=1, scale="small"|"medium"|"large")`` (``synthetic.py``) — a SOFAStack-like
+  community, deterministic by seed: orgs ``sofastack`` (sofa-rpc, sofa-jraft, sofa-registry,
+  sofa-boot, sofa-ark, sofa-bolt) and ``mosn`` (mosn, layotto); small ≈ 2,000 issues + PRs (and
+  reviews, comments, commits, stars: ~10,000 items), medium ≈ 20,000 issues + PRs in 24 repos
+  (~70,000 items), large = 300 repos and 1,000,000 issues + PRs in a temporary SQLite file.
+  What it contains (promotions, bots, floods, bursts, surprises) is in that module's docstring.
+- ``GitHistoryWorld(paths).build()`` (``git_history.py``) — the real SOFAStack commit history
+  of ``../shared/data/sofastack-git/*.jsonl``; what is inferred is listed in that module.
+
+Building a world by hand (``world.py``)::
 
     world = World()
     world.add_org("sofastack")                               # -> User (type "Organization")
@@ -26,7 +38,9 @@ World (``ingest/simulator/world.py``; SQLite in memory, or a file: ``World(path)
     world.update_issue(repo, n, **changes); world.update_pull(repo, n, **changes)  # bump updated_at
     world.delete_issue(repo, n); world.rename_repo(repo, new_name); world.transfer_repo(repo, owner)
     world.update_user(login, company=…); world.delete_user(login, shown_as="ghost"|"null")
-  (``repo`` is "owner/name"; timestamps are datetimes or ISO strings, stored as GitHub's ``…Z``.)
+  (``repo`` is "owner/name"; timestamps are datetimes or ISO strings, stored as GitHub's ``…Z``;
+  add_issue/add_pull take ``number=`` to place an item at a given number. Impossible requests
+  (unknown user or repository, taken login or number) raise ``WorldError``.)
 
 Server (``server.py``)::
 
@@ -39,7 +53,13 @@ Server (``server.py``)::
         sim.exhaust(resource="core"|"graphql", reset_in=seconds)
 
   Options: ``rate_limit=5000`` (REST per token per hour), ``graphql_limit=5000`` points,
-  ``anonymous_limit=60`` (no Authorization header, as on GitHub), ``full_schema=True``.
+  ``anonymous_limit=60`` (no Authorization header, as on GitHub), ``full_schema=True`` (False:
+  serve the committed subset), ``record=False`` (True: keep every answer in ``sim.served`` for
+  ``openapi.served_problems``; the ``github_sim`` test fixture records and checks them).
+  GHES-style prefixes (``/api/v3/…``, ``/api/graphql``) are accepted too.
+
+Command line (``__main__.py``): ``python -m ingest.simulator --port PORT [--world synthetic --seed N
+--scale S | --world git-history FILE…] [--token T]… [--fault SPEC]…`` (fault syntax in ``faults.py``).
 
 REST, with GitHub's semantics (``rest.py``): ``GET /orgs/{org}/repos``, ``/repos/{owner}/{repo}``,
 ``…/issues`` (state, since, sort, direction, labels, creator; pull requests carry ``pull_request``),

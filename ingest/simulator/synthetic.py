@@ -250,10 +250,12 @@ class SyntheticWorld:
         self.seed = seed
         self.scale = scale
         self.params = SCALES[scale]
+        temporary = None
         if path is None and scale != "small":
             # Big worlds live in a temporary file: SQLite pages, not the heap, hold them.
-            path = str(Path(tempfile.mkdtemp(prefix="pulse-sim-")) / "world.sqlite3")
-        self.world = World(path or ":memory:")
+            temporary = tempfile.mkdtemp(prefix="pulse-sim-")
+            path = str(Path(temporary) / "world.sqlite3")
+        self.world = World(path or ":memory:", temporary_dir=temporary)
         self.rng = random.Random(f"pulse-synthetic:{seed}")
         self.ids = {
             "user": 1_000,
@@ -385,7 +387,6 @@ class SyntheticWorld:
             for kind, value in self.ids.items():
                 world.db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?)", (kind, value))
             world.db.execute("COMMIT")
-            world.version += 1
         return world
 
     def _orgs_and_people(self) -> None:

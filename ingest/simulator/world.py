@@ -10,8 +10,10 @@ import base64
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -185,16 +187,16 @@ def _now() -> str:
 class World:
     """A GitHub world: organisations, users, repositories and their activity. Thread-safe."""
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", *, temporary_dir: str | None = None) -> None:
+        """`path`: SQLite file or ":memory:"; `temporary_dir` is removed when the world goes away."""
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.lock = threading.RLock()
-        # Bumped on every write, so the server can tell a page that cannot have changed.
-        self.version = 0
+        self._finalizer = weakref.finalize(self, _discard, self.db, temporary_dir)
         with self.lock:
-            self.db.execute(
-                "PRAGMA journal_mode=OFF" if path == ":memory:" else "PRAGMA journal_mode=WAL"
-            )
+            # A simulated world needs no crash safety: no journal, no fsync (and no WAL file
+            # doubling a big world on disk while it is generated in one transaction).
+            self.db.execute("PRAGMA journal_mode=OFF")
             self.db.execute("PRAGMA synchronous=OFF")
             if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='users'").fetchone():
                 self.db.executescript(_SCHEMA)
@@ -218,7 +220,6 @@ class World:
 
     def _write(self, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
         with self.lock:
-            self.version += 1
             return self.db.execute(sql, params)
 
     def next_id(self, kind: str, count: int = 1) -> int:
@@ -235,7 +236,7 @@ class World:
 
     def close(self) -> None:
         with self.lock:
-            self.db.close()
+            self._finalizer()
 
     # -- accounts ---------------------------------------------------------------------------
     def add_user(
@@ -1094,6 +1095,12 @@ class World:
             "INSERT OR REPLACE INTO stars VALUES (?,?,?)",
             (record.id, self._require_user(user), iso(starred_at)),
         )
+
+
+def _discard(db: sqlite3.Connection, temporary_dir: str | None) -> None:
+    db.close()
+    if temporary_dir:
+        shutil.rmtree(temporary_dir, ignore_errors=True)
 
 
 def _sha(*parts: object) -> str:
