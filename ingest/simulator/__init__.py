@@ -1,6 +1,7 @@
 """A GitHub look-alike HTTP server (REST + GraphQL) over a mutable world, for tests, benchmarks and the demo.
 
-Nothing in production code imports this package; ingest reaches it only through `GITHUB_API_URL`.
+Only tests, benchmarks and `manage.py demo` import this package; ingest reaches it only through
+`GITHUB_API_URL`, and never knows it is not GitHub.
 
 Worlds:
 
