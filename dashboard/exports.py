@@ -9,7 +9,9 @@ so memory stays flat however large the table. The filename carries the page and 
 
 import csv
 import datetime as dt
+import io
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO
@@ -56,28 +58,65 @@ def json_value(value):
     return value
 
 
-class _Echo:
-    """A file-like whose write returns what it got, so csv.writer yields lines one by one."""
+_FORMULA_FIRST = frozenset(prefix[0] for prefix in FORMULA_PREFIXES)
+ROWS_PER_CHUNK = 1000
 
-    def write(self, value: str) -> str:
-        return value
+
+def _text_cell(value):
+    if type(value) is not str:
+        return cell_text(value)
+    return "'" + value if value[:1] in _FORMULA_FIRST else value
+
+
+def _converter(sample):
+    """The cell converter for a column, picked from its first value: a fast path for text
+    (the common case) that falls back to `cell_text` for anything else."""
+    return _text_cell if type(sample) is str else cell_text
 
 
 def csv_lines(*, columns: list[tuple[str, str]], rows: Iterable) -> Iterator[str]:
-    """The CSV text line by line: a header of labels, then each row's cells in column order."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow([label for _, label in columns])
+    """The CSV text in chunks of ROWS_PER_CHUNK rows: a header of labels, then each row's
+    cells in column order. Rows are pulled one chunk at a time (memory stays flat)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([label for _, label in columns])
+    yield buffer.getvalue()
     keys = [key for key, _ in columns]
+    pick = operator.itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+    converters = None
+    batch = []
     for row in rows:
-        yield writer.writerow([cell_text(row.get(key)) for key in keys])
+        values = pick(row) if isinstance(row, dict) else tuple(row.get(k) for k in keys)
+        if converters is None:
+            converters = [_converter(value) for value in values]
+        batch.append([convert(value) for convert, value in zip(converters, values,
+                                                                strict=True)])
+        if len(batch) == ROWS_PER_CHUNK:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(batch)
+            batch.clear()
+            yield buffer.getvalue()
+    if batch:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        yield buffer.getvalue()
 
 
 def csv_write(*, columns: list[tuple[str, str]], rows: Iterable, out: IO[str]) -> int:
     """Write the CSV to an open text file; returns the number of data rows."""
-    count = -1
-    for count, line in enumerate(csv_lines(columns=columns, rows=rows)):  # noqa: B007
-        out.write(line)
-    return max(count, 0)
+    counted = 0
+
+    def counting(source):
+        nonlocal counted
+        for row in source:
+            counted += 1
+            yield row
+
+    for chunk in csv_lines(columns=columns, rows=counting(rows)):
+        out.write(chunk)
+    return counted
 
 
 def export_filename(*, name: str, extension: str) -> str:

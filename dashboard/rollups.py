@@ -118,21 +118,32 @@ def _firsts_rebuild(cursor, *, community: bool, repository_ids: list[int] | None
     )
     partition = "e.person_key" if community else "e.person_key, e.repository_id"
     event_where = where.replace("repository_id", "e.repository_id")
+    distinct_on = "e.person_key" if community else "e.person_key, e.repository_id"
     for group, kinds in KIND_GROUPS.items():
         kind_marks = ", ".join(["%s"] * len(kinds))
-        # Ties (same second) resolve by the kind order of the rollup insert, then id.
-        cursor.execute(
-            f"""INSERT INTO {FIRSTS}
-                    (community, kind_group, person_key, login, repository_id, first_at,
-                     first_kind, first_ref)
-                SELECT %s, %s, person_key, login, repository_id, occurred_at, kind, ref FROM (
+        if connection.vendor == "postgresql":
+            # DISTINCT ON is PostgreSQL's cheapest "first row per group" (one sort, no window).
+            select = f"""SELECT DISTINCT ON ({distinct_on}) %s, %s, e.person_key, e.login,
+                           e.repository_id, e.occurred_at, e.kind, e.ref
+                    FROM {EVENTS} e
+                    WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
+                    ORDER BY {distinct_on}, e.occurred_at, e.id"""
+        else:
+            # Ties (same second) resolve by the kind order of the rollup insert, then id.
+            select = f"""SELECT %s, %s, person_key, login, repository_id, occurred_at, kind, ref
+                FROM (
                     SELECT e.person_key, e.login, e.repository_id, e.occurred_at, e.kind, e.ref,
                            ROW_NUMBER() OVER (PARTITION BY {partition}
                                               ORDER BY e.occurred_at, e.id) AS rn
                     FROM {EVENTS} e
                     WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
                 ) ranked
-                WHERE rn = 1""",
+                WHERE rn = 1"""
+        cursor.execute(
+            f"""INSERT INTO {FIRSTS}
+                    (community, kind_group, person_key, login, repository_id, first_at,
+                     first_kind, first_ref)
+                {select}""",
             [community, group, *kinds, *params],
         )
 
@@ -142,6 +153,9 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
     started = time.monotonic()
     ids = None if repository_ids is None else sorted({int(i) for i in repository_ids})
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The first-contribution passes sort the whole events table; in memory, please.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         _events_rebuild(cursor, ids)
         _firsts_rebuild(cursor, community=False, repository_ids=ids)
         _firsts_rebuild(cursor, community=True, repository_ids=None)

@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 
 from ingest.models import Actor
 
@@ -32,21 +32,43 @@ def person_resolve(*, login: str) -> dict | None:
 
 
 def contributions_by_project(*, person_key: str, since: dt.date, until: dt.date) -> list[dict]:
-    """Per project: contributions of each kind in since..until, and first/last ever."""
+    """Per project the person ever contributed to (up to `until`): contributions of each kind
+    in since..until, and their first and last contribution there."""
     start, end = period_bounds(since=since, until=until)
-    rows = (
-        ContributionEvent.objects.filter(person_key=person_key, occurred_at__lt=end)
-        .values("repository__full_name")
-        .annotate(
-            total=Count("id", filter=Q(occurred_at__gte=start)),
-            **{key: Count("id", filter=Q(kind=kind, occurred_at__gte=start))
-               for key, kind in ((f"{k}s", k) for k in KINDS)},
-            first=Min("occurred_at"),
-            last=Max("occurred_at"),
-        )
-        .order_by("-total", "repository__full_name")
+    # First per project comes from the rollup, last from one backward index step per
+    # project, counts from the period's events only: a prolific person's whole history is
+    # never scanned.
+    latest = ContributionEvent.objects.filter(
+        person_key=person_key, repository_id=OuterRef("repository_id"), occurred_at__lt=end
+    ).order_by("-occurred_at").values("occurred_at")[:1]
+    projects = list(
+        FirstContribution.objects.filter(community=False, kind_group="any",
+                                         person_key=person_key, first_at__lt=end)
+        .annotate(last=Subquery(latest))
+        .values("repository_id", "repository__full_name", "first_at", "last")
     )
-    return [{"project": row.pop("repository__full_name"), **row} for row in rows]
+    counts = {
+        row["repository_id"]: row
+        for row in ContributionEvent.objects.filter(
+            person_key=person_key, occurred_at__gte=start, occurred_at__lt=end
+        ).values("repository_id").annotate(
+            total=Count("id"),
+            **{f"{kind}s": Count("id", filter=Q(kind=kind)) for kind in KINDS},
+        ).order_by()
+    }
+    empty = {"total": 0, **{f"{kind}s": 0 for kind in KINDS}}
+    rows = []
+    for project in projects:
+        period = counts.get(project["repository_id"], empty)
+        rows.append({
+            "project": project["repository__full_name"],
+            "total": period["total"],
+            **{f"{kind}s": period[f"{kind}s"] for kind in KINDS},
+            "first": project["first_at"],
+            "last": project["last"],
+        })
+    rows.sort(key=lambda row: (-row["total"], row["project"]))
+    return rows
 
 
 def person_activity_by_interval(*, person_key: str, since: dt.date, until: dt.date,
