@@ -493,8 +493,7 @@ class SyntheticWorld:
         db = self.world.db
         full = f"{org}/{name}"
         rid = self._next("repo")
-        total_weight = sum(w for *_, w in self._repo_weights())
-        target = max(20, int(self.params["items"] * weight / total_weight))
+        target = self._targets()[full]
         people = self._cast(rng, full, created, target)
         items = self._items(rng, full, created, people)
         items.sort(key=lambda item: item["created"])
@@ -523,10 +522,17 @@ class SyntheticWorld:
         )
         rows.write(db, rid)
 
-    def _repo_weights(self) -> list[tuple[str, str, int, float]]:
-        if not hasattr(self, "_weights"):
-            self._weights = self._repo_specs()
-        return self._weights
+    def _targets(self) -> dict[str, int]:
+        """Issues + pull requests per repository, summing exactly to the scale's total."""
+        if not hasattr(self, "_target_map"):
+            specs = self._repo_specs()
+            total = sum(weight for *_, weight in specs)
+            self._target_map, done, running = {}, 0, 0.0
+            for org, name, _, weight in specs:
+                running += self.params["items"] * weight / total
+                self._target_map[f"{org}/{name}"] = round(running) - done
+                done = round(running)
+        return self._target_map
 
     def _cast(self, rng: random.Random, full: str, created: int, target: int) -> list[Person]:
         """Who works on this repository, when, and how much (copies: roles are per project)."""
