@@ -176,6 +176,9 @@ def commits_recompute_author_keys(*, repository_ids: list[int] | None = None) ->
         if key != commit.author_key:
             commit.author_key = key
             changed.append(commit)
-    if changed:
-        Commit.objects.bulk_update(changed, ["author_key"], batch_size=1000)
+    from .sync.upsert import update_columns
+
+    update_columns(
+        Commit, [(c.pk, c.author_key) for c in changed], columns=["author_key"], casts=["text"]
+    )
     return len(changed)

@@ -10,6 +10,7 @@ from ..models import Comment, Repository
 from .actors import actor_from_rest, actors_upsert, parse_time
 from .context import SyncContext, now
 from .issues import OVERLAP, probe
+from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import upsert
 
@@ -48,7 +49,7 @@ def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
     if state.watermark and not ctx.full:
         params["since"] = (state.watermark - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     written = 0
-    for page in ctx.client.paginate(base, params):
+    for page in prefetched(ctx.client.paginate(base, params)):
         items = [
             i
             for i in (page.data if isinstance(page.data, list) else [])

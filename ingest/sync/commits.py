@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from ..models import Commit, Repository
 from .actors import actors_upsert, parse_time
 from .context import SyncContext, now
 from .issues import OVERLAP, probe
+from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import upsert
 
@@ -48,6 +50,22 @@ def _git_actor(person: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _history_pages(ctx: SyncContext, *, repo: Repository, since: str | None) -> Iterator[dict]:
+    after = None
+    while True:
+        data = ctx.client.graphql(
+            queries.COMMIT_HISTORY,
+            {"owner": repo.owner_login, "name": repo.name, "after": after, "since": since},
+        )
+        ref = (data.get("repository") or {}).get("defaultBranchRef") or {}
+        history = (ref.get("target") or {}).get("history") or {}
+        yield history
+        info = history.get("pageInfo") or {}
+        if not info.get("hasNextPage"):
+            return
+        after = info.get("endCursor")
+
+
 def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
     """Commits since the watermark (committed date, all with ctx.full). Returns commits written.
 
@@ -74,14 +92,7 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
     linked = linked_email_logins()
     newest: datetime | None = state.watermark
     written = 0
-    after = None
-    while True:
-        data = ctx.client.graphql(
-            queries.COMMIT_HISTORY,
-            {"owner": repo.owner_login, "name": repo.name, "after": after, "since": since},
-        )
-        ref = (data.get("repository") or {}).get("defaultBranchRef") or {}
-        history = (ref.get("target") or {}).get("history") or {}
+    for history in prefetched(_history_pages(ctx, repo=repo, since=since)):
         nodes = [n for n in history.get("nodes") or [] if isinstance(n, dict) and n.get("oid")]
         with transaction.atomic():
             pks = actors_upsert(
@@ -136,10 +147,6 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
         for row in rows:
             if newest is None or row.committed_at > newest:
                 newest = row.committed_at
-        info = history.get("pageInfo") or {}
-        if not info.get("hasNextPage"):
-            break
-        after = info.get("endCursor")
     state_save(state, watermark=newest, etag=etag, last_success_at=now())
     ctx.wrote("commits", written)
     return written

@@ -10,6 +10,7 @@ from django.db import transaction
 from ..models import Issue, Repository
 from .actors import actor_from_rest, actors_upsert, parse_time
 from .context import SyncContext, now
+from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import delete_missing, upsert
 
@@ -89,7 +90,7 @@ def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
         params["since"] = (state.watermark - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     written = 0
     seen: set[int] = set()
-    for page in ctx.client.paginate(base, params):
+    for page in prefetched(ctx.client.paginate(base, params)):
         items = page.data if isinstance(page.data, list) else []
         issues = [i for i in items if isinstance(i, dict) and "pull_request" not in i]
         watermark = max(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from ..models import PullRequest, Repository, Review
 from .actors import actor_from_graphql, actors_upsert, parse_time
 from .context import SyncContext, now
 from .issues import OVERLAP, probe
+from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import upsert
 
@@ -181,6 +183,20 @@ def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> N
         after = info.get("endCursor") if info.get("hasNextPage") else None
 
 
+def _pull_request_pages(ctx: SyncContext, *, repo: Repository) -> Iterator[dict[str, Any]]:
+    after = None
+    while True:
+        data = ctx.client.graphql(
+            queries.PULL_REQUESTS, {"owner": repo.owner_login, "name": repo.name, "after": after}
+        )
+        connection = ((data.get("repository") or {}).get("pullRequests")) or {}
+        yield connection
+        info = connection.get("pageInfo") or {}
+        if not info.get("hasNextPage"):
+            return
+        after = info.get("endCursor")
+
+
 def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> int:
     """Pull requests updated since the watermark (all with ctx.full), newest-updated first,
     stopping at the first page that reaches below the watermark. Returns pull requests written.
@@ -202,12 +218,10 @@ def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> in
         stop_at = state.watermark - OVERLAP
     newest = state.watermark
     written = 0
-    after = None
-    while True:
-        data = ctx.client.graphql(
-            queries.PULL_REQUESTS, {"owner": repo.owner_login, "name": repo.name, "after": after}
-        )
-        connection = ((data.get("repository") or {}).get("pullRequests")) or {}
+    pages = _pull_request_pages(ctx, repo=repo)
+    # Prefetch on full reads only: an incremental run stops early, and a prefetched page
+    # would be a wasted request.
+    for connection in prefetched(pages) if stop_at is None else pages:
         nodes = [n for n in _nodes(connection) if n.get("fullDatabaseId") is not None]
         if stop_at is not None:
             fresh = [n for n in nodes if parse_time(n["updatedAt"]) >= stop_at]
@@ -224,10 +238,8 @@ def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> in
             info = (node.get("reviews") or {}).get("pageInfo") or {}
             if info.get("hasNextPage"):
                 _more_reviews(ctx, repo, node)
-        info = connection.get("pageInfo") or {}
-        if reached or not info.get("hasNextPage"):
+        if reached:
             break
-        after = info.get("endCursor")
     state_save(state, watermark=newest, etag=etag, last_success_at=now())
     ctx.wrote("pull_requests", written)
     return written

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.db import connection
+
 from ..github.client import (
     ForeignHost,
     GitHubClient,
@@ -85,6 +87,15 @@ def _close_abandoned(scope: str) -> None:
     )
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: don't wait for the WAL flush at each page's COMMIT (a third of the write
+    time). Safe here: a crash can lose only the last pages *together with* their checkpoint,
+    which lives in the same transaction, so the next run simply fetches them again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+
+
 def repository_sync(
     *,
     client: GitHubClient,
@@ -101,6 +112,7 @@ def repository_sync(
         if not acquired:
             return _skipped(scope=full_name, trigger=trigger, full=full)
         _close_abandoned(full_name)
+        _commit_without_waiting_for_disk()
         ctx = SyncContext.start(client=client, scope=full_name, trigger=trigger, full=full)
         known = Repository.objects.filter(full_name=full_name).values_list("pk", flat=True)
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import OuterRef, Subquery
 
 from ..models import Comment, Issue, PullRequest, Review
+from .upsert import update_columns
 
 
 def _first_comment(*, author_ref: str):
@@ -39,7 +40,7 @@ def repository_update_first_responses(*, repository_id: int) -> int:
         if (issue.first_response_at, issue.first_responder_id) != (issue.c_at, issue.c_by):
             issue.first_response_at, issue.first_responder_id = issue.c_at, issue.c_by
             updates.append(issue)
-    Issue.objects.bulk_update(updates, ["first_response_at", "first_responder"], batch_size=1000)
+    _write(Issue, updates)
     changed += len(updates)
 
     review = (
@@ -69,7 +70,14 @@ def repository_update_first_responses(*, repository_id: int) -> int:
         if (pr.first_response_at, pr.first_responder_id) != (at, by):
             pr.first_response_at, pr.first_responder_id = at, by
             updates.append(pr)
-    PullRequest.objects.bulk_update(
-        updates, ["first_response_at", "first_responder"], batch_size=1000
-    )
+    _write(PullRequest, updates)
     return changed + len(updates)
+
+
+def _write(model, items) -> None:
+    update_columns(
+        model,
+        [(i.pk, i.first_response_at, i.first_responder_id) for i in items],
+        columns=["first_response_at", "first_responder"],
+        casts=["timestamptz", "bigint"],
+    )

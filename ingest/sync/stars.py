@@ -8,6 +8,7 @@ from ..github.client import STAR_ACCEPT
 from ..models import Repository, Star
 from .actors import actor_from_rest, actors_upsert, parse_time
 from .context import SyncContext, now
+from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import delete_missing, upsert
 
@@ -26,7 +27,7 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
         start, params, etag = state.cursor, None, state.etag or None
     written = 0
     seen: set[int] = set()
-    for page in ctx.client.paginate(start, params, accept=STAR_ACCEPT, etag=etag):
+    for page in prefetched(ctx.client.paginate(start, params, accept=STAR_ACCEPT, etag=etag)):
         if page.not_modified:
             return 0
         items = [
