@@ -30,7 +30,8 @@ def github_sim():
     started = []
 
     def start(world, **kwargs):
-        sim = SimulatorServer(world, record=True, **kwargs).start()
+        kwargs.setdefault("record", True)
+        sim = SimulatorServer(world, **kwargs).start()
         started.append(sim)
         return sim
 

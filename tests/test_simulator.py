@@ -16,14 +16,25 @@ T0 = datetime(2019, 1, 1, tzinfo=UTC)
 def small_world(issues: int = 7) -> World:
     world = World()
     world.add_org("sofastack")
-    world.add_user("alice", name="Alice", company="Ant Group", email="a@antgroup.com", location="Hangzhou",
-                   created_at=T0 - timedelta(days=900))
+    world.add_user(
+        "alice",
+        name="Alice",
+        company="Ant Group",
+        email="a@antgroup.com",
+        location="Hangzhou",
+        created_at=T0 - timedelta(days=900),
+    )
     world.add_user("bob", created_at=T0)
     world.add_user("dependabot[bot]", type="Bot")
     world.add_repo("sofastack", "sofa-rpc", created_at=T0)
     for n in range(issues):
-        world.add_issue(REPO, author="bob", title=f"issue {n}", created_at=T0 + timedelta(days=n),
-                        labels=["easy"] if n % 2 else [])
+        world.add_issue(
+            REPO,
+            author="bob",
+            title=f"issue {n}",
+            created_at=T0 + timedelta(days=n),
+            labels=["easy"] if n % 2 else [],
+        )
     return world
 
 
@@ -59,9 +70,19 @@ def test_per_page_is_capped_at_100(github_sim):
 
 def test_pull_requests_appear_in_issue_list_with_pull_request_key(github_sim):
     world = small_world(1)
-    n = world.add_pull(REPO, author="bob", title="fix", body="Fixes #1", created_at=T0 + timedelta(days=3),
-                       merged_at=T0 + timedelta(days=4), merged_by="alice", additions=5, deletions=1,
-                       changed_files=1, author_association="CONTRIBUTOR")
+    n = world.add_pull(
+        REPO,
+        author="bob",
+        title="fix",
+        body="Fixes #1",
+        created_at=T0 + timedelta(days=3),
+        merged_at=T0 + timedelta(days=4),
+        merged_by="alice",
+        additions=5,
+        deletions=1,
+        changed_files=1,
+        author_association="CONTRIBUTOR",
+    )
     sim = github_sim(world)
     items = session().get(f"{sim.url}/repos/{REPO}/issues", params={"state": "all"}).json()
     by_number = {i["number"]: i for i in items}
@@ -78,13 +99,17 @@ def test_since_and_state_filter_on_updated_at(github_sim):
     world.update_issue(REPO, 2, state="closed", updated_at=T0 + timedelta(days=30))
     sim = github_sim(world)
     s = session()
-    since = s.get(f"{sim.url}/repos/{REPO}/issues",
-                  params={"state": "all", "since": "2019-01-20T00:00:00Z"}).json()
+    since = s.get(
+        f"{sim.url}/repos/{REPO}/issues", params={"state": "all", "since": "2019-01-20T00:00:00Z"}
+    ).json()
     assert [i["number"] for i in since] == [2]
     assert since[0]["state"] == "closed" and since[0]["closed_at"]
     open_numbers = [i["number"] for i in s.get(f"{sim.url}/repos/{REPO}/issues").json()]
     assert 2 not in open_numbers
-    asc = s.get(f"{sim.url}/repos/{REPO}/issues", params={"state": "all", "sort": "updated", "direction": "asc"})
+    asc = s.get(
+        f"{sim.url}/repos/{REPO}/issues",
+        params={"state": "all", "sort": "updated", "direction": "asc"},
+    )
     assert [i["number"] for i in asc.json()][-1] == 2
     bad = s.get(f"{sim.url}/repos/{REPO}/issues", params={"state": "bogus"})
     assert bad.status_code == 422 and bad.json()["message"] == "Validation Failed"
@@ -96,11 +121,15 @@ def test_conditional_request_gets_304_and_is_not_charged(github_sim):
     s = session()
     first = s.get(f"{sim.url}/repos/{REPO}/issues")
     remaining = int(first.headers["X-RateLimit-Remaining"])
-    again = s.get(f"{sim.url}/repos/{REPO}/issues", headers={"If-None-Match": first.headers["ETag"]})
+    again = s.get(
+        f"{sim.url}/repos/{REPO}/issues", headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert again.status_code == 304 and again.content == b""
     assert int(again.headers["X-RateLimit-Remaining"]) == remaining
     world.add_issue(REPO, author="alice", title="new", created_at=T0 + timedelta(days=50))
-    changed = s.get(f"{sim.url}/repos/{REPO}/issues", headers={"If-None-Match": first.headers["ETag"]})
+    changed = s.get(
+        f"{sim.url}/repos/{REPO}/issues", headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert changed.status_code == 200 and changed.json()[0]["title"] == "new"
     assert int(changed.headers["X-RateLimit-Remaining"]) == remaining - 1
     stats = sim.stats()
@@ -140,7 +169,9 @@ def test_renamed_repository_answers_301_like_github(github_sim):
     assert "/repositories/" in moved.headers["Location"]
     followed = session().get(f"{sim.url}/repos/{REPO}/issues?state=all")
     assert [i["number"] for i in followed.json()] == [2, 1]
-    assert session().get(f"{sim.url}/repos/sofastack/sofa-rpc-next").json()["name"] == "sofa-rpc-next"
+    assert (
+        session().get(f"{sim.url}/repos/sofastack/sofa-rpc-next").json()["name"] == "sofa-rpc-next"
+    )
 
 
 def test_stargazers_with_and_without_star_media_type(github_sim):
@@ -150,18 +181,36 @@ def test_stargazers_with_and_without_star_media_type(github_sim):
     sim = github_sim(world)
     plain = session().get(f"{sim.url}/repos/{REPO}/stargazers").json()
     assert [u["login"] for u in plain] == ["alice", "bob"]
-    dated = session().get(f"{sim.url}/repos/{REPO}/stargazers",
-                          headers={"Accept": "application/vnd.github.star+json"}).json()
+    dated = (
+        session()
+        .get(
+            f"{sim.url}/repos/{REPO}/stargazers",
+            headers={"Accept": "application/vnd.github.star+json"},
+        )
+        .json()
+    )
     assert dated[0] == {"starred_at": "2019-01-02T00:00:00Z", "user": plain[0]}
 
 
 def test_contents_history_by_ref_and_commit_path_filter(github_sim):
     world = small_world(0)
-    first = world.set_file(REPO, "OWNERS", content="approvers:\n- alice\n", committed_at=T0, author="alice")
-    world.add_commit(REPO, author_name="Carol", author_email="carol@example.org", authored_at=T0 + timedelta(1),
-                     message="unrelated")
-    world.set_file(REPO, "OWNERS", content="approvers:\n- alice\n- bob\n", committed_at=T0 + timedelta(days=9),
-                   author="alice")
+    first = world.set_file(
+        REPO, "OWNERS", content="approvers:\n- alice\n", committed_at=T0, author="alice"
+    )
+    world.add_commit(
+        REPO,
+        author_name="Carol",
+        author_email="carol@example.org",
+        authored_at=T0 + timedelta(1),
+        message="unrelated",
+    )
+    world.set_file(
+        REPO,
+        "OWNERS",
+        content="approvers:\n- alice\n- bob\n",
+        committed_at=T0 + timedelta(days=9),
+        author="alice",
+    )
     sim = github_sim(world)
     s = session()
     latest = s.get(f"{sim.url}/repos/{REPO}/contents/OWNERS").json()
@@ -172,7 +221,10 @@ def test_contents_history_by_ref_and_commit_path_filter(github_sim):
     assert len(history) == 2 and history[1]["sha"] == first
     everything = s.get(f"{sim.url}/repos/{REPO}/commits").json()
     email_only = next(c for c in everything if c["commit"]["message"] == "unrelated")
-    assert email_only["author"] is None and email_only["commit"]["author"]["email"] == "carol@example.org"
+    assert (
+        email_only["author"] is None
+        and email_only["commit"]["author"]["email"] == "carol@example.org"
+    )
     assert s.get(f"{sim.url}/repos/{REPO}/contents/MAINTAINERS").status_code == 404
 
 
@@ -183,7 +235,9 @@ def test_world_rejects_impossible_things():
     with pytest.raises(WorldError):
         world.add_issue("sofastack/none", author="bob", title="x", created_at=T0)
     with pytest.raises(WorldError):
-        world.add_review(REPO, 1, author="alice", state="APPROVED", submitted_at=T0)  # #1 is an issue
+        world.add_review(
+            REPO, 1, author="alice", state="APPROVED", submitted_at=T0
+        )  # #1 is an issue
 
 
 # -- GraphQL --------------------------------------------------------------------------------
@@ -199,12 +253,26 @@ def graphql(sim, query: str, **variables):
 def pull_world(pulls: int, reviews_on_first: int = 0) -> World:
     world = small_world(0)
     for n in range(pulls):
-        world.add_pull(REPO, author="bob", title=f"pr {n}", body="Fixes #1" if n == 0 else "",
-                       created_at=T0 + timedelta(days=n), merged_at=T0 + timedelta(days=n, hours=5),
-                       merged_by="alice", labels=["medium"], author_association="CONTRIBUTOR")
+        world.add_pull(
+            REPO,
+            author="bob",
+            title=f"pr {n}",
+            body="Fixes #1" if n == 0 else "",
+            created_at=T0 + timedelta(days=n),
+            merged_at=T0 + timedelta(days=n, hours=5),
+            merged_by="alice",
+            labels=["medium"],
+            author_association="CONTRIBUTOR",
+        )
     for n in range(reviews_on_first):
-        world.add_review(REPO, 1, author="alice", state="COMMENTED", submitted_at=T0 + timedelta(hours=n),
-                         author_association="MEMBER")
+        world.add_review(
+            REPO,
+            1,
+            author="alice",
+            state="COMMENTED",
+            submitted_at=T0 + timedelta(hours=n),
+            author_association="MEMBER",
+        )
     return world
 
 
@@ -214,7 +282,9 @@ def test_pull_requests_query_pages_newest_updated_first_with_cursors(github_sim)
     while True:
         data = graphql(sim, PULL_REQUESTS, owner="sofastack", name="sofa-rpc", after=after)
         assert "errors" not in data
-        assert data["data"]["rateLimit"]["cost"] == 3  # 1 + 100 × (labels, linked issues, reviews), / 100
+        assert (
+            data["data"]["rateLimit"]["cost"] == 3
+        )  # 1 + 100 × (labels, linked issues, reviews), / 100
         conn = data["data"]["repository"]["pullRequests"]
         seen += [node["number"] for node in conn["nodes"]]
         pages += 1
@@ -233,9 +303,19 @@ def test_pull_request_reviews_query_pages_past_the_first_hundred(github_sim):
     sim = github_sim(pull_world(1, reviews_on_first=120))
     first = graphql(sim, PULL_REQUESTS, owner="sofastack", name="sofa-rpc", after=None)
     reviews = first["data"]["repository"]["pullRequests"]["nodes"][0]["reviews"]
-    assert reviews["totalCount"] == 120 and len(reviews["nodes"]) == 50 and reviews["pageInfo"]["hasNextPage"]
-    rest = graphql(sim, PULL_REQUEST_REVIEWS, owner="sofastack", name="sofa-rpc", number=1,
-                   after=reviews["pageInfo"]["endCursor"])
+    assert (
+        reviews["totalCount"] == 120
+        and len(reviews["nodes"]) == 50
+        and reviews["pageInfo"]["hasNextPage"]
+    )
+    rest = graphql(
+        sim,
+        PULL_REQUEST_REVIEWS,
+        owner="sofastack",
+        name="sofa-rpc",
+        number=1,
+        after=reviews["pageInfo"]["endCursor"],
+    )
     more = rest["data"]["repository"]["pullRequest"]["reviews"]
     assert len(more["nodes"]) == 70 and not more["pageInfo"]["hasNextPage"]
     assert more["nodes"][0]["authorAssociation"] == "MEMBER"
@@ -244,11 +324,26 @@ def test_pull_request_reviews_query_pages_past_the_first_hundred(github_sim):
 def test_commit_history_query_with_since_and_linked_pull(github_sim):
     world = pull_world(1)
     world.add_commit(REPO, author_login="bob", authored_at=T0, message="old")
-    world.add_commit(REPO, author_name="Zhang San", author_email="zs@163.com", authored_at=T0 + timedelta(40),
-                     message="fix: thing (#1)\n\nbody", pr_number=1, additions=3, deletions=2, changed_files=1)
+    world.add_commit(
+        REPO,
+        author_name="Zhang San",
+        author_email="zs@163.com",
+        authored_at=T0 + timedelta(40),
+        message="fix: thing (#1)\n\nbody",
+        pr_number=1,
+        additions=3,
+        deletions=2,
+        changed_files=1,
+    )
     sim = github_sim(world)
-    data = graphql(sim, COMMIT_HISTORY, owner="sofastack", name="sofa-rpc", after=None,
-                   since="2019-02-01T00:00:00Z")
+    data = graphql(
+        sim,
+        COMMIT_HISTORY,
+        owner="sofastack",
+        name="sofa-rpc",
+        after=None,
+        since="2019-02-01T00:00:00Z",
+    )
     nodes = data["data"]["repository"]["defaultBranchRef"]["target"]["history"]["nodes"]
     assert [n["messageHeadline"] for n in nodes] == ["fix: thing (#1)"]
     assert nodes[0]["author"] == {"name": "Zhang San", "email": "zs@163.com", "user": None}
@@ -259,12 +354,30 @@ def test_commit_history_query_with_since_and_linked_pull(github_sim):
 def test_profiles_query_resolves_users_bots_and_unknown_ids(github_sim):
     world = small_world(0)
     sim = github_sim(world)
-    ids = [world.user("alice").node_id, world.user("dependabot[bot]").node_id, world.user("sofastack").node_id,
-           "MDQ6VXNlcjk5OTk5OQ=="]
-    nodes = graphql(sim, PROFILES, ids=ids)["data"]["nodes"]
+    ids = [
+        world.user("alice").node_id,
+        world.user("dependabot[bot]").node_id,
+        world.user("sofastack").node_id,
+        "MDQ6VXNlcjk5OTk5OQ==",
+    ]
+    answer = graphql(sim, PROFILES, ids=ids)
+    nodes = answer["data"]["nodes"]
+    assert answer["errors"] == [
+        {
+            "message": f"Could not resolve to a node with the global id of '{ids[3]}'",
+            "locations": answer["errors"][0]["locations"],
+            "path": ["nodes", 3],
+            "type": "NOT_FOUND",
+        }
+    ]
     assert nodes[0]["company"] == "Ant Group" and nodes[0]["__typename"] == "User"
-    assert nodes[1] == {"__typename": "Bot", "id": ids[1], "databaseId": world.user("dependabot[bot]").id,
-                        "login": "dependabot[bot]", "createdAt": "2015-01-01T00:00:00Z"}
+    assert nodes[1] == {
+        "__typename": "Bot",
+        "id": ids[1],
+        "databaseId": world.user("dependabot[bot]").id,
+        "login": "dependabot[bot]",
+        "createdAt": "2015-01-01T00:00:00Z",
+    }
     assert nodes[2]["__typename"] == "Organization" and "orgEmail" in nodes[2]
     assert nodes[3] is None
 
@@ -273,8 +386,11 @@ def test_graphql_rejects_what_github_rejects(github_sim):
     sim = github_sim(small_world(0))
     wrong_field = graphql(sim, "query { viewer { notAField } }")
     assert "data" not in wrong_field and wrong_field["errors"][0]["message"]
-    too_many = graphql(sim, "query { repository(owner: \"sofastack\", name: \"sofa-rpc\") "
-                            "{ pullRequests(first: 101) { nodes { number } } } }")
+    too_many = graphql(
+        sim,
+        'query { repository(owner: "sofastack", name: "sofa-rpc") '
+        "{ pullRequests(first: 101) { nodes { number } } } }",
+    )
     assert "exceeds the `first` limit of 100" in too_many["errors"][0]["message"]
     missing = graphql(sim, PULL_REQUESTS, owner="sofastack", name="nothing", after=None)
     assert missing["data"]["repository"] is None and missing["errors"][0]["type"] == "NOT_FOUND"

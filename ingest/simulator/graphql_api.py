@@ -269,8 +269,8 @@ class Resolver:
         return {
             "rateLimit": lambda info, dryRun=False: self.rate,  # noqa: N803 - GraphQL argument name
             "repository": self.repository,
-            "nodes": lambda info, ids: [self.node(i) for i in self._ids(ids)],
-            "node": lambda info, id: self.node(id),  # noqa: A006 - GraphQL argument name
+            "nodes": lambda info, ids: [self.node_or_error(i) for i in self._ids(ids)],
+            "node": lambda info, id: self.node_or_error(id),  # noqa: A006 - GraphQL argument name
             "user": lambda info, login: self._account_named(login, "User"),
             "organization": lambda info, login: self._account_named(login, "Organization"),
         }
@@ -317,6 +317,14 @@ class Resolver:
         if user is None or user.deleted or user.type != kind:
             raise NotFound(f"Could not resolve to a {kind} with the login of '{login}'.")
         return self.account(user)
+
+    def node_or_error(self, global_id: str) -> dict[str, Any] | NotFound:
+        """A node, or GitHub's NOT_FOUND error for it (graphql-core turns a returned error into a
+        null at that position plus an entry in `errors`, as GitHub answers)."""
+        found = self.node(global_id)
+        if found is None:
+            return NotFound(f"Could not resolve to a node with the global id of '{global_id}'")
+        return found
 
     def node(self, global_id: str) -> dict[str, Any] | None:
         parsed = parse_node_id(global_id)

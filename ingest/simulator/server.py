@@ -245,6 +245,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:  # noqa: N802 - stdlib name
         self._serve("DELETE")
 
+    def do_PUT(self) -> None:  # noqa: N802 - stdlib name
+        self._serve("PUT")
+
     # -- one request ------------------------------------------------------------------------
     def _serve(self, method: str) -> None:
         sim = self.server.sim
