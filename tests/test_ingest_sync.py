@@ -176,3 +176,23 @@ def test_persistent_5xx_is_reported_in_plain_words_and_other_resources_still_syn
         "GitHub answered 502 5 times" in e and "acme/core" in e and "next run" in e
         for e in run.errors
     ), run.errors
+
+
+def test_deleted_author_still_gets_a_first_response_and_odd_content_is_stored():
+    world = World()
+    world.add_org("acme")
+    world.add_user("alice")
+    world.add_user("zed")
+    world.add_repo("acme", "core")
+    title = "Crash ‮ with RTL text and emoji 🚀 " + "x" * 200
+    number = world.add_issue(
+        "acme/core", author="zed", title=title, created_at=at(0), locked=True, body="y" * 65536
+    )
+    world.add_comment("acme/core", number, author="alice", body="looking", created_at=at(1))
+    world.delete_user("zed", shown_as="null")
+    with SimulatorServer(world, tokens=[TOKEN]) as server:
+        summary = sync(server, full=True)
+    assert not summary.errors
+    issue = Issue.objects.get()
+    assert issue.author is None and issue.locked and issue.title == title
+    assert issue.first_responder.login == "alice" and issue.first_response_at == at(1)

@@ -3,10 +3,17 @@ other than its author, bots excluded (docs/metrics.md "first response")."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from ..models import Comment, Issue, PullRequest, Review
 from .upsert import update_columns
+
+
+def _author_or_none(ref: str) -> Coalesce:
+    # An item whose author was deleted (GitHub shows null) has no author to exclude; compare
+    # with 0 (no actor has it) so that `NOT (x = NULL)` does not drop every candidate.
+    return Coalesce(OuterRef(ref), Value(0))
 
 
 def _first_comment(*, author_ref: str):
@@ -17,7 +24,7 @@ def _first_comment(*, author_ref: str):
             author__isnull=False,
             author__is_bot=False,
         )
-        .exclude(author_id=OuterRef(author_ref))
+        .exclude(author_id=_author_or_none(author_ref))
         .order_by("created_at")
     )
 
@@ -50,7 +57,7 @@ def repository_update_first_responses(*, repository_id: int) -> int:
             author__is_bot=False,
             submitted_at__isnull=False,
         )
-        .exclude(author_id=OuterRef("author_id"))
+        .exclude(author_id=_author_or_none("author_id"))
         .order_by("submitted_at")
     )
     pulls = (
