@@ -23,7 +23,7 @@
         backgroundColor: type === "bar" ? c : c + "33",
         borderDash: ds.dash ? [6, 4] : undefined,
         borderWidth: ds.dash ? 1.5 : 2, pointRadius: type === "line" ? 2 : 0,
-        spanGaps: true, tension: 0.2, fill: false
+        spanGaps: true, tension: 0, fill: false
       };
     });
     var stacked = !!spec.stacked;
@@ -34,7 +34,7 @@
       plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
       scales: {
         x: { stacked: stacked, ticks: { maxRotation: 0, autoSkip: true } },
-        y: { stacked: stacked, beginAtZero: true,
+        y: { stacked: stacked, beginAtZero: true, ticks: { precision: 0 },
              title: { display: !!spec.y_title, text: spec.y_title || "" } }
       }
     };
