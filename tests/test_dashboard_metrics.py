@@ -207,3 +207,16 @@ def test_partial_rebuild_keeps_other_repositories(world):
     firsts = list(newcomers_list(repository_ids=world["ids"], narrowed=False, kind="default",
                                  since=dt.date(2024, 9, 1), until=dt.date(2024, 9, 30)))
     assert [r["person"] for r in firsts] == ["email:frank@example.org"]
+
+
+def test_rebuild_task_is_routed_to_the_rollups_queue_and_rebuilds(world):
+    from config.celery import app
+    from dashboard.tasks import rebuild_rollups
+
+    assert rebuild_rollups.name == "dashboard.rebuild_rollups"
+    route = app.amqp.router.route({}, "dashboard.rebuild_rollups")
+    assert route["queue"].name == "rollups"
+    ContributionEvent.objects.all().delete()
+    rows = rebuild_rollups.apply(kwargs={"repository_ids": world["ids"][:1]}).get()
+    assert rows == ContributionEvent.objects.count() == sum(
+        1 for _, repo, _, _ in WORLD_CONTRIBUTIONS if repo == "acme/alpha")
