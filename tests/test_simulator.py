@@ -394,3 +394,54 @@ def test_graphql_rejects_what_github_rejects(github_sim):
     assert "exceeds the `first` limit of 100" in too_many["errors"][0]["message"]
     missing = graphql(sim, PULL_REQUESTS, owner="sofastack", name="nothing", after=None)
     assert missing["data"]["repository"] is None and missing["errors"][0]["type"] == "NOT_FOUND"
+
+
+def test_updates_move_updated_at_and_deleted_issues_are_gone(github_sim):
+    world = small_world(3)
+    n = world.add_pull(
+        REPO, author="bob", title="wip", created_at=T0 + timedelta(days=5), draft=True
+    )
+    world.update_pull(
+        REPO,
+        n,
+        merged_at=T0 + timedelta(days=60),
+        merged_by="alice",
+        draft=False,
+        updated_at=T0 + timedelta(days=60),
+    )
+    comment = world.add_comment(
+        REPO,
+        1,
+        author="alice",
+        body="first",
+        created_at=T0 + timedelta(days=1),
+        author_association="MEMBER",
+    )
+    world.update_comment(REPO, comment, body="edited", updated_at=T0 + timedelta(days=70))
+    world.delete_issue(REPO, 2)
+    sim = github_sim(world)
+    s = session()
+    pull = s.get(f"{sim.url}/repos/{REPO}/pulls/{n}").json()
+    assert pull["merged"] and pull["merged_by"]["login"] == "alice" and pull["state"] == "closed"
+    assert pull["draft"] is False and pull["updated_at"] == "2019-03-02T00:00:00Z"
+    events = {
+        e["event"]
+        for e in s.get(f"{sim.url}/repos/{REPO}/issues/events").json()
+        if e["issue"]["number"] == n
+    }
+    assert {"merged", "closed"} <= events
+    assert s.get(f"{sim.url}/repos/{REPO}/issues/2").status_code == 404
+    numbers = [
+        i["number"] for i in s.get(f"{sim.url}/repos/{REPO}/issues", params={"state": "all"}).json()
+    ]
+    assert 2 not in numbers and 1 in numbers
+    edited = s.get(
+        f"{sim.url}/repos/{REPO}/issues/comments", params={"since": "2019-03-01T00:00:00Z"}
+    ).json()
+    assert [(c["id"], c["body"], c["author_association"]) for c in edited] == [
+        (comment, "edited", "MEMBER")
+    ]
+    by_comments = s.get(
+        f"{sim.url}/repos/{REPO}/issues", params={"sort": "comments", "state": "all"}
+    ).json()
+    assert by_comments[0]["number"] == 1 and by_comments[0]["comments"] == 1
