@@ -22,9 +22,11 @@ from django.test.utils import CaptureQueriesContext
 from dashboard.metrics.difficulty import (
     EASY,
     HARD,
+    LEVEL_NAME,
     MEDIUM,
     difficulty_from_labels,
     difficulty_from_size,
+    with_difficulty,
 )
 from dashboard.metrics.promotion import promotion_candidates
 from dashboard.metrics.roles import (
@@ -35,7 +37,7 @@ from dashboard.metrics.roles import (
     role_history_for_person,
 )
 from dashboard.models import PromotionRule
-from ingest.models import Actor, AffiliationOverride
+from ingest.models import Actor, AffiliationOverride, PullRequest
 from tests.committers_world import AS_OF, small_fixture  # noqa: F401 - the `small` fixture
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +169,37 @@ def test_query_count_does_not_grow_with_committers_or_quarters(small):
         Actor.objects.create(github_id=5000 + i, login=login, company="Acme")
     small.governance("COMMITTERS", "e" * 40, "2022-03-01", {"committers": people})
     assert queries() == before
+
+
+def test_sql_difficulty_agrees_with_the_documented_rules(small):
+    issue_medium = small.issue("pmc1", "2021-01-01", labels=["Level: Medium"])
+    cases = [  # (labels, closes, title, lines, files, expected)
+        (["difficulty/easy"], [], "Refactor", 900, 30, EASY),  # the label wins over size
+        ([], [issue_medium], "Refactor", 10, 1, MEDIUM),  # the closed issue's label
+        (["hard", "bug"], [issue_medium], "Refactor", 10, 1, HARD),
+        ([], [], "[docs] rewrite guide", 2000, 40, EASY),
+        ([], [], "Fix typos", 2000, 40, EASY),
+        ([], [], "Add typology support", 2000, 1, HARD),  # "typology" is not a typo
+        ([], [], "Add cache", 120, 1, MEDIUM),
+        ([], [], "Add cache", 10, 5, MEDIUM),
+        ([], [], "Add cache", 10, 4, EASY),
+        (["hardware"], [], "Add cache", 10, 1, EASY),
+    ]
+    numbers = {
+        small.merged_pr("carol", "2021-09-01", labels=labels, closes=closes, title=title,
+                        lines=lines, files=files): expected
+        for labels, closes, title, lines, files, expected in cases
+    }
+    rules = {small.repo.pk: PromotionRule()}
+    found = dict(
+        with_difficulty(PullRequest.objects.filter(number__in=numbers), rules=rules)
+        .values_list("number", "difficulty")
+    )
+    assert {n: LEVEL_NAME[level] for n, level in found.items()} == numbers
+
+
+def test_the_candidate_list_is_cut_per_project_after_ranking(small):
+    rows = promotion_candidates(repository_ids=[small.repo.pk], as_of=AS_OF, limit=2)
+    assert [(r["login"], r["rank"]) for r in rows] == [("bob", 1), ("carol", 2)]
+    everyone = promotion_candidates(repository_ids=[small.repo.pk], as_of=AS_OF, limit=None)
+    assert [r["login"] for r in everyone] == ["bob", "carol", "dave"]

@@ -11,17 +11,33 @@ A pull request's difficulty comes, in this order, from:
 """
 
 import re
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
 
 from ingest.models import Issue, PullRequest
 
 EASY, MEDIUM, HARD = "Easy", "Medium", "Hard"
 _RANK = {EASY: 1, MEDIUM: 2, HARD: 3}
 _LABEL_WORDS = {"easy": EASY, "medium": MEDIUM, "hard": HARD}
-_DOCS_TITLE = re.compile(r"^\s*(\[?docs?\b|\[?documentation\b)|\btypos?\b", re.IGNORECASE)
+_DOCS_TITLE_SQL = r"^\s*\[?(docs?|documentation)([^a-zA-Z0-9_]|$)"
+_TYPO_SQL = r"(^|[^a-zA-Z0-9_])typos?([^a-zA-Z0-9_]|$)"
+_DOCS_TITLE = re.compile(f"{_DOCS_TITLE_SQL}|{_TYPO_SQL}", re.IGNORECASE)
 
 
 def difficulty_from_labels(labels: Iterable[str]) -> str | None:
@@ -49,59 +65,166 @@ def difficulty_from_size(
     return EASY
 
 
-@dataclass
-class MergedWork:
-    """One author's merged pull requests on one project, by difficulty."""
-
-    merged: int = 0
-    by_difficulty: Counter = field(default_factory=Counter)
-    # (number, difficulty, source) of the hardest pull requests first, for evidence links.
-    pull_requests: list[tuple[int, str, str]] = field(default_factory=list)
+# The same rules in SQL (PostgreSQL `~*`, SQLite `REGEXP` via Django), so ranking every
+# contributor never loads pull requests into Python. Word edges are spelt out because `\b`
+# means backspace in PostgreSQL's regular expressions.
+_LEVEL_NUMBER = {EASY: 1, MEDIUM: 2, HARD: 3}
+LEVEL_NAME = {number: name for name, number in _LEVEL_NUMBER.items()}
 
 
-def merged_pull_requests_by_author(
-    *, repository_id: int, until: datetime | None, author_ids: Iterable[int], rule
-) -> dict[int, MergedWork]:
-    """Merged pull requests (merged before `until`) of the given authors, with difficulty.
+def _label_word(word: str) -> str:
+    return rf"(^|[^a-zA-Z]){word}([^a-zA-Z]|$)"
 
-    The classification reads labels (JSON lists) so it runs in Python, but only over the
-    merged pull requests of the candidates being ranked, two queries in all.
+
+def _labels_level(field: str) -> Case:
+    return Case(
+        *(When(**{f"{field}__iregex": _label_word(word)}, then=Value(_LEVEL_NUMBER[level]))
+          for word, level in (("hard", HARD), ("medium", MEDIUM), ("easy", EASY))),
+        default=None, output_field=IntegerField(),
+    )
+
+
+def labelled_issues(*, repository_ids: list[int]) -> dict[int, dict[int, list[int]]]:
+    """repository → level → numbers of its issues with a difficulty label (few: one query)."""
+    labelled = Q()
+    for word in _LABEL_WORDS:
+        labelled |= Q(labels_text__iregex=_label_word(word))
+    found: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for rid, number, level in (
+        Issue.objects.filter(repository_id__in=repository_ids)
+        .annotate(labels_text=Cast("labels", TextField()))
+        .filter(labelled)
+        .annotate(level=_labels_level("labels_text"))
+        .values_list("repository_id", "number", "level")
+    ):
+        found[rid][level].append(number)
+    return found
+
+
+def _closed_issue_level(*, labelled: dict[int, dict[int, list[int]]]) -> Case | Cast:
+    """The hardest level among the labelled issues a pull request closes, else NULL.
+
+    `closes_issues` is a JSON list of numbers ("[12, 40]" in PostgreSQL, "[12,40]" in SQLite),
+    so "closes one of these issues" is a regular expression over its text; the labelled
+    issues are read first, which keeps this a plain condition instead of a subquery per row.
     """
-    prs = PullRequest.objects.filter(
-        repository_id=repository_id, author_id__in=list(author_ids), merged_at__isnull=False
+    whens = []
+    for rid, levels in labelled.items():
+        for level in (3, 2, 1):
+            if levels.get(level):
+                numbers = "|".join(str(n) for n in sorted(levels[level]))
+                whens.append(When(Q(repository_id=rid,
+                                    closes_text__regex=f"[^0-9]({numbers})[^0-9]"),
+                                  then=Value(level)))
+    if not whens:
+        return Cast(Value(None), output_field=IntegerField())  # typed NULL for COALESCE
+    return Case(*whens, default=None, output_field=IntegerField())
+
+
+def with_difficulty(
+    queryset: QuerySet, *, rules: dict[int, object], labelled: dict | None = None
+) -> QuerySet:
+    """Annotate pull requests with `difficulty` (1 Easy, 2 Medium, 3 Hard) and
+    `difficulty_source` (label / issue label / size), by each repository's rule thresholds.
+    `labelled`: `labelled_issues(…)` of these repositories when the caller already has it."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for rid, rule in rules.items():
+        groups[(rule.hard_min_lines, rule.hard_min_files,
+                rule.medium_min_lines, rule.medium_min_files)].append(rid)
+    size = Case(
+        When(Q(title__iregex=_DOCS_TITLE_SQL) | Q(title__iregex=_TYPO_SQL), then=Value(1)),
+        *(When(Q(repository_id__in=rids)
+               & (Q(size_lines__gte=hard_lines) | Q(changed_files__gte=hard_files)),
+               then=Value(3))
+          for (hard_lines, hard_files, _, _), rids in groups.items()),
+        *(When(Q(repository_id__in=rids)
+               & (Q(size_lines__gte=medium_lines) | Q(changed_files__gte=medium_files)),
+               then=Value(2))
+          for (_, _, medium_lines, medium_files), rids in groups.items()),
+        default=Value(1), output_field=IntegerField(),
     )
-    if until is not None:
-        prs = prs.filter(merged_at__lt=until)
-    rows = list(
-        prs.order_by("merged_at").values_list(
-            "author_id", "number", "title", "labels", "closes_issues",
-            "additions", "deletions", "changed_files",
-        )
+    if labelled is None:
+        labelled = labelled_issues(repository_ids=list(rules))
+    issue_level = _closed_issue_level(labelled=labelled)
+    return queryset.annotate(
+        labels_text=Cast("labels", TextField()),
+        closes_text=Cast("closes_issues", TextField()),
+        size_lines=F("additions") + F("deletions"),
+    ).annotate(
+        # Most pull requests have no labels: skip the regular expressions for them.
+        label_level=Case(When(labels__exact=[], then=None),
+                         default=_labels_level("labels_text"), output_field=IntegerField()),
+    ).annotate(
+        issue_level=Case(When(label_level__isnull=True, then=issue_level), default=None,
+                         output_field=IntegerField()),
+    ).annotate(
+        difficulty=Coalesce("label_level", "issue_level", size),
+        difficulty_source=Case(
+            When(label_level__isnull=False, then=Value("label")),
+            When(issue_level__isnull=False, then=Value("issue label")),
+            default=Value("size"), output_field=CharField(),
+        ),
     )
-    closed_numbers = {n for row in rows for n in (row[4] or []) if isinstance(n, int)}
-    issue_labels = dict(
-        Issue.objects.filter(repository_id=repository_id, number__in=closed_numbers)
-        .values_list("number", "labels")
-    ) if closed_numbers else {}
-    work: dict[int, MergedWork] = {}
-    for author_id, number, title, labels, closes, additions, deletions, files in rows:
-        level = difficulty_from_labels(labels or [])
-        source = "label"
-        if level is None:
-            level = difficulty_from_labels(
-                label for n in (closes or []) for label in (issue_labels.get(n) or [])
-            )
-            source = "issue label"
-        if level is None:
-            level = difficulty_from_size(
-                title=title, additions=additions, deletions=deletions, changed_files=files,
-                rule=rule,
-            )
-            source = "size"
-        item = work.setdefault(author_id, MergedWork())
-        item.merged += 1
-        item.by_difficulty[level] += 1
-        item.pull_requests.append((number, level, source))
-    for item in work.values():
-        item.pull_requests.sort(key=lambda pr: (-_RANK[pr[1]], pr[0]))
-    return work
+
+
+def merged_work_by_author(
+    *, repository_ids: list[int], before: datetime | None, rules: dict[int, object],
+    bots: Q | None = None, labelled: dict | None = None,
+) -> list[dict]:
+    """Per (repository, author): merged pull requests before `before`, and how many of them
+    were Hard, Medium and Easy. One aggregate query grouped by difficulty too, so the
+    difficulty expression is evaluated once per pull request."""
+    merged = PullRequest.objects.filter(
+        repository_id__in=repository_ids, merged_at__isnull=False, author__isnull=False
+    )
+    if bots is not None:
+        merged = merged.filter(bots)
+    if before is not None:
+        merged = merged.filter(merged_at__lt=before)
+    work: dict[tuple[int, int], dict] = {}
+    for rid, author_id, login, level, n in (
+        with_difficulty(merged, rules=rules, labelled=labelled)
+        .values("repository_id", "author_id", "author__login", "difficulty")
+        .annotate(n=Count("pk")).order_by()
+        .values_list("repository_id", "author_id", "author__login", "difficulty", "n")
+    ):
+        row = work.get((rid, author_id))
+        if row is None:
+            row = work[(rid, author_id)] = {
+                "repository_id": rid, "author_id": author_id, "author__login": login,
+                "merged": 0, "hard": 0, "medium": 0, "easy": 0,
+            }
+        row["merged"] += n
+        row[_LEVEL_KEY[level]] += n
+    return list(work.values())
+
+
+_LEVEL_KEY = {1: "easy", 2: "medium", 3: "hard"}
+
+
+def hardest_merged(
+    *, pairs: set[tuple[int, int]], before: datetime | None, rules: dict[int, object],
+    per_author: int, labelled: dict | None = None,
+) -> dict[tuple[int, int], list[tuple[int, str, str]]]:
+    """The hardest merged pull requests of a few (repository, author) pairs:
+    pair → [(number, level, source)], hardest first, at most `per_author` each (cut in SQL)."""
+    if not pairs:
+        return {}
+    merged = PullRequest.objects.filter(
+        repository_id__in={rid for rid, _ in pairs}, author_id__in={aid for _, aid in pairs},
+        merged_at__isnull=False,
+    )
+    if before is not None:
+        merged = merged.filter(merged_at__lt=before)
+    found: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
+    for rid, author_id, number, level, source in (
+        with_difficulty(merged, rules=rules, labelled=labelled)
+        .annotate(place=Window(RowNumber(), partition_by=[F("repository_id"), F("author_id")],
+                               order_by=[F("difficulty").desc(), F("number").asc()]))
+        .filter(place__lte=per_author)
+        .order_by("repository_id", "author_id", "place")
+        .values_list("repository_id", "author_id", "number", "difficulty", "difficulty_source")
+    ):
+        if (rid, author_id) in pairs:
+            found[(rid, author_id)].append((number, LEVEL_NAME[level], source))
+    return found

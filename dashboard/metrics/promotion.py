@@ -13,15 +13,16 @@ first, then reviews given, issues answered, months active and recency.
 Only facts strictly before the as-of day count, so the ranking is the one of that day.
 """
 
+from collections import defaultdict
 from datetime import date
 from urllib.parse import quote_plus
 
-from django.db.models import Count, Exists, F, OuterRef
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from ingest.models import Comment, Commit, Issue, PullRequest, Review
 
-from .difficulty import EASY, HARD, MEDIUM, merged_pull_requests_by_author
+from .difficulty import hardest_merged, labelled_issues, merged_work_by_author
 from .roles import RANK, RoleWorld, holding_on, human, last_activity_by_person
 
 
@@ -51,127 +52,148 @@ def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
 
 
 def promotion_candidates(
-    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None,
+    limit: int | None = 25,
 ) -> list[dict]:
-    """Candidate rows per project, best first (see the module docstring for the ranking)."""
+    """The best `limit` candidates per project (all with `limit=None`), best first.
+
+    Progress is computed in SQL for everyone with a merged pull request; only the shortlist
+    (the top `limit` by progress, and everyone tied with the last of them) has its reviews,
+    answers, months and recency read for the tie-breaks. A project with fewer than `limit`
+    people with merged work also ranks its reviewers and answerers without merged work.
+    """
     world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     if not world.repositories:
         return []
     ids = list(world.repositories)
     day = world.day()
-    stats: dict[tuple[int, str], dict] = {}
-
-    def person(rid: int, login: str) -> dict:
-        return stats.setdefault((rid, login), {
-            "author_id": None, "reviews": 0, "issues_answered": 0, "months": set(),
-        })
-
-    merged = _before(
-        PullRequest.objects.filter(repository_id__in=ids, merged_at__isnull=False)
-        .filter(human("author", world.bots)), "merged_at", world,
-    )
-    for rid, login, author_id in (
-        merged.values_list("repository_id", "author__login", "author_id").distinct()
+    evidence = {(rid, login.lower()): ev for rid, login, ev in world.people()}
+    above = {
+        key for key, ev in evidence.items()
+        if _at_or_above(ev, day, world.rules[key[0]].target_role)
+    }
+    people: dict[tuple[int, str], dict] = {}  # (repository, login) → figures
+    by_project: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    labelled = labelled_issues(repository_ids=ids)
+    for row in merged_work_by_author(
+        repository_ids=ids, before=world.before, rules=world.rules,
+        bots=human("author", world.bots), labelled=labelled,
     ):
-        person(rid, login)["author_id"] = author_id
+        rid, login = row["repository_id"], row["author__login"]
+        if (rid, login.lower()) in above:
+            continue
+        progress, meets = _progress(merged=row["merged"], hard=row["hard"],
+                                    medium=row["medium"], rule=world.rules[rid])
+        people[(rid, login)] = {**row, "progress": progress, "meets": meets}
+        by_project[rid].append((progress, login))
+    open_projects = []  # projects whose people without merged work may still rank
+    for rid in ids:
+        scored = sorted(by_project.get(rid, []), reverse=True)
+        if limit is None or len(scored) < limit:
+            open_projects.append(rid)
+            continue
+        threshold = scored[limit - 1][0]
+        for progress, login in scored[limit:]:
+            if progress < threshold:
+                del people[(rid, login)]
+    author_ids = {p["author_id"] for p in people.values()}
+    chosen = Q(author_id__in=author_ids) | Q(repository_id__in=open_projects)
+
+    def counted(queryset, key: str) -> None:
+        for rid, login, author_id, n in queryset:
+            if (rid, login.lower()) in above:
+                continue
+            if (rid, login) not in people:
+                if rid not in open_projects:
+                    continue
+                people[(rid, login)] = {"author_id": author_id, "merged": 0, "hard": 0,
+                                        "medium": 0, "easy": 0, "progress": 0.0,
+                                        "meets": False}
+            people[(rid, login)][key] = n
 
     reviews = _before(
-        Review.objects.filter(repository_id__in=ids, author__isnull=False)
+        Review.objects.filter(repository_id__in=ids, author__isnull=False).filter(chosen)
         .exclude(pull_request__author_id=F("author_id"))
         .filter(human("author", world.bots)), "submitted_at", world,
     )
-    for rid, login, n in (
-        reviews.values("repository_id", "author__login").annotate(n=Count("pk")).order_by()
-        .values_list("repository_id", "author__login", "n")
-    ):
-        person(rid, login)["reviews"] = n
-
+    counted(reviews.values("repository_id", "author__login", "author_id")
+            .annotate(n=Count("pk")).order_by()
+            .values_list("repository_id", "author__login", "author_id", "n"), "reviews")
     others_issue = Issue.objects.filter(
         repository_id=OuterRef("repository_id"), number=OuterRef("issue_number")
     ).exclude(author_id=OuterRef("author_id"))
     answers = _before(
         Comment.objects.filter(repository_id__in=ids, kind=Comment.Kind.ISSUE, author__isnull=False)
-        .filter(Exists(others_issue)).filter(human("author", world.bots)), "created_at", world,
+        .filter(chosen).filter(Exists(others_issue)).filter(human("author", world.bots)),
+        "created_at", world,
     )
-    for rid, login, n in (
-        answers.values("repository_id", "author__login")
-        .annotate(n=Count("issue_number", distinct=True)).order_by()
-        .values_list("repository_id", "author__login", "n")
-    ):
-        person(rid, login)["issues_answered"] = n
+    counted(answers.values("repository_id", "author__login", "author_id")
+            .annotate(n=Count("issue_number", distinct=True)).order_by()
+            .values_list("repository_id", "author__login", "author_id", "n"), "answers")
 
-    # Only people already in the table need their months counted.
+    author_ids = {p["author_id"] for p in people.values()}
+    months: dict[tuple[int, str], set] = defaultdict(set)
     for manager, at in (
         (PullRequest.objects, "created_at"), (Issue.objects, "created_at"),
         (Review.objects, "submitted_at"), (Comment.objects, "created_at"),
         (Commit.objects, "authored_at"),
     ):
-        rows = _before(manager.filter(repository_id__in=ids, author__isnull=False), at, world)
-        for rid, login, month in (
-            rows.annotate(month=TruncMonth(at)).values_list("repository_id", "author__login", "month")
-            .distinct().order_by()
+        rows = _before(manager.filter(repository_id__in=ids, author_id__in=author_ids), at, world)
+        # Year and month as numbers: no datetime objects for thousands of (person, month)s.
+        for rid, login, year, month in (
+            rows.annotate(year=ExtractYear(at), month=ExtractMonth(at))
+            .values_list("repository_id", "author__login", "year", "month").distinct()
+            .order_by()
         ):
-            if (rid, login) in stats and month is not None:
-                stats[(rid, login)]["months"].add((month.year, month.month))
+            months[(rid, login)].add((year, month))
+    last = last_activity_by_person(repository_ids=ids, before=world.before,
+                                   actor_ids=author_ids)
+    world.load_affiliations(logins={login.lower() for _, login in people})
 
-    last = last_activity_by_person(repository_ids=ids, before=world.before)
-    world.load_affiliations(logins={login.lower() for _, login in stats})
-    roles = {(rid, login.lower()): evidence for rid, login, evidence in world.people()}
     rows = []
-    for rid in ids:
-        rule = world.rules[rid]
-        people = {
-            login: s for (r, login), s in stats.items()
-            if r == rid and not _at_or_above(roles.get((rid, login.lower())), day, rule.target_role)
-        }
-        work = merged_pull_requests_by_author(
-            repository_id=rid, until=world.before, rule=rule,
-            author_ids=[s["author_id"] for s in people.values() if s["author_id"]],
-        )
-        repo = world.repositories[rid]
-        for login, s in people.items():
-            done = work.get(s["author_id"])
-            n_merged = done.merged if done else 0
-            hard = done.by_difficulty[HARD] if done else 0
-            medium = done.by_difficulty[MEDIUM] if done else 0
-            progress, meets = _progress(merged=n_merged, hard=hard, medium=medium, rule=rule)
-            held = holding_on(roles.get((rid, login.lower()), []), day)
-            last_at = last.get((rid, login))
-            rows.append({
-                "project": repo,
-                "login": login,
-                "role": held[0] if held else "contributor",
-                "progress": progress_text(merged=n_merged, hard=hard, medium=medium, rule=rule),
-                "progress_percent": progress,
-                "meets_rule": meets,
-                "merged": n_merged,
-                "hard": hard,
-                "medium": medium,
-                "easy": done.by_difficulty[EASY] if done else 0,
-                "reviews_given": s["reviews"],
-                "issues_answered": s["issues_answered"],
-                "months_active": len(s["months"]),
-                "last_activity": last_at.date().isoformat() if last_at else "",
-                "affiliation": world.affiliation(login=login, on=day),
-                "merged_url": _search(world, rid, f"is:pr is:merged author:{login}"),
-                "reviews_url": _search(world, rid, f"is:pr reviewed-by:{login} -author:{login}"),
-                "issues_url": _search(
-                    world, rid, f"is:issue commenter:{login} -author:{login}", kind="issues"
-                ),
-                "evidence": [
-                    {"label": f"#{number} {level} ({source})", "url": world.link(rid, "pull", number)}
-                    for number, level, source in (done.pull_requests[:5] if done else [])
-                ],
-            })
+    for (rid, login), p in people.items():
+        last_at = last.get((rid, login))
+        rows.append({
+            "repository_id": rid, "author_id": p["author_id"],
+            "project": world.repositories[rid], "login": login,
+            "progress": progress_text(merged=p["merged"], hard=p["hard"], medium=p["medium"],
+                                      rule=world.rules[rid]),
+            "progress_percent": p["progress"], "meets_rule": p["meets"],
+            "merged": p["merged"], "hard": p["hard"], "medium": p["medium"],
+            "easy": p["easy"], "reviews_given": p.get("reviews", 0),
+            "issues_answered": p.get("answers", 0),
+            "months_active": len(months.get((rid, login), ())),
+            "last_activity": last_at.date().isoformat() if last_at else "",
+        })
     rows.sort(key=lambda r: (
         r["project"], -r["progress_percent"], -r["reviews_given"], -r["issues_answered"],
         -r["months_active"], _negated_day(r["last_activity"]), r["login"].lower(),
     ))
-    rank = {}
+    ranked, rank = [], defaultdict(int)
     for row in rows:
-        rank[row["project"]] = rank.get(row["project"], 0) + 1
-        row["rank"] = rank[row["project"]]
-    return rows
+        rank[row["project"]] += 1
+        if limit is None or rank[row["project"]] <= limit:
+            ranked.append({**row, "rank": rank[row["project"]]})
+    hardest = hardest_merged(
+        pairs={(r["repository_id"], r["author_id"]) for r in ranked if r["merged"]},
+        before=world.before, rules=world.rules, per_author=5, labelled=labelled,
+    )
+    for row in ranked:
+        rid, login = row["repository_id"], row["login"]
+        held = holding_on(evidence.get((rid, login.lower()), []), day)
+        row.update({
+            "role": held[0] if held else "contributor",
+            "affiliation": world.affiliation(login=login, on=day),
+            "merged_url": _search(world, rid, "is:pr is:merged author:", login),
+            "reviews_url": _search(world, rid, "is:pr -author:{0} reviewed-by:", login),
+            "issues_url": _search(world, rid, "is:issue -author:{0} commenter:", login,
+                                  kind="issues"),
+            "evidence": [
+                {"label": f"#{number} {level} ({source})", "url": world.link(rid, "pull", number)}
+                for number, level, source in hardest.get((rid, row["author_id"]), [])
+            ],
+        })
+    return ranked
 
 
 def _at_or_above(evidence, day: date, role: str) -> bool:
@@ -184,5 +206,6 @@ def _negated_day(iso: str) -> int:
     return -date.fromisoformat(iso).toordinal() if iso else 0
 
 
-def _search(world: RoleWorld, rid: int, query: str, *, kind: str = "pulls") -> str:
-    return f"{world.pages[rid]}/{kind}?q={quote_plus(query)}"
+def _search(world: RoleWorld, rid: int, query: str, login: str, *, kind: str = "pulls") -> str:
+    """A GitHub search of the project for `query` + login (`{0}` in the query is the login)."""
+    return f"{world.pages[rid]}/{kind}?q={quote_plus(query.format(login) + login)}"

@@ -391,9 +391,10 @@ def holding_on(evidence: list[Evidence], day: date) -> tuple[str, date, list[Evi
 
 
 def last_activity_by_person(
-    *, repository_ids: list[int], before: datetime | None
+    *, repository_ids: list[int], before: datetime | None, actor_ids: set[int] | None = None
 ) -> dict[tuple[int, str], datetime]:
-    """Latest authored pull request, issue, review, comment, commit or merge per person."""
+    """Latest authored pull request, issue, review, comment, commit or merge per person
+    (of the given actors only, when `actor_ids` is set)."""
     sources = [
         (PullRequest.objects, "author", "created_at"),
         (PullRequest.objects, "merged_by", "merged_at"),
@@ -405,6 +406,8 @@ def last_activity_by_person(
     latest: dict[tuple[int, str], datetime] = {}
     for manager, actor, at in sources:
         qs = manager.filter(repository_id__in=repository_ids, **{f"{actor}__isnull": False})
+        if actor_ids is not None:
+            qs = qs.filter(**{f"{actor}_id__in": actor_ids})
         if before is not None:
             qs = qs.filter(**{f"{at}__lt": before})
         for rid, login, last in (
@@ -428,13 +431,18 @@ def ladder(
 
 def _ladder(world: RoleWorld) -> list[Holding]:
     day = world.day()
-    last = last_activity_by_person(repository_ids=list(world.repositories), before=world.before)
+    held_by = [
+        (rid, login, evidence, held) for rid, login, evidence in world.people()
+        if (held := holding_on(evidence, day)) is not None and held[0] != Role.CONTRIBUTOR
+    ]
+    # Last activity of the role holders only (a few people, read through their indexes).
+    holders = {login for _, login, _, _ in held_by}
+    last = last_activity_by_person(
+        repository_ids=list(world.repositories), before=world.before,
+        actor_ids=set(Actor.objects.filter(login__in=holders).values_list("pk", flat=True)),
+    ) if holders else {}
     holdings = []
-    for rid, login, evidence in world.people():
-        held = holding_on(evidence, day)
-        if held is None or held[0] == Role.CONTRIBUTOR:
-            continue
-        role, since, proving = held
+    for rid, login, evidence, (role, since, proving) in held_by:
         last_at = last.get((rid, login))
         months = world.rules[rid].inactive_months
         inactive = RANK[role] >= RANK[Role.COMMITTER] and (

@@ -83,8 +83,9 @@ def committers_page(*, filters: Filters) -> Page:
                 Column("affiliation", "Affiliation"),
                 Column("evidence_text", "Hardest merged pull requests", href="evidence_url"),
             ],
-            note="Contributors below the rule's target role, ranked by progress against it, "
-                 "then reviews given, issues answered, months active and recency.",
+            note="The best 25 per project among contributors below the rule's target role, "
+                 "ranked by progress against it, then reviews given, issues answered, months "
+                 "active and recency.",
         ),
         Table(
             id="promotions", title="Promotions", rows=promotions["promotions"],
