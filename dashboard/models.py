@@ -196,3 +196,30 @@ class PromotionRule(models.Model):
             for rule in cls.objects.filter(Q(repository_id=repository_id) | Q(repository=None))
         }
         return rules.get(repository_id) or rules.get(None) or cls()
+
+
+class RoleSignal(models.Model):
+    """Rollup: a person's first evidence of one activity signal on a project (rebuilt after
+    each ingest by `dashboard.role_signals.role_signals_rebuild`; never edited by hand).
+
+    Signals: `merge` (merged a pull request), `approval` (approving review given with write
+    access), `association` (own activity with association MEMBER/COLLABORATOR/OWNER),
+    `org_membership` (own activity with association MEMBER). The first item is what the
+    evidence links to; "held as of a day" is `first_at` before that day.
+    """
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+"
+    )
+    login = models.CharField(max_length=100)
+    signal = models.CharField(max_length=20)
+    first_at = models.DateTimeField()
+    first_number = models.IntegerField(null=True)
+    link_kind = models.CharField(max_length=10)  # pull / issues (GitHub web path)
+    what = models.CharField(max_length=20, blank=True)  # pull request / issue / review on / …
+
+    class Meta:
+        indexes = [models.Index(fields=["repository", "first_at"], name="role_signal_repo_time")]
+
+    def __str__(self) -> str:
+        return f"{self.login} {self.signal} in {self.repository_id} from {self.first_at:%Y-%m-%d}"

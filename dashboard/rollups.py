@@ -18,6 +18,7 @@ from ingest.models import BotAccount
 
 from .metrics.sql import seconds_between_sql
 from .models import ContributionEvent, FirstContribution, RollupState
+from .role_signals import role_signals_rebuild
 
 EVENTS = ContributionEvent._meta.db_table
 FIRSTS = FirstContribution._meta.db_table
@@ -168,6 +169,8 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
                 "seconds": time.monotonic() - started,
             },
         )
+    # dashB: each person's first merge / approval / association per project (committers page).
+    role_signals_rebuild(repository_ids=ids)
     if connection.vendor == "postgresql":
         # Fresh statistics so the planner uses the indexes on a table that just changed.
         with connection.cursor() as cursor:

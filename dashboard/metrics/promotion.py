@@ -9,7 +9,8 @@ first, then reviews given, issues answered, months active and recency.
 - reviews given = reviews submitted on other people's pull requests;
 - issues answered = other people's issues the person commented on;
 - months active = calendar months with any authored pull request, issue, review, comment or
-  commit on the project; recency = the last of those.
+  commit on the project (from the contribution rollup, `dashboard.models.ContributionEvent`);
+  recency = the last of those or of a merge.
 Only facts strictly before the as-of day count, so the ranking is the one of that day.
 """
 
@@ -17,13 +18,14 @@ from collections import defaultdict
 from datetime import date
 from urllib.parse import quote_plus
 
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import TruncMonth
 
-from ingest.models import Comment, Commit, Issue, PullRequest, Review
+from dashboard.models import ContributionEvent
+from ingest.models import Comment, Issue, PullRequest, Review
 
 from .difficulty import hardest_merged, labelled_issues, merged_work_by_author
-from .roles import RANK, RoleWorld, holding_on, human, last_activity_by_person
+from .roles import RANK, RoleWorld, holding_on, human
 
 
 def _before(qs, field: str, world: RoleWorld):
@@ -131,28 +133,13 @@ def promotion_candidates(
             .annotate(n=Count("issue_number", distinct=True)).order_by()
             .values_list("repository_id", "author__login", "author_id", "n"), "answers")
 
-    author_ids = {p["author_id"] for p in people.values()}
-    months: dict[tuple[int, str], set] = defaultdict(set)
-    for manager, at in (
-        (PullRequest.objects, "created_at"), (Issue.objects, "created_at"),
-        (Review.objects, "submitted_at"), (Comment.objects, "created_at"),
-        (Commit.objects, "authored_at"),
-    ):
-        rows = _before(manager.filter(repository_id__in=ids, author_id__in=author_ids), at, world)
-        # Year and month as numbers: no datetime objects for thousands of (person, month)s.
-        for rid, login, year, month in (
-            rows.annotate(year=ExtractYear(at), month=ExtractMonth(at))
-            .values_list("repository_id", "author__login", "year", "month").distinct()
-            .order_by()
-        ):
-            months[(rid, login)].add((year, month))
-    last = last_activity_by_person(repository_ids=ids, before=world.before,
-                                   actor_ids=author_ids)
+    activity = _months_and_last(repository_ids=ids, logins={login for _, login in people},
+                                before=world.before)
     world.load_affiliations(logins={login.lower() for _, login in people})
 
     rows = []
     for (rid, login), p in people.items():
-        last_at = last.get((rid, login))
+        month_count, last_at = activity.get((rid, login), (0, None))
         rows.append({
             "repository_id": rid, "author_id": p["author_id"],
             "project": world.repositories[rid], "login": login,
@@ -162,7 +149,7 @@ def promotion_candidates(
             "merged": p["merged"], "hard": p["hard"], "medium": p["medium"],
             "easy": p["easy"], "reviews_given": p.get("reviews", 0),
             "issues_answered": p.get("answers", 0),
-            "months_active": len(months.get((rid, login), ())),
+            "months_active": month_count,
             "last_activity": last_at.date().isoformat() if last_at else "",
         })
     rows.sort(key=lambda r: (
@@ -194,6 +181,36 @@ def promotion_candidates(
             ],
         })
     return ranked
+
+
+def _months_and_last(
+    *, repository_ids: list[int], logins: set[str], before
+) -> dict[tuple[int, str], tuple[int, object]]:
+    """(repository, login) → (months active, last activity) for the shortlisted people, from
+    the contribution rollup (every authored commit, pull request, issue, review and comment,
+    rebuilt after each ingest), plus their merges, which the rollup does not hold."""
+    events = ContributionEvent.objects.filter(
+        repository_id__in=repository_ids, login__in=logins, is_bot=False
+    )
+    merges = PullRequest.objects.filter(
+        repository_id__in=repository_ids, merged_by__login__in=logins
+    )
+    if before is not None:
+        events = events.filter(occurred_at__lt=before)
+        merges = merges.filter(merged_at__lt=before)
+    found = {
+        (rid, login): (months, last)
+        for rid, login, months, last in events.values("repository_id", "login")
+        .annotate(months=Count(TruncMonth("occurred_at"), distinct=True), last=Max("occurred_at"))
+        .order_by().values_list("repository_id", "login", "months", "last")
+    }
+    for rid, login, last in (
+        merges.values("repository_id", "merged_by__login").annotate(last=Max("merged_at"))
+        .order_by().values_list("repository_id", "merged_by__login", "last")
+    ):
+        months, seen = found.get((rid, login), (0, None))
+        found[(rid, login)] = (months, last if seen is None or last > seen else seen)
+    return found
 
 
 def _at_or_above(evidence, day: date, role: str) -> bool:

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
-from dashboard.models import PromotionRule
+from dashboard.models import PromotionRule, RoleSignal
 from ingest import identity
 from ingest.models import (
     Actor,
@@ -49,6 +49,13 @@ GOVERNANCE_SETTINGS = {
     "reviewers": "owners_reviewers_prove",
     "maintainers": "maintainers_prove",
     "committers": "committers_prove",
+}
+# RoleSignal rollup signals → PromotionRule field saying which role each proves.
+SIGNAL_SETTINGS = {
+    "merge": "merge_proves",
+    "approval": "approval_proves",
+    "association": "association_proves",
+    "org_membership": "org_membership_proves",
 }
 GOVERNANCE_WORDS = {
     "approvers": "approver",
@@ -111,7 +118,7 @@ class Holding:
         return Role(self.role).label
 
 
-def _bot_logins() -> set[str]:
+def bot_logins() -> set[str]:
     """Configured bot logins, as written and lower-cased (logins are case-insensitive)."""
     logins = set(settings.PULSE_BOT_LOGINS) | set(
         BotAccount.objects.values_list("login", flat=True)
@@ -142,7 +149,7 @@ def human(prefix: str, bots: set[str]) -> Q:
     )
 
 
-def _first_by_actor(
+def first_by_actor(
     qs: QuerySet, *, actor: str, at: str, number: str, before: datetime | None, bots: set[str]
 ) -> QuerySet:
     """Per (repository, actor): first time, count and the number of the first item."""
@@ -176,7 +183,7 @@ class RoleWorld:
             for pk, full_name, html_url in rows
         }
         self.rules = promotion_rules(repository_ids=list(self.repositories))
-        self.bots = _bot_logins()
+        self.bots = bot_logins()
         # (repository_id, login) → evidence
         self.evidence: dict[tuple[int, str], list[Evidence]] = defaultdict(list)
         self.admin: dict[tuple[int, str], list[Evidence]] = defaultdict(list)
@@ -200,69 +207,28 @@ class RoleWorld:
 
     def _collect(self) -> None:
         ids = list(self.repositories)
-        before, bots = self.before, self.bots
-        merges = _first_by_actor(
-            PullRequest.objects.filter(repository_id__in=ids), actor="merged_by",
-            at="merged_at", number="number", before=before, bots=bots,
-        )
-        for row in merges:
-            rid, login = row["repository_id"], row["merged_by__login"]
-            self._add(
-                rid, login, "merge_proves", signal="merge", since=row["first_at"].date(),
-                description=f"first merge: #{row['first_number']} ({row['n']} merged in all)",
-                url=self.link(rid, "pull", row["first_number"]),
-            )
-        approvals = _first_by_actor(
-            Review.objects.filter(
-                repository_id__in=ids, state="APPROVED",
-                author_association__in=WRITE_ASSOCIATIONS,
-            ),
-            actor="author", at="submitted_at", number="pull_request__number",
-            before=before, bots=bots,
-        )
-        for row in approvals:
-            rid, login = row["repository_id"], row["author__login"]
-            self._add(
-                rid, login, "approval_proves", signal="approval",
-                since=row["first_at"].date(),
-                description=f"first approving review: #{row['first_number']} "
-                f"({row['n']} approvals in all)",
-                url=self.link(rid, "pull", row["first_number"]),
-            )
-        self._collect_association(ids)
+        self._collect_activity(ids)
         self._collect_governance(ids)
         self._collect_admin(ids)
 
-    def _collect_association(self, ids: list[int]) -> None:
-        sources = [
-            (PullRequest.objects, "created_at", "number", "pull", "pull request"),
-            (Issue.objects, "created_at", "number", "issues", "issue"),
-            (Review.objects, "submitted_at", "pull_request__number", "pull", "review on"),
-            (Comment.objects, "created_at", "issue_number", "issues", "comment on"),
-        ]
-        for setting, signal, associations in (
-            ("association_proves", "association", WRITE_ASSOCIATIONS),
-            ("org_membership_proves", "org_membership", ("MEMBER",)),
+    def _collect_activity(self, ids: list[int]) -> None:
+        """Merges, approvals and association, from the RoleSignal rollup (first evidence of
+        each signal per person and project, rebuilt after each ingest)."""
+        signals = RoleSignal.objects.filter(repository_id__in=ids)
+        if self.before is not None:
+            signals = signals.filter(first_at__lt=self.before)
+        for rid, login, signal, at, number, kind, what in signals.values_list(
+            "repository_id", "login", "signal", "first_at", "first_number", "link_kind", "what"
         ):
-            if not any(getattr(rule, setting) for rule in self.rules.values()):
-                continue
-            first: dict[tuple[int, str], tuple] = {}
-            for manager, at, number, kind, what in sources:
-                rows = _first_by_actor(
-                    manager.filter(repository_id__in=ids, author_association__in=associations),
-                    actor="author", at=at, number=number, before=self.before, bots=self.bots,
-                )
-                for row in rows:
-                    key = (row["repository_id"], row["author__login"])
-                    if key not in first or row["first_at"] < first[key][0]:
-                        first[key] = (row["first_at"], row["first_number"], kind, what)
-            for (rid, login), (at, number, kind, what) in first.items():
+            if signal == "merge":
+                description = f"first merge: #{number}"
+            elif signal == "approval":
+                description = f"first approving review: #{number}"
+            else:
                 word = "organisation member" if signal == "org_membership" else "write access"
-                self._add(
-                    rid, login, setting, signal=signal, since=at.date(),
-                    description=f"{word} (association) on own {what} #{number}",
-                    url=self.link(rid, kind, number),
-                )
+                description = f"{word} (association) on own {what} #{number}"
+            self._add(rid, login, SIGNAL_SETTINGS[signal], signal=signal, since=at.date(),
+                      description=description, url=self.link(rid, kind, number))
 
     def _collect_governance(self, ids: list[int]) -> None:
         versions = GovernanceFileVersion.objects.filter(repository_id__in=ids)

@@ -15,6 +15,9 @@ from ..metrics.roles import (
 )
 from .base import Chart, Column, Page, Table
 
+CANDIDATES_ONE_PROJECT = 50
+CANDIDATES_EACH = 10
+
 
 def _person(row: dict) -> str:
     return f"/people/{row['login']}/"
@@ -26,10 +29,12 @@ def committers_page(*, filters: Filters) -> Page:
     scope = {"repository_ids": list(filters.repository_ids), "as_of": as_of, "world": world}
     promotions = promotions_by_quarter(**scope)
     share = external_committer_share_by_quarter(**scope)
+    # A shortlist per project: longer when one project is looked at.
+    limit = CANDIDATES_ONE_PROJECT if len(filters.repository_ids) == 1 else CANDIDATES_EACH
     candidates = [
         {**row, "evidence_text": "; ".join(e["label"] for e in row["evidence"]),
          "evidence_url": row["evidence"][0]["url"] if row["evidence"] else ""}
-        for row in promotion_candidates(**scope)
+        for row in promotion_candidates(**scope, limit=limit)
     ]
     charts = [
         Chart(
@@ -83,9 +88,9 @@ def committers_page(*, filters: Filters) -> Page:
                 Column("affiliation", "Affiliation"),
                 Column("evidence_text", "Hardest merged pull requests", href="evidence_url"),
             ],
-            note="The best 25 per project among contributors below the rule's target role, "
-                 "ranked by progress against it, then reviews given, issues answered, months "
-                 "active and recency.",
+            note=f"The best {limit} per project among contributors below the rule's target "
+                 "role, ranked by progress against it, then reviews given, issues answered, "
+                 "months active and recency.",
         ),
         Table(
             id="promotions", title="Promotions", rows=promotions["promotions"],

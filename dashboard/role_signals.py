@@ -1,0 +1,61 @@
+"""Rebuild the RoleSignal rollup: each person's first merge, approval and association per
+project, so the committers page reads a small table instead of scanning every activity table
+per request (`dashboard.metrics.roles` reads it; `dashboard.rollups.rollups_rebuild` calls
+this after each ingest)."""
+
+from django.db import transaction
+
+from ingest.models import Comment, Issue, PullRequest, Repository, Review
+
+from .metrics.roles import WRITE_ASSOCIATIONS, bot_logins, first_by_actor
+from .models import RoleSignal
+
+# (signal, queryset, actor field, time field, number field, link kind, what)
+_ASSOCIATION_SOURCES = [
+    (PullRequest.objects, "created_at", "number", "pull", "pull request"),
+    (Issue.objects, "created_at", "number", "issues", "issue"),
+    (Review.objects, "submitted_at", "pull_request__number", "pull", "review on"),
+    (Comment.objects, "created_at", "issue_number", "issues", "comment on"),
+]
+
+
+def role_signals_rebuild(*, repository_ids: list[int] | None = None) -> int:
+    """Recompute the rollup for some repositories (all with None); returns rows written."""
+    ids = list(
+        Repository.objects.values_list("pk", flat=True) if repository_ids is None
+        else repository_ids
+    )
+    bots = bot_logins()
+    first: dict[tuple[int, str, str], tuple] = {}
+
+    def keep(signal: str, rows, *, actor: str, kind: str, what: str) -> None:
+        for row in rows:
+            key = (row["repository_id"], row[f"{actor}__login"], signal)
+            if key not in first or row["first_at"] < first[key][0]:
+                first[key] = (row["first_at"], row["first_number"], kind, what)
+
+    keep("merge", first_by_actor(
+        PullRequest.objects.filter(repository_id__in=ids), actor="merged_by", at="merged_at",
+        number="number", before=None, bots=bots,
+    ), actor="merged_by", kind="pull", what="")
+    keep("approval", first_by_actor(
+        Review.objects.filter(repository_id__in=ids, state="APPROVED",
+                              author_association__in=WRITE_ASSOCIATIONS),
+        actor="author", at="submitted_at", number="pull_request__number", before=None, bots=bots,
+    ), actor="author", kind="pull", what="")
+    for signal, associations in (("association", WRITE_ASSOCIATIONS),
+                                 ("org_membership", ("MEMBER",))):
+        for manager, at, number, kind, what in _ASSOCIATION_SOURCES:
+            keep(signal, first_by_actor(
+                manager.filter(repository_id__in=ids, author_association__in=associations),
+                actor="author", at=at, number=number, before=None, bots=bots,
+            ), actor="author", kind=kind, what=what)
+    rows = [
+        RoleSignal(repository_id=rid, login=login, signal=signal, first_at=at,
+                   first_number=number, link_kind=kind, what=what)
+        for (rid, login, signal), (at, number, kind, what) in first.items()
+    ]
+    with transaction.atomic():
+        RoleSignal.objects.filter(repository_id__in=ids).delete()
+        RoleSignal.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
