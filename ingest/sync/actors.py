@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+
 from ..identity import is_bot
 from ..models import Actor
 
@@ -42,15 +44,33 @@ def actor_from_graphql(
     }
 
 
-def actors_upsert(actors: Iterable[dict[str, Any] | None], *, bots: set[str]) -> dict[int, int]:
+def actors_upsert(
+    actors: Iterable[dict[str, Any] | None],
+    *,
+    bots: set[str],
+    cache: dict[int, tuple] | None = None,
+) -> dict[int, int]:
     """Insert or update actors by GitHub id (login, type, node id, bot flag); profile fields are
-    left alone. Returns {github_id: primary key} for every actor given."""
+    left alone. Returns {github_id: primary key} for every actor given.
+
+    `cache` (one per sync run): actors already written unchanged in a committed page are not
+    written again; the same few people appear on most pages."""
     unique: dict[int, dict[str, Any]] = {}
     for actor in actors:
         if actor is not None:
             unique[actor["github_id"]] = actor
     if not unique:
         return {}
+    pks: dict[int, int] = {}
+    todo = []
+    for github_id, a in unique.items():
+        known = cache.get(github_id) if cache is not None else None
+        if known is not None and known[1:] == (a["login"], a["type"], a["node_id"]):
+            pks[github_id] = known[0]
+        else:
+            todo.append(a)
+    if not todo:
+        return pks
     rows = [
         Actor(
             github_id=a["github_id"],
@@ -59,7 +79,7 @@ def actors_upsert(actors: Iterable[dict[str, Any] | None], *, bots: set[str]) ->
             type=a["type"],
             is_bot=is_bot(login=a["login"], actor_type=a["type"], extra_bots=bots),
         )
-        for a in sorted(unique.values(), key=lambda a: a["github_id"])  # stable lock order
+        for a in sorted(todo, key=lambda a: a["github_id"])  # stable lock order
     ]
     Actor.objects.bulk_create(
         rows,
@@ -68,4 +88,18 @@ def actors_upsert(actors: Iterable[dict[str, Any] | None], *, bots: set[str]) ->
         update_fields=["node_id", "login", "type", "is_bot"],
         batch_size=500,
     )
-    return dict(Actor.objects.filter(github_id__in=list(unique)).values_list("github_id", "pk"))
+    if any(row.pk is None for row in rows):  # a backend without INSERT … RETURNING
+        ids = [row.github_id for row in rows]
+        written = dict(Actor.objects.filter(github_id__in=ids).values_list("github_id", "pk"))
+    else:
+        written = {row.github_id: row.pk for row in rows}
+    pks.update(written)
+    if cache is not None:
+        fresh = {
+            row.github_id: (row_pk, row.login, row.type, row.node_id)
+            for row in rows
+            if (row_pk := written.get(row.github_id))
+        }
+        # Only once the page's transaction commits: a rolled-back row must not be reused.
+        transaction.on_commit(lambda: cache.update(fresh))
+    return pks

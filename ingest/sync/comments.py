@@ -57,7 +57,9 @@ def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
         ]
         watermark = max((parse_time(i["updated_at"]) for i in items), default=None)
         with transaction.atomic():
-            pks = actors_upsert((actor_from_rest(i.get("user")) for i in items), bots=ctx.bots)
+            pks = actors_upsert(
+                (actor_from_rest(i.get("user")) for i in items), bots=ctx.bots, cache=ctx.actors
+            )
             rows = [
                 Comment(
                     github_id=int(i["id"]),

@@ -99,6 +99,7 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
                 [_git_actor(n.get("author")) for n in nodes]
                 + [_git_actor(n.get("committer")) for n in nodes],
                 bots=ctx.bots,
+                cache=ctx.actors,
             )
             rows = []
             for node in nodes:

@@ -35,6 +35,7 @@ class SyncContext:
     bots: set[str] = field(default_factory=set)
     counts: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    actors: dict[int, tuple] = field(default_factory=dict)  # actors written this run
     _base: ClientStats = field(default_factory=ClientStats)
 
     @classmethod

@@ -97,7 +97,9 @@ def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
             (parse_time(i["updated_at"]) for i in items if isinstance(i, dict)), default=None
         )
         with transaction.atomic():
-            pks = actors_upsert((actor_from_rest(i.get("user")) for i in issues), bots=ctx.bots)
+            pks = actors_upsert(
+                (actor_from_rest(i.get("user")) for i in issues), bots=ctx.bots, cache=ctx.actors
+            )
             rows = [issue_row(i, repository_id=repo.pk, actor_pks=pks) for i in issues]
             written += upsert(Issue, rows, unique_fields=["github_id"], update_fields=ISSUE_FIELDS)
             if watermark and (state.watermark is None or watermark > state.watermark):

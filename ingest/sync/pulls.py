@@ -90,7 +90,7 @@ def _write_page(ctx: SyncContext, repo: Repository, nodes: list[dict[str, Any]])
         actors.append(actor_from_graphql(node.get("author")))
         actors.append(actor_from_graphql(node.get("mergedBy")))
         actors.extend(actor_from_graphql(r.get("author")) for r in _nodes(node.get("reviews")))
-    pks = actors_upsert(actors, bots=ctx.bots)
+    pks = actors_upsert(actors, bots=ctx.bots, cache=ctx.actors)
 
     def pk(actor_node: dict[str, Any] | None) -> int | None:
         actor = actor_from_graphql(actor_node)
@@ -167,7 +167,11 @@ def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> N
         connection = pr.get("reviews") or {}
         nodes = _nodes(connection)
         with transaction.atomic():
-            pks = actors_upsert((actor_from_graphql(r.get("author")) for r in nodes), bots=ctx.bots)
+            pks = actors_upsert(
+                (actor_from_graphql(r.get("author")) for r in nodes),
+                bots=ctx.bots,
+                cache=ctx.actors,
+            )
             ctx.wrote(
                 "reviews",
                 upsert(

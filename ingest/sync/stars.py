@@ -36,7 +36,9 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
             if isinstance(i, dict) and i.get("user") and i.get("starred_at")
         ]
         with transaction.atomic():
-            pks = actors_upsert((actor_from_rest(i["user"]) for i in items), bots=ctx.bots)
+            pks = actors_upsert(
+                (actor_from_rest(i["user"]) for i in items), bots=ctx.bots, cache=ctx.actors
+            )
             rows = [
                 Star(
                     repository_id=repo.pk,
