@@ -66,6 +66,50 @@ def test_synthetic_world_has_the_shape_the_dashboard_looks_for():
     assert len(owners) >= 2 and len(owners[-1][0]) > len(
         owners[0][0]
     )  # OWNERS grew with promotions
+    # The governance file dates each promotion: a login added on day D approves only from D on,
+    # and nobody reviews their own pull request.
+    for full_name in ("sofastack/sofa-rpc", "mosn/mosn"):
+        versions = table(
+            world,
+            "SELECT f.committed_at, f.content FROM files f JOIN repos r ON r.id=f.repo_id "
+            "WHERE r.full_name=? ORDER BY seq",
+            (full_name,),
+        )
+        listed = set(versions[0][1].decode().split())
+        for committed_at, content in versions[1:]:
+            added = set(content.decode().split()) - listed
+            listed |= added
+            for login in added:
+                first = world.query_one(
+                    "SELECT min(rv.submitted_at) FROM reviews rv JOIN users u ON u.id=rv.author_id JOIN repos r "
+                    "ON r.id=rv.repo_id WHERE r.full_name=? AND u.login=? AND rv.state='APPROVED'",
+                    (full_name, login.lstrip("@")),
+                )[0]
+                assert first is None or first >= committed_at, (full_name, login)
+    assert (
+        world.query_one(
+            "SELECT count(*) FROM reviews rv JOIN issues i ON i.repo_id=rv.repo_id AND "
+            "i.number=rv.number WHERE rv.author_id=i.author_id"
+        )[0]
+        == 0
+    )
+    # In mosn, committers approve but only the core team merges.
+    mosn_mergers = {
+        login
+        for (login,) in table(
+            world,
+            "SELECT DISTINCT u.login FROM issues i JOIN users u ON u.id=i.merged_by_id JOIN repos r ON "
+            "r.id=i.repo_id WHERE r.owner_id=(SELECT id FROM users WHERE login='mosn')",
+        )
+    }
+    mosn_founders = set()
+    for (content,) in table(
+        world,
+        "SELECT f.content FROM files f JOIN repos r ON r.id=f.repo_id WHERE f.seq=1 "
+        "AND r.owner_id=(SELECT id FROM users WHERE login='mosn')",
+    ):
+        mosn_founders |= {w.lstrip("@") for w in content.decode().split()}
+    assert mosn_mergers <= mosn_founders
     # Bots, e-mail-only commit authors, companies incl. the home organisation.
     assert world.user("dependabot[bot]").type == "Bot"
     assert world.query_one("SELECT count(*) FROM commits WHERE author_id IS NULL")[0] > 0

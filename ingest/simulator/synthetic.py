@@ -815,9 +815,10 @@ class SyntheticWorld:
         row.size = size
         at = row.created
         now_ok = at < END - 3 * DAY
+        # Nobody reviews their own pull request (GitHub refuses it); a sole maintainer merges alone.
         reviewers = [
             m for m in maintainers if m is not p and (m.write_from or 0) <= at <= m.leave
-        ] or core
+        ] or [m for m in core if m is not p]
         mergers = [
             m for m in maintainers if m.merge_from is not None and m.merge_from <= at and m is not p
         ] or core
@@ -829,7 +830,7 @@ class SyntheticWorld:
                 row.closer = rng.choice(mergers)
         elif now_ok and rng.random() < 0.6:
             row.closed = at + int(rng.lognormvariate(math.log(10 * DAY), 1.0))
-            row.closer = rng.choice(reviewers)
+            row.closer = rng.choice(reviewers or core)
             if row.closed >= END:
                 row.closed = None
         if p.role == "bot" or typo:
@@ -837,7 +838,7 @@ class SyntheticWorld:
         else:
             count = rng.choices([0, 1, 2, 3], [2, 5, 3, 1])[0]
         end = row.merged or row.closed or END
-        for _ in range(count):
+        for _ in range(count if reviewers else 0):
             reviewer = rng.choice(reviewers)
             when = min(end - 60, at + int(rng.lognormvariate(math.log(DAY), 1.0)))
             if when <= at:
