@@ -136,6 +136,12 @@ def test_committer_counts_and_person_history_for_other_pages(small):
         {"repository_id": small.repo.pk, "project": "mosn/layotto", "committers": 3,
          "external_committers": 1}
     ]
+    pmc1 = role_history_for_person(login="PMC1", as_of=AS_OF)
+    assert {(r["role"], r["since"], r["evidence_url"]) for r in pmc1} == {
+        ("PMC (maintainer)", "2020-01-10", "https://github.com/mosn/layotto/pull/1"),  # merge
+        ("Committer", "2020-01-10", "https://github.com/mosn/layotto/pull/1"),  # association
+        ("Member", "2020-01-10", "https://github.com/mosn/layotto/pull/1"),  # MEMBER
+    }
     history = role_history_for_person(login="frank", as_of=None)
     assert [(r["role"], r["since"], r["ended"]) for r in history] == [
         ("PMC (maintainer)", "2020-06-01", "2021-10-01")

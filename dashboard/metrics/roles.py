@@ -561,16 +561,10 @@ def committers_by_project(
 def role_history_for_person(*, login: str, as_of: date | None) -> list[dict]:
     """A person's roles on every project: each role reached, from when, on what evidence, and
     when it ended (governance removal or admin end date), oldest first."""
-    # Only projects where the person left any trace (or that keep governance files).
-    repository_ids: set[int] = set()
-    for manager, actor in (
-        (PullRequest.objects, "author"), (PullRequest.objects, "merged_by"),
-        (Review.objects, "author"), (Issue.objects, "author"), (Comment.objects, "author"),
-    ):
-        repository_ids.update(
-            manager.filter(**{f"{actor}__login__iexact": login})
-            .values_list("repository_id", flat=True).distinct()
-        )
+    # Evidence lives in three places only: the activity rollup, governance files, admin entries.
+    repository_ids: set[int] = set(
+        RoleSignal.objects.filter(login__iexact=login).values_list("repository_id", flat=True)
+    )
     repository_ids.update(GovernanceFileVersion.objects.values_list("repository_id", flat=True)
                           .distinct())
     repository_ids.update(RoleEntry.objects.filter(login__iexact=login)
