@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest_common import ROOT, env_for, scratch_database, simulator, stored_counts  # noqa: E402
 
 
-def one_run(*, scale: str, seed: int) -> tuple[float, dict[str, int], float]:
+def one_run(
+    *, scale: str, seed: int, repo: str | None
+) -> tuple[float, dict[str, int], float, float]:
     with simulator(scale=scale, seed=seed) as url, scratch_database() as db:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -41,7 +43,8 @@ def one_run(*, scale: str, seed: int) -> tuple[float, dict[str, int], float]:
         if proc.returncode:
             raise SystemExit(output.decode(errors="replace"))
         counts = stored_counts(db)
-    return elapsed, counts, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, counts, usage.ru_maxrss / 1024, cpu  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
@@ -49,11 +52,12 @@ def main() -> None:
     parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--repo", help="only this repository of the world (e.g. its largest)")
     args = parser.parse_args()
     engine = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
     rates, all_rates, peaks = [], [], []
     for n in range(args.runs):
-        elapsed, counts, peak = one_run(scale=args.scale, seed=args.seed)
+        elapsed, counts, peak, cpu = one_run(scale=args.scale, seed=args.seed, repo=args.repo)
         items = counts["issues"] + counts["pull_requests"]
         objects = sum(v for k, v in counts.items() if k != "repositories")
         rates.append(items / elapsed)
@@ -62,7 +66,9 @@ def main() -> None:
         print(
             f"run {n + 1}: {items} issues+PRs ({objects} objects) in {elapsed:.1f} s = "
             f"{items / elapsed:,.0f} issues+PRs/s, {objects / elapsed:,.0f} objects/s; "
-            f"peak RSS {peak:.0f} MB"
+            f"peak RSS {peak:.0f} MB; ingest process CPU {cpu:.1f} s = "
+            f"{items / cpu:,.0f} issues+PRs per CPU-second (the rest of the wall time is spent "
+            "waiting for the simulator and PostgreSQL)"
         )
     print(
         f"{engine}, scale {args.scale}: median {statistics.median(rates):,.0f} issues+PRs/s "
