@@ -86,7 +86,10 @@ def csv_lines(*, columns: list[tuple[str, str]], rows: Iterable) -> Iterator[str
     converters = None
     batch = []
     for row in rows:
-        values = pick(row) if isinstance(row, dict) else tuple(row.get(k) for k in keys)
+        try:
+            values = pick(row)
+        except KeyError:  # a row without some column: those cells stay empty
+            values = tuple(row.get(key) for key in keys)
         if converters is None:
             converters = [_converter(value) for value in values]
         batch.append([convert(value) for convert, value in zip(converters, values,

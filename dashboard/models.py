@@ -43,7 +43,9 @@ class ContributionEvent(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["repository", "occurred_at"], name="event_repo_time"),
+            # Covering: the activity and overview aggregates read only the index.
+            models.Index(fields=["repository", "occurred_at"], name="event_repo_time_cover",
+                         include=["kind", "is_bot", "person_key", "response_seconds"]),
             models.Index(fields=["occurred_at"], name="event_time"),
             models.Index(fields=["person_key", "occurred_at"], name="event_person_time"),
             # A person's latest contribution in one project (retention, per-project scope).
@@ -88,6 +90,55 @@ class FirstContribution(models.Model):
     def __str__(self) -> str:
         scope = "community" if self.community else f"repository {self.repository_id}"
         return f"{self.person_key} first {self.kind_group} in {scope} {self.first_at:%Y-%m-%d}"
+
+
+class ClosedItem(models.Model):
+    """An issue closed, a pull request merged, or one closed without merge (activity trends).
+
+    `open_seconds` is from opening to closing (for merged pull requests: time to merge).
+    """
+
+    class Kind(models.TextChoices):
+        ISSUE_CLOSED = "issue_closed", "issue closed"
+        PR_MERGED = "pr_merged", "pull request merged"
+        PR_CLOSED_UNMERGED = "pr_closed_unmerged", "pull request closed unmerged"
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    closed_at = models.DateTimeField()
+    open_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["repository", "closed_at"], name="closed_repo_time_cover",
+                         include=["kind", "open_seconds"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.closed_at:%Y-%m-%d}"
+
+
+class DailyCount(models.Model):
+    """Contributions (by kind) and closures (ClosedItem kinds) per repository and UTC day."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    is_bot = models.BooleanField(default=False)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "repository"], name="daily_day_repo_cover",
+                         include=["kind", "is_bot", "n"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.n}"
 
 
 class RollupState(models.Model):

@@ -17,11 +17,19 @@ from django.utils import timezone
 from ingest.models import BotAccount
 
 from .metrics.sql import seconds_between_sql
-from .models import ContributionEvent, FirstContribution, RollupState
+from .models import ClosedItem, ContributionEvent, DailyCount, FirstContribution, RollupState
 from .role_signals import role_signals_rebuild
 
 EVENTS = ContributionEvent._meta.db_table
 FIRSTS = FirstContribution._meta.db_table
+CLOSED = ClosedItem._meta.db_table
+DAILY = DailyCount._meta.db_table
+
+
+def _utc_day_sql(vendor: str, column: str) -> str:
+    if vendor == "postgresql":
+        return f"CAST({column} AT TIME ZONE 'UTC' AS DATE)"
+    return f"DATE({column})"  # SQLite stores UTC text
 
 # Kind groups a newcomer can be counted by (see docs/metrics.md, "New contributor").
 KIND_GROUPS: dict[str, tuple[str, ...]] = {
@@ -112,6 +120,47 @@ def _events_rebuild(cursor, repository_ids: list[int] | None) -> None:
         )
 
 
+def _closed_rebuild(cursor, repository_ids: list[int] | None) -> None:
+    where, params = _repo_clause("repository_id", repository_ids)
+    cursor.execute(f"DELETE FROM {CLOSED} WHERE 1 = 1{where}", params)
+    vendor = connection.vendor
+    closed = seconds_between_sql(vendor=vendor, end="t.closed_at", start="t.created_at")
+    merged = seconds_between_sql(vendor=vendor, end="t.merged_at", start="t.created_at")
+    repo_where, repo_params = _repo_clause("t.repository_id", repository_ids)
+    for select in (
+        f"""SELECT t.repository_id, 'issue_closed', t.closed_at, {closed}
+            FROM ingest_issue t WHERE t.closed_at IS NOT NULL{repo_where}""",
+        f"""SELECT t.repository_id, 'pr_merged', t.merged_at, {merged}
+            FROM ingest_pullrequest t WHERE t.merged_at IS NOT NULL{repo_where}""",
+        f"""SELECT t.repository_id, 'pr_closed_unmerged', t.closed_at, {closed}
+            FROM ingest_pullrequest t
+            WHERE t.closed_at IS NOT NULL AND t.merged_at IS NULL{repo_where}""",
+    ):
+        cursor.execute(
+            f"INSERT INTO {CLOSED} (repository_id, kind, closed_at, open_seconds) {select}",
+            repo_params,
+        )
+
+
+def _daily_rebuild(cursor, repository_ids: list[int] | None) -> None:
+    where, params = _repo_clause("repository_id", repository_ids)
+    cursor.execute(f"DELETE FROM {DAILY} WHERE 1 = 1{where}", params)
+    event_day = _utc_day_sql(connection.vendor, "occurred_at")
+    closed_day = _utc_day_sql(connection.vendor, "closed_at")
+    cursor.execute(
+        f"""INSERT INTO {DAILY} (repository_id, day, kind, is_bot, n)
+            SELECT repository_id, {event_day}, kind, is_bot, COUNT(*) FROM {EVENTS}
+            WHERE 1 = 1{where} GROUP BY repository_id, {event_day}, kind, is_bot""",
+        params,
+    )
+    cursor.execute(
+        f"""INSERT INTO {DAILY} (repository_id, day, kind, is_bot, n)
+            SELECT repository_id, {closed_day}, kind, FALSE, COUNT(*) FROM {CLOSED}
+            WHERE 1 = 1{where} GROUP BY repository_id, {closed_day}, kind""",
+        params,
+    )
+
+
 def _firsts_rebuild(cursor, *, community: bool, repository_ids: list[int] | None) -> None:
     where, params = _repo_clause("repository_id", None if community else repository_ids)
     cursor.execute(
@@ -158,6 +207,8 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
             # The first-contribution passes sort the whole events table; in memory, please.
             cursor.execute("SET LOCAL work_mem = '256MB'")
         _events_rebuild(cursor, ids)
+        _closed_rebuild(cursor, ids)
+        _daily_rebuild(cursor, ids)
         _firsts_rebuild(cursor, community=False, repository_ids=ids)
         _firsts_rebuild(cursor, community=True, repository_ids=None)
         rows = ContributionEvent.objects.count()
@@ -172,8 +223,11 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
     # dashB: each person's first merge / approval / association per project (committers page).
     role_signals_rebuild(repository_ids=ids)
     if connection.vendor == "postgresql":
-        # Fresh statistics so the planner uses the indexes on a table that just changed.
+        # Fresh statistics so the planner uses the indexes on tables that just changed, and
+        # (VACUUM, outside a transaction only) a visibility map so covering indexes are read
+        # without touching the table.
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {EVENTS}")
-            cursor.execute(f"ANALYZE {FIRSTS}")
+            for table in (EVENTS, FIRSTS, CLOSED, DAILY):
+                cursor.execute(f"{command} {table}")
     return rows

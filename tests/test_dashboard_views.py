@@ -150,7 +150,7 @@ def test_overview_query_count_does_not_grow_with_projects(client, world):
 def test_pages_run_a_fixed_number_of_queries(client, world, path, django_assert_num_queries):
     client.get(f"{path}?{PERIOD}")  # warm the session / content types
     # Filters (1) + the project picker (1) + the page's grouped selectors, whatever the data.
-    with django_assert_num_queries({"/activity/": 12, "/newcomers/": 7, "/ingest/": 7}[path]):
+    with django_assert_num_queries({"/activity/": 10, "/newcomers/": 7, "/ingest/": 7}[path]):
         client.get(f"{path}?{PERIOD}")
 
 

@@ -3,13 +3,13 @@
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.db.models.functions import TruncYear
 
 from ingest.models import PullRequest, Repository, Review
 
-from ..models import ContributionEvent, FirstContribution
-from .series import as_date, bucket_starts, fill, period_bounds, trunc
+from ..models import ContributionEvent, DailyCount, FirstContribution
+from .series import as_date, bucket_starts, fill, period_bounds, trunc_date
 from .sql import Median
 
 ACTIVE_DAYS = 90
@@ -63,11 +63,13 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
         n=Count("id"),
     )
     months = _spark_months(until=until)
-    spark_start, _ = period_bounds(since=months[0], until=until)
     spark_rows = list(
-        events.filter(occurred_at__gte=spark_start, is_bot=False)
-        .annotate(bucket=trunc("occurred_at", "month"))
-        .values("repository_id", "bucket").annotate(n=Count("id")).order_by()
+        DailyCount.objects.filter(repository_id__in=ids, is_bot=False,
+                                  kind__in=["commit", "pull_request", "issue", "review",
+                                            "comment"],
+                                  day__gte=months[0], day__lte=until)
+        .annotate(bucket=trunc_date("day", "month"))
+        .values("repository_id", "bucket").annotate(n=Sum("n")).order_by()
     )
     spark_by_repo: dict[int, list[dict]] = {}
     for row in spark_rows:

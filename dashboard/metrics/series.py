@@ -63,6 +63,11 @@ def trunc(field: str, interval: str) -> Trunc:
     return Trunc(field, interval, output_field=DateField(), tzinfo=dt.UTC)
 
 
+def trunc_date(field: str, interval: str) -> Trunc:
+    """SQL expression: the bucket's first day for a date column (the daily rollup)."""
+    return Trunc(field, interval, output_field=DateField())
+
+
 def as_date(value) -> dt.date:
     """Truncation results come back as date or datetime depending on the backend."""
     return value.date() if isinstance(value, dt.datetime) else value
