@@ -179,30 +179,41 @@ def test_git_history_world_serves_the_real_commits(shared_data, github_sim):
     assert clicked["merged_by"]["login"] and clicked["merged_at"] == web_merge["committed_at"]
 
 
-def test_cli_serves_a_world_until_stopped(tmp_path):
+def serve_cli(*args: str) -> tuple[subprocess.Popen, list[str]]:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingest.simulator",
-            "--port",
-            "0",
-            "--seed",
-            "2",
-            "--fault",
-            "status:503@1",
-        ],
+        [sys.executable, "-m", "ingest.simulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
         text=True,
     )
+    lines = [process.stdout.readline()]
+    while " at http" not in lines[-1] and lines[-1]:
+        lines.append(process.stdout.readline())
+    return process, lines
+
+
+def test_cli_serves_a_world_until_stopped_and_reuses_its_file(tmp_path):
+    db = tmp_path / "world.sqlite3"
+    process, banner = serve_cli("--seed", "2", "--db", str(db), "--fault", "status:503@1")
     try:
-        banner = process.stdout.readline()
-        url = banner.split(" at ")[1].split(" ")[0]
+        url = banner[-1].split(" at ")[1].split(" ")[0]
         assert requests.get(f"{url}/orgs/mosn/repos").status_code == 503
         repos = requests.get(f"{url}/orgs/mosn/repos").json()
         assert sorted(r["name"] for r in repos) == ["layotto", "mosn"]
         stats = requests.get(f"{url}/_simulator/stats").json()
         assert stats["by_endpoint"]["GET /orgs/{org}/repos"] == {"503": 1, "200": 1}
+        issues = requests.head(f"{url}/repos/mosn/mosn/issues?state=all&per_page=1")
+        assert issues.status_code == 200 and 'rel="last"' in issues.headers["Link"]
     finally:
         process.terminate()
         process.wait(timeout=10)
+    again, banner = serve_cli("--db", str(db))
+    try:
+        assert banner[0].startswith("Serving the existing world")
+        second = banner[-1].split(" at ")[1].split(" ")[0]
+        link = requests.head(f"{second}/repos/mosn/mosn/issues?state=all&per_page=1").headers[
+            "Link"
+        ]
+        assert link == issues.headers["Link"].replace(url, second)  # the same world, not a new one
+    finally:
+        again.terminate()
+        again.wait(timeout=10)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ingest.simulator.server import SimulatorServer
 from ingest.simulator.world import World
@@ -25,7 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scale", choices=["small", "medium", "large"], default="small")
     parser.add_argument(
-        "--db", help="SQLite file for the world (default: memory for small, a temp file else)"
+        "--db",
+        help="SQLite file for the world: built there if absent, served as is if present "
+        "(default: memory for small, a temporary file otherwise)",
     )
     parser.add_argument(
         "files", nargs="*", help="git-history: <owner>__<name>.commits.jsonl[.gz] files"
@@ -39,17 +42,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def build_world(args: argparse.Namespace) -> World:
+    if args.db and Path(args.db).is_file():
+        # A world file made by an earlier run: serve it again without regenerating (the large
+        # world takes minutes to build).
+        print(f"Serving the existing world in {args.db}", flush=True)
+        return World(args.db)
+    if args.world == "git-history" and not args.files:
+        raise SystemExit(
+            "--world git-history needs one or more <owner>__<name>.commits.jsonl files"
+        )
+    if args.world != "git-history" and args.files:
+        raise SystemExit("files are only read with --world git-history")
+    # Built under a temporary name and renamed when complete, so an interrupted build is never
+    # mistaken for a world by the next run.
+    building = f"{args.db}.building" if args.db else None
+    if building:
+        Path(building).unlink(missing_ok=True)
     if args.world == "git-history":
-        if not args.files:
-            raise SystemExit(
-                "--world git-history needs one or more <owner>__<name>.commits.jsonl files"
-            )
         from ingest.simulator.git_history import GitHistoryWorld
 
-        return GitHistoryWorld(args.files, path=args.db).build()
-    if args.files:
-        raise SystemExit("files are only read with --world git-history")
-    return World.synthetic(seed=args.seed, scale=args.scale, path=args.db)
+        world = GitHistoryWorld(args.files, path=building).build()
+    else:
+        world = World.synthetic(seed=args.seed, scale=args.scale, path=building)
+    if building:
+        world.close()
+        Path(building).rename(args.db)
+        world = World(args.db)
+    return world
 
 
 def main(argv: list[str] | None = None) -> int:

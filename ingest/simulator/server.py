@@ -236,6 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         self._serve("GET")
 
+    def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
+        self._serve("GET")  # the GET answer's status and headers; `_write` leaves out the body
+
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         self._serve("POST")
 
@@ -529,6 +532,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
+        if self.command == "HEAD":
+            return
         try:
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
