@@ -22,8 +22,9 @@ def shared_data() -> Path:
 def github_sim():
     """Factory: `github_sim(world, **kwargs)` starts a SimulatorServer on loopback; stopped at teardown.
 
-    Every REST answer it served is then checked against GitHub's OpenAPI description (when
-    ../shared is present): a test that passes against an unfaithful answer would prove nothing.
+    Every REST answer it served is then checked against GitHub's OpenAPI description, and every
+    GraphQL answer against the shape its query asked for (when ../shared is present): a test
+    that passes against an unfaithful answer would prove nothing.
     """
     from ingest.simulator import SimulatorServer
 
@@ -40,6 +41,8 @@ def github_sim():
         sim.stop()
     if SHARED_DATA.is_dir():
         from ingest.simulator.openapi import served_problems
+        from ingest.simulator.shapes import served_graphql_problems
 
         problems = [p for sim in started for p in served_problems(sim.served)]
+        problems += [p for sim in started for p in served_graphql_problems(sim.schema, sim.served)]
         assert not problems, "simulator answers unlike GitHub's:\n" + "\n".join(problems[:10])
