@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from dashboard.rollups import rollups_rebuild
@@ -15,6 +16,11 @@ pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/activity/", "/newcomers/", "/projects/acme/alpha/", "/people/bob/", "/ingest/"]
 PERIOD = "since=2024-01-01&until=2024-12-31"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
 
 
 @pytest.fixture
@@ -149,9 +155,29 @@ def test_overview_query_count_does_not_grow_with_projects(client, world):
 @pytest.mark.parametrize("path", ["/activity/", "/newcomers/", "/ingest/"])
 def test_pages_run_a_fixed_number_of_queries(client, world, path, django_assert_num_queries):
     client.get(f"{path}?{PERIOD}")  # warm the session / content types
-    # Filters (1) + the project picker (1) + the page's grouped selectors, whatever the data.
-    with django_assert_num_queries({"/activity/": 10, "/newcomers/": 7, "/ingest/": 7}[path]):
+    cache.clear()
+    # Filters (1) + the project picker (1) + the page's grouped selectors (+1 rollup-version
+    # look-up per cached selector), whatever the data.
+    with django_assert_num_queries({"/activity/": 12, "/newcomers/": 10, "/ingest/": 7}[path]):
         client.get(f"{path}?{PERIOD}")
+    # Until the rollups are rebuilt, the aggregates come from the cache.
+    with django_assert_num_queries({"/activity/": 4, "/newcomers/": 7, "/ingest/": 7}[path]):
+        again = client.get(f"{path}?{PERIOD}")
+    assert again.status_code == 200
+
+
+def test_cached_numbers_change_when_the_rollups_are_rebuilt(client, world):
+    def merged(response) -> str:
+        rows = csv_rows(response)
+        return rows[1][rows[0].index("Pull requests merged")]
+
+    url = f"/activity/?{PERIOD}&interval=year&format=csv"
+    assert merged(client.get(url)) == "2"
+    pull_request(world["repos"]["acme/beta"], world["people"]["carol"], "2024-05-01",
+                 merged="2024-05-02")
+    assert merged(client.get(url)) == "2"  # the rollups have not seen it yet
+    rollups_rebuild()
+    assert merged(client.get(url)) == "3"
 
 
 def test_ingest_page_shows_errors_in_plain_words_and_rate_limit(client, world):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.db.models import Count, Sum
 
 from ..models import ClosedItem, ContributionEvent, DailyCount
+from .cached import cached_until_rebuild
 from .series import (
     bucket_label,
     bucket_starts,
@@ -41,6 +42,7 @@ def _hours(seconds):
     return None if seconds is None else round(seconds / 3600.0, 1)
 
 
+@cached_until_rebuild
 def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until: dt.date,
                          interval: str) -> dict:
     """Every activity metric per bucket: `{"buckets": [date…], "labels": […], "metrics":

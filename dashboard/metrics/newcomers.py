@@ -27,6 +27,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf, TruncMont
 from ingest.models import Issue, PullRequest
 
 from ..models import ContributionEvent, FirstContribution
+from .cached import cached_until_rebuild
 from .series import as_date, bucket_label, bucket_starts, fill, period_bounds, trunc
 from .sql import SecondsBetween
 
@@ -42,6 +43,7 @@ def _firsts(*, repository_ids: Sequence[int], narrowed: bool, kind: str):
     )
 
 
+@cached_until_rebuild
 def new_contributors_by_interval(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
                                  since: dt.date, until: dt.date, interval: str,
                                  stack: str) -> dict:
@@ -75,6 +77,7 @@ def new_contributors_by_interval(*, repository_ids: Sequence[int], narrowed: boo
             "datasets": datasets, "total": total}
 
 
+@cached_until_rebuild
 def new_contributors_by_year(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
                              until: dt.date) -> list[dict]:
     """Every year up to `until`'s: newcomers, change from the year before (count and %)."""
@@ -102,6 +105,7 @@ def new_contributors_by_year(*, repository_ids: Sequence[int], narrowed: bool, k
     return rows
 
 
+@cached_until_rebuild
 def newcomer_retention_by_month(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
                                 since: dt.date, until: dt.date) -> list[dict]:
     """Per month of first contribution: newcomers, and the share who contributed again (any

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncYear
 from ingest.models import PullRequest, Repository, Review
 
 from ..models import ContributionEvent, DailyCount, FirstContribution
+from .cached import cached_until_rebuild
 from .series import as_date, bucket_starts, fill, period_bounds, trunc_date
 from .sql import Median
 
@@ -16,6 +17,7 @@ ACTIVE_DAYS = 90
 SPARK_MONTHS = 12
 
 
+@cached_until_rebuild
 def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: dt.date
                       ) -> list[dict]:
     """Per project: active contributors (90 days to `until`), new contributors in `until`'s
