@@ -170,9 +170,9 @@ def pages_time(*, runs: int, only: list[str] | None = None):
     client = Client()
     person = Actor.objects.get(login="user1").login
     repo = Repository.objects.order_by("id").first().full_name
-    paths = ["/", "/activity/", "/newcomers/", "/committers/", f"/projects/{repo}/",
-             f"/people/{person}/", "/ingest/", "/activity/?interval=week",
-             "/newcomers/?since=2000-01-01&interval=quarter"]
+    paths = ["/activity/", "/newcomers/", f"/projects/{repo}/", f"/people/{person}/",
+             "/ingest/", "/activity/?interval=week",
+             "/newcomers/?since=2000-01-01&interval=quarter", "/", "/committers/"]
     for path in paths:
         if only and not any(path == prefix or (prefix != "/" and path.startswith(prefix))
                             for prefix in only):
