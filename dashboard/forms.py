@@ -205,9 +205,3 @@ class FilterForm(forms.Form):
     def output_format(self) -> str:
         return self.cleaned_data.get("format", "html")
 
-
-def filters_default(*, until: dt.date | None = None) -> Filters:
-    """Filters as an empty query string gives them (for commands and tests)."""
-    form = FilterForm({"until": until.isoformat()} if until else {})
-    form.is_valid()
-    return form.filters()
