@@ -278,14 +278,16 @@ class Renderer:
             "eyes": 0,
         }
 
-    def pull(self, repo: Repo, row: sqlite3.Row) -> dict[str, Any]:
-        """The `pull-request-simple` shape of the pulls list."""
+    def pull(
+        self, repo: Repo, row: sqlite3.Row, *, repo_json: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The `pull-request-simple` shape of the pulls list (`repo_json`: the repository, once per page)."""
         r = f"{self.api}/repos/{repo.full_name}"
         p = f"{r}/pulls/{row['number']}"
         i = f"{r}/issues/{row['number']}"
         html = f"{HTML}/{repo.full_name}/pull/{row['number']}"
         author = self.user_of(row["author_id"])
-        repo_json = self.repository(repo)
+        repo_json = repo_json or self.repository(repo)
         head_owner = author["login"] if author else repo.owner_login
         return {
             "url": p,

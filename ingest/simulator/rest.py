@@ -390,13 +390,14 @@ def list_pulls(req: Request, params: dict[str, str]) -> Reply:
         "popularity": "comments",
         "long-running": "created_at",
     }[sort]
+    repo_json = req.render.repository(repo)  # head and base of every pull on the page
     return paginate(
         req,
         base=f"/repositories/{repo.id}/pulls",
         count_sql=f"SELECT count(*) FROM issues WHERE {where}",
         rows_sql=f"SELECT * FROM issues WHERE {where} ORDER BY {column} {direction}, number {direction}",
         params=args,
-        render=lambda row: req.render.pull(repo, row),
+        render=lambda row: req.render.pull(repo, row, repo_json=repo_json),
     )
 
 
