@@ -259,8 +259,16 @@ class _Handler(BaseHTTPRequestHandler):
         # GitHub Enterprise Server's prefixes, so a GHES-style GITHUB_API_URL works too.
         if path.startswith("/api/v3/") or path == "/api/graphql":
             path = path[len("/api/v3") :] if path.startswith("/api/v3/") else "/graphql"
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            self._write(
+                rest.Reply(400, {"message": "Bad Content-Length"}),
+                b'{"message":"Bad Content-Length"}',
+            )
+            return
+        body = self.rfile.read(length) if length > 0 else b""
         self._request_body = body
         if path.startswith("/_simulator/"):
             self._simulator_endpoint(method, path)
