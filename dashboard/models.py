@@ -274,3 +274,22 @@ class RoleSignal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.login} {self.signal} in {self.repository_id} from {self.first_at:%Y-%m-%d}"
+
+
+class ActivityMonth(models.Model):
+    """Rollup: a person's contributions on a project in one calendar month (from
+    ContributionEvent, rebuilt with it); months active and last activity of candidates."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+"
+    )
+    login = models.CharField(max_length=100)
+    month = models.DateTimeField()  # first instant of the month, UTC
+    contributions = models.IntegerField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["login", "repository", "month"], name="activity_month_login")]
+
+    def __str__(self) -> str:
+        return f"{self.login} in {self.repository_id} {self.month:%Y-%m}: {self.contributions}"

@@ -1,14 +1,20 @@
-"""Rebuild the RoleSignal rollup: each person's first merge, approval and association per
-project, so the committers page reads a small table instead of scanning every activity table
-per request (`dashboard.metrics.roles` reads it; `dashboard.rollups.rollups_rebuild` calls
-this after each ingest)."""
+"""Rebuild the committers page's rollups after each ingest (`dashboard.rollups.rollups_rebuild`
+calls `role_signals_rebuild` once the contribution events are rebuilt):
 
-from django.db import transaction
+- RoleSignal: each person's first merge, approval and association per project
+  (read by `dashboard.metrics.roles`);
+- ActivityMonth: contributions per person, project and month (months active and last
+  activity of promotion candidates, `dashboard.metrics.promotion`).
+"""
+
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.db.models.functions import TruncMonth
 
 from ingest.models import Comment, Issue, PullRequest, Repository, Review
 
 from .metrics.roles import WRITE_ASSOCIATIONS, bot_logins, first_by_actor
-from .models import RoleSignal
+from .models import ActivityMonth, ContributionEvent, RoleSignal
 
 # (signal, queryset, actor field, time field, number field, link kind, what)
 _ASSOCIATION_SOURCES = [
@@ -58,4 +64,25 @@ def role_signals_rebuild(*, repository_ids: list[int] | None = None) -> int:
     with transaction.atomic():
         RoleSignal.objects.filter(repository_id__in=ids).delete()
         RoleSignal.objects.bulk_create(rows, batch_size=1000)
+        _activity_months_rebuild(ids)
     return len(rows)
+
+
+def _activity_months_rebuild(ids: list[int]) -> None:
+    """INSERT … SELECT of the ORM's own grouped query, so the months never pass through
+    Python (the month truncation is the database's, as everywhere else)."""
+    ActivityMonth.objects.filter(repository_id__in=ids).delete()
+    grouped = (
+        ContributionEvent.objects.filter(repository_id__in=ids, is_bot=False)
+        .exclude(login="")
+        .values("repository_id", "login", month=TruncMonth("occurred_at"))
+        .annotate(contributions=Count("pk"), last_at=Max("occurred_at"))
+        .order_by()
+    )
+    select, params = grouped.query.sql_with_params()
+    table = ActivityMonth._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (repository_id, login, month, contributions, last_at) {select}",
+            params,
+        )

@@ -209,3 +209,13 @@ def test_the_candidate_list_is_cut_per_project_after_ranking(small):
     assert [(r["login"], r["rank"]) for r in rows] == [("bob", 1), ("carol", 2)]
     everyone = promotion_candidates(repository_ids=[small.repo.pk], as_of=AS_OF, limit=None)
     assert [r["login"] for r in everyone] == ["bob", "carol", "dave"]
+
+
+@pytest.mark.parametrize(("as_of", "months", "last"), [
+    (date(2021, 8, 10), 7, "2021-07-20"),  # August's PR (15th) is after the day
+    (date(2021, 8, 20), 8, "2021-08-15"),  # ...and before this one: the as-of month counts
+])
+def test_months_active_and_recency_cut_inside_the_as_of_month(small, as_of, months, last):
+    bob = next(r for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of)
+               if r["login"] == "bob")
+    assert (bob["months_active"], bob["last_activity"]) == (months, last)

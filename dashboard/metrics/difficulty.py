@@ -92,6 +92,7 @@ def labelled_issues(*, repository_ids: list[int]) -> dict[int, dict[int, list[in
     found: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for rid, number, level in (
         Issue.objects.filter(repository_id__in=repository_ids)
+        .exclude(labels=[])  # most issues: no label, no regular expression
         .annotate(labels_text=Cast("labels", TextField()))
         .filter(labelled)
         .annotate(level=_labels_level("labels_text"))

@@ -9,8 +9,8 @@ first, then reviews given, issues answered, months active and recency.
 - reviews given = reviews submitted on other people's pull requests;
 - issues answered = other people's issues the person commented on;
 - months active = calendar months with any authored pull request, issue, review, comment or
-  commit on the project (from the contribution rollup, `dashboard.models.ContributionEvent`);
-  recency = the last of those or of a merge.
+  commit on the project (from the rollups ActivityMonth and ContributionEvent); recency = the
+  last of those or of a merge.
 Only facts strictly before the as-of day count, so the ranking is the one of that day.
 """
 
@@ -19,9 +19,8 @@ from datetime import date
 from urllib.parse import quote_plus
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
-from django.db.models.functions import TruncMonth
 
-from dashboard.models import ContributionEvent
+from dashboard.models import ActivityMonth, ContributionEvent
 from ingest.models import Comment, Issue, PullRequest, Review
 
 from .difficulty import hardest_merged, labelled_issues, merged_work_by_author
@@ -186,30 +185,43 @@ def promotion_candidates(
 def _months_and_last(
     *, repository_ids: list[int], logins: set[str], before
 ) -> dict[tuple[int, str], tuple[int, object]]:
-    """(repository, login) → (months active, last activity) for the shortlisted people, from
-    the contribution rollup (every authored commit, pull request, issue, review and comment,
-    rebuilt after each ingest), plus their merges, which the rollup does not hold."""
-    events = ContributionEvent.objects.filter(
-        repository_id__in=repository_ids, login__in=logins, is_bot=False
-    )
+    """(repository, login) → (months active, last activity) for the shortlisted people.
+
+    Whole months before the as-of day's month come from the ActivityMonth rollup; the as-of
+    month itself, cut at the day, from the contribution events (a month of them at most);
+    merges, which contribution events do not hold, from the pull requests.
+    """
+    months = ActivityMonth.objects.filter(repository_id__in=repository_ids, login__in=logins)
+    events = ContributionEvent.objects.none()
     merges = PullRequest.objects.filter(
         repository_id__in=repository_ids, merged_by__login__in=logins
     )
     if before is not None:
-        events = events.filter(occurred_at__lt=before)
+        month_start = before.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        months = months.filter(month__lt=month_start)
+        events = ContributionEvent.objects.filter(
+            repository_id__in=repository_ids, login__in=logins, is_bot=False,
+            occurred_at__gte=month_start, occurred_at__lt=before,
+        )
         merges = merges.filter(merged_at__lt=before)
     found = {
-        (rid, login): (months, last)
-        for rid, login, months, last in events.values("repository_id", "login")
-        .annotate(months=Count(TruncMonth("occurred_at"), distinct=True), last=Max("occurred_at"))
-        .order_by().values_list("repository_id", "login", "months", "last")
+        (rid, login): (n, last)
+        for rid, login, n, last in months.values("repository_id", "login")
+        .annotate(n=Count("pk"), last=Max("last_at")).order_by()
+        .values_list("repository_id", "login", "n", "last")
     }
+    for rid, login, last in (
+        events.values("repository_id", "login").annotate(last=Max("occurred_at")).order_by()
+        .values_list("repository_id", "login", "last")
+    ):
+        n, seen = found.get((rid, login), (0, None))
+        found[(rid, login)] = (n + 1, last if seen is None or last > seen else seen)
     for rid, login, last in (
         merges.values("repository_id", "merged_by__login").annotate(last=Max("merged_at"))
         .order_by().values_list("repository_id", "merged_by__login", "last")
     ):
-        months, seen = found.get((rid, login), (0, None))
-        found[(rid, login)] = (months, last if seen is None or last > seen else seen)
+        n, seen = found.get((rid, login), (0, None))
+        found[(rid, login)] = (n, last if seen is None or last > seen else seen)
     return found
 
 
