@@ -12,8 +12,10 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 def shared_data() -> Path:
     """../shared/data, or a skip that says why when this checkout has no ../shared."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"{SHARED_DATA} is absent: the shared GitHub descriptions and git history "
-                    "are not available on this machine")
+        pytest.skip(
+            f"{SHARED_DATA} is absent: the shared GitHub descriptions and git history "
+            "are not available on this machine"
+        )
     return SHARED_DATA
 
 
@@ -39,7 +41,9 @@ def github_sim():
     yield start
     for sim in started:
         sim.stop()
-    if SHARED_DATA.is_dir():
+    from ingest.simulator.graphql_api import contracts_dir
+
+    if (contracts_dir() / "api.github.com.json.gz").is_file():
         from ingest.simulator.openapi import served_problems
         from ingest.simulator.shapes import served_graphql_problems
 
