@@ -1,0 +1,23 @@
+"""`manage.py demo` ingests the synthetic world through the simulator over HTTP."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from ingest.models import Commit, IngestRun, PullRequest, Repository
+
+
+@pytest.mark.django_db
+def test_demo_ingests_the_synthetic_world_and_prints_a_summary():
+    out = StringIO()
+    call_command("demo", seed=3, scale="small", stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    assert "Errors: 0" in text and "API requests: " in text
+    owners = set(Repository.objects.values_list("owner_login", flat=True))
+    assert {"sofastack", "mosn"} <= owners
+    assert PullRequest.objects.filter(merged_by__isnull=False).exists()
+    assert Commit.objects.filter(author_key__startswith="email:").exists()
+    assert not IngestRun.objects.exclude(status="success").exists()
+    repo_runs = IngestRun.objects.filter(trigger="demo").exclude(scope__startswith="org:")
+    assert repo_runs.count() == Repository.objects.filter(archived=False).count()
