@@ -196,3 +196,19 @@ def test_deleted_author_still_gets_a_first_response_and_odd_content_is_stored():
     issue = Issue.objects.get()
     assert issue.author is None and issue.locked and issue.title == title
     assert issue.first_responder.login == "alice" and issue.first_response_at == at(1)
+
+
+def test_a_new_star_after_a_full_last_page_is_not_missed():
+    world = World()
+    world.add_org("acme")
+    world.add_repo("acme", "core")
+    for i in range(101):
+        world.add_user(f"fan{i}")
+    for i in range(100):
+        world.add_star("acme/core", user=f"fan{i}", starred_at=at(i))
+    with SimulatorServer(world, tokens=[TOKEN]) as server:
+        sync(server, full=True)
+        assert Star.objects.count() == 100
+        world.add_star("acme/core", user="fan100", starred_at=at(200))
+        sync(server)
+    assert Star.objects.count() == 101

@@ -89,7 +89,10 @@ def organization_sync_repositories(*, ctx: SyncContext, login: str) -> list[str]
                     update_fields=REPO_FIELDS,
                 ),
             )
-        fresh[key] = [response.etag, response.next_url]
+        # A full last page stays identical (304) when a new repository opens the next page:
+        # don't keep its ETag, read it again next time.
+        full_last = not response.next_url and len(items) >= 100
+        fresh[key] = ["" if full_last else response.etag, response.next_url]
         path, params = response.next_url, None
     names = list(
         Repository.objects.filter(owner_login__iexact=login, tracked=True).values_list(

@@ -51,9 +51,12 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
             written += upsert(
                 Star, rows, unique_fields=["repository", "actor"], update_fields=["starred_at"]
             )
-            # Resume here; keep the ETag only for the last page, or a resumed run would stop
-            # on a 304 before following its `next`.
-            state_save(state, cursor=page.url, etag="" if page.next_url else page.etag)
+            # Resume here. Keep the ETag only for a last page with room left: a resumed run
+            # must not stop on a 304 before following `next`, and a full last page stays
+            # byte-identical (hence 304) when the next star opens a new page after it.
+            room_left = len(page.data or []) < 100
+            keep = not page.next_url and room_left
+            state_save(state, cursor=page.url, etag=page.etag if keep else "")
         seen.update(r.actor_id for r in rows)
     if ctx.full:
         removed = delete_missing(
