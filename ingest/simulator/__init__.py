@@ -20,8 +20,9 @@ Building a world by hand (``world.py``)::
     world = World()
     world.add_org("sofastack")                               # -> User (type "Organization")
     world.add_user("alice", name=…, company=…, email=…, location=…, created_at=…, type="User"|"Bot")
-    repo = world.add_repo("sofastack", "sofa-rpc", created_at=…, default_branch="master",
-                          archived=False, fork=False, description=None)          # -> Repo
+    world.add_repo("sofastack", "sofa-rpc", created_at=…, default_branch="master",
+                   archived=False, fork=False, description=None)   # -> Repo (.id, .full_name, …)
+    repo = "sofastack/sofa-rpc"                                     # every other call takes the name
     n = world.add_issue(repo, author=, title=, body=, created_at=, closed_at=None, closed_by=None,
                         labels=[], locked=False, lock_reason=None, author_association="NONE")
     n = world.add_pull(repo, author=, title=, body="Fixes #1", created_at=, merged_at=, merged_by=,
@@ -39,7 +40,7 @@ Building a world by hand (``world.py``)::
     world.update_issue(repo, n, **changes); world.update_pull(repo, n, **changes)  # bump updated_at
     world.delete_issue(repo, n); world.rename_repo(repo, new_name); world.transfer_repo(repo, owner)
     world.update_user(login, company=…); world.delete_user(login, shown_as="ghost"|"null")
-  (``repo`` is "owner/name"; timestamps are datetimes or ISO strings, stored as GitHub's ``…Z``;
+  (Timestamps are datetimes or ISO strings, stored as GitHub's ``…Z``;
   add_issue/add_pull take ``number=`` to place an item at a given number. Impossible requests
   (unknown user or repository, taken login or number) raise ``WorldError``.)
 
@@ -56,11 +57,13 @@ Server (``server.py``)::
   Options: ``rate_limit=5000`` (REST per token per hour), ``graphql_limit=5000`` points,
   ``anonymous_limit=60`` (no Authorization header, as on GitHub), ``full_schema=True`` (False:
   serve the committed subset), ``record=False`` (True: keep every answer in ``sim.served`` for
-  ``openapi.served_problems``; the ``github_sim`` test fixture records and checks them).
+  ``openapi.served_problems`` and ``shapes.served_graphql_problems``; the ``github_sim`` test
+  fixture records and checks them).
   GHES-style prefixes (``/api/v3/…``, ``/api/graphql``) are accepted too.
 
 Command line (``__main__.py``): ``python -m ingest.simulator --port PORT [--world synthetic --seed N
---scale S | --world git-history FILE…] [--token T]… [--fault SPEC]…`` (fault syntax in ``faults.py``).
+--scale S | --world git-history FILE…] [--db FILE] [--token T]… [--fault SPEC]…`` (fault syntax in
+``faults.py``; ``--db`` builds the world into FILE once and serves it again on later runs).
 
 REST, with GitHub's semantics (``rest.py``): ``GET /orgs/{org}/repos``, ``/repos/{owner}/{repo}``,
 ``…/issues`` (state, since, sort, direction, labels, creator; pull requests carry ``pull_request``),
@@ -69,18 +72,32 @@ REST, with GitHub's semantics (``rest.py``): ``GET /orgs/{org}/repos``, ``/repos
 author), ``…/stargazers`` (``application/vnd.github.star+json`` → ``{starred_at, user}``),
 ``…/contents/{path}`` (ref; base64), ``/users/{username}``, ``/rate_limit``. ``per_page`` ≤ 100, ``page``;
 ``Link`` next/last/prev/first point at ``/repositories/<id>/…`` (``/organizations/<id>/repos``).
-``ETag`` on every 200 GET; ``If-None-Match`` → 304, not charged. ``X-RateLimit-*`` on every answer;
+``ETag`` on every 200 GET; ``If-None-Match`` → 304, not charged. ``X-RateLimit-*`` on every
+authenticated (or anonymous) answer;
 exhausted → 403 with Remaining 0; bad token → 401; unknown → 404 GitHub-style JSON; a renamed or
 transferred repository → 301 to ``/repositories/<id>/…`` (GitHub's redirect).
 
 GraphQL (``graphql_api.py``): ``POST /graphql`` executed by graphql-core against GitHub's own
 schema, resolving the queries of ``ingest/github/queries.py``; rate limit resource ``graphql``,
 cost by GitHub's documented formula, opaque keyset cursors, ``fullDatabaseId`` as a string,
-GitHub-style ``{"errors": […]}`` (``"type": "NOT_FOUND"`` for unknown repositories).
+GitHub-style ``{"errors": […]}`` (``"type": "NOT_FOUND"`` for unknown repositories and node ids).
+When GitHub's schema file is absent, the committed subset ``schema_subset.graphql`` (made by
+``prune_schema.py``) is served instead.
 """
 
 from ingest.simulator.faults import Faults
+from ingest.simulator.git_history import GitHistoryWorld
 from ingest.simulator.server import SimulatorServer
+from ingest.simulator.synthetic import SyntheticWorld
 from ingest.simulator.world import Repo, User, World, WorldError
 
-__all__ = ["Faults", "Repo", "SimulatorServer", "User", "World", "WorldError"]
+__all__ = [
+    "Faults",
+    "GitHistoryWorld",
+    "Repo",
+    "SimulatorServer",
+    "SyntheticWorld",
+    "User",
+    "World",
+    "WorldError",
+]
