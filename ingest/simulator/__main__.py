@@ -7,6 +7,7 @@ Serves one world until interrupted. `--token` (repeatable) limits accepted token
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -71,8 +72,13 @@ def build_world(args: argparse.Namespace) -> World:
     return world
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # a normal exit, so a big world's temporary file is removed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     world = build_world(args)
     sim = SimulatorServer(
         world, tokens=args.token, host=args.host, port=args.port, rate_limit=args.rate_limit
@@ -93,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         sim.serve_forever()
     except KeyboardInterrupt:
         pass
+    world.close()
     return 0
 
 
