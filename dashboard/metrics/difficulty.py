@@ -133,6 +133,11 @@ def with_difficulty(
         groups[(rule.hard_min_lines, rule.hard_min_files,
                 rule.medium_min_lines, rule.medium_min_files)].append(rid)
     size = Case(
+        # Small pull requests are Easy whatever their title: decided before the (costlier)
+        # title expressions, which then run only for the big ones.
+        *(When(Q(repository_id__in=rids, size_lines__lt=min(hard_lines, medium_lines),
+                 changed_files__lt=min(hard_files, medium_files)), then=Value(1))
+          for (hard_lines, hard_files, medium_lines, medium_files), rids in groups.items()),
         When(Q(title__iregex=_DOCS_TITLE_SQL) | Q(title__iregex=_TYPO_SQL), then=Value(1)),
         *(When(Q(repository_id__in=rids)
                & (Q(size_lines__gte=hard_lines) | Q(changed_files__gte=hard_files)),
