@@ -86,10 +86,13 @@ def csv_lines(*, columns: list[tuple[str, str]], rows: Iterable) -> Iterator[str
     converters = None
     batch = []
     for row in rows:
-        try:
-            values = pick(row)
-        except KeyError:  # a row without some column: those cells stay empty
-            values = tuple(row.get(key) for key in keys)
+        if type(row) is tuple:  # already in column order (QuerySet.values_list)
+            values = row
+        else:
+            try:
+                values = pick(row)
+            except KeyError:  # a row without some column: those cells stay empty
+                values = tuple(row.get(key) for key in keys)
         if converters is None:
             converters = [_converter(value) for value in values]
         batch.append([convert(value) for convert, value in zip(converters, values,
@@ -144,6 +147,8 @@ def _json_chunks(*, meta: dict, columns: list[tuple[str, str]], rows: Iterable
     yield head[:-1] + (", " if len(meta) else "") + '"rows": ['
     keys = [key for key, _ in columns]
     for index, row in enumerate(rows):
+        if type(row) is tuple:
+            row = dict(zip(keys, row, strict=True))
         item = {key: json_value(row.get(key)) for key in keys}
         yield ("," if index else "") + json.dumps(item, ensure_ascii=False)
     yield "]}"

@@ -54,7 +54,8 @@ def _meta(page, filters: Filters) -> dict:
             "interval": filters.interval,
             "kind": filters.kind,
         },
-        "charts": {chart.id: {"title": chart.title, **chart.spec} for chart in page.charts},
+        "charts": {chart.id: {"title": chart.title, **chart.spec}
+                   for chart in page.chart_items()},
     }
 
 
@@ -72,11 +73,12 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
         return _bad_request(request, [f"table {table_id!r} is not one of {known}."])
     if fmt == "csv":
         suffix = f"-{table.id}" if table_id else ""
-        return csv_response(name=page.name + suffix, columns=table.header(), rows=table.rows)
+        return csv_response(name=page.name + suffix, columns=table.header(),
+                            rows=table.export_rows())
     if fmt == "json":
         meta = _meta(page, filters)
         meta["table"] = table.id
-        return json_response(meta=meta, columns=table.header(), rows=table.rows)
+        return json_response(meta=meta, columns=table.header(), rows=table.export_rows())
     tables = []
     for t in page.tables:
         rows, more = t.html_rows()

@@ -158,10 +158,10 @@ def test_pages_run_a_fixed_number_of_queries(client, world, path, django_assert_
     cache.clear()
     # Filters (1) + the project picker (1) + the page's grouped selectors (+1 rollup-version
     # look-up per cached selector), whatever the data.
-    with django_assert_num_queries({"/activity/": 12, "/newcomers/": 10, "/ingest/": 7}[path]):
+    with django_assert_num_queries({"/activity/": 12, "/newcomers/": 12, "/ingest/": 7}[path]):
         client.get(f"{path}?{PERIOD}")
     # Until the rollups are rebuilt, the aggregates come from the cache.
-    with django_assert_num_queries({"/activity/": 4, "/newcomers/": 7, "/ingest/": 7}[path]):
+    with django_assert_num_queries({"/activity/": 4, "/newcomers/": 9, "/ingest/": 7}[path]):
         again = client.get(f"{path}?{PERIOD}")
     assert again.status_code == 200
 
@@ -203,3 +203,11 @@ def test_export_command_rejects_bad_filters(world):
 
     with pytest.raises(CommandError, match="unknown repository: acme/nothing"):
         call_command("export", "activity", "--repo", "acme/nothing")
+
+
+def test_csv_export_runs_only_its_table_query(client, world, django_assert_num_queries):
+    # The filters (1) and the newcomers list (1): no chart or other table is computed.
+    with django_assert_num_queries(2):
+        response = client.get(f"/newcomers/?{PERIOD}&format=csv")
+        rows = csv_rows(response)
+    assert len(rows) == 5

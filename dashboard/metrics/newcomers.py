@@ -6,7 +6,7 @@ community (first contribution anywhere); with `repo`/`org` chosen, new to each c
 """
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import (
@@ -18,6 +18,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -183,8 +184,9 @@ NEWCOMER_COLUMNS = [
 
 
 def newcomers_list(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
-                   since: dt.date, until: dt.date) -> Iterator[dict]:
-    """Newcomers of the period, newest first, streamed (one row per newcomer and project)."""
+                   since: dt.date, until: dt.date) -> QuerySet:
+    """Newcomers of the period, newest first (one row per newcomer and project): a lazy
+    `.values()` QuerySet, so a page fetches what it shows and an export streams the rest."""
     start, end = period_bounds(since=since, until=until)
     return (
         _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
@@ -192,7 +194,6 @@ def newcomers_list(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
         .annotate(person=F("person_key"), project=F("repository__full_name"), url=_github_link())
         .values("first_at", "person", "login", "project", "first_kind", "url")
         .order_by("-first_at", "person_key")
-        .iterator(chunk_size=5000)
     )
 
 

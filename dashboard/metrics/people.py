@@ -1,9 +1,9 @@
 """A person's contributions across projects, and a project's contributors."""
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from ingest.models import Actor
 
@@ -112,23 +112,28 @@ CONTRIBUTOR_COLUMNS = [
 
 
 def contributors_of_projects(*, repository_ids: Sequence[int], since: dt.date, until: dt.date
-                             ) -> Iterator[dict]:
-    """People (not bots) who contributed in since..until, most contributions first, with
-    their first and last contribution in these projects ever (to `until`), streamed."""
+                             ) -> QuerySet:
+    """People (not bots) who contributed in since..until, most contributions first, with their
+    first contribution in these projects (ever) and their last (up to `until`, so within the
+    period). Only the period's events are aggregated; a lazy `.values()` QuerySet."""
     start, end = period_bounds(since=since, until=until)
+    ids = list(repository_ids)
+    first = (
+        FirstContribution.objects.filter(community=False, kind_group="any",
+                                         person_key=OuterRef("person_key"),
+                                         repository_id__in=ids)
+        .order_by("first_at").values("first_at")[:1]
+    )
     return (
-        ContributionEvent.objects.filter(repository_id__in=list(repository_ids), is_bot=False,
-                                         occurred_at__lt=end)
+        ContributionEvent.objects.filter(repository_id__in=ids, is_bot=False,
+                                         occurred_at__gte=start, occurred_at__lt=end)
         .values("person_key", "login")
         .annotate(
-            total=Count("id", filter=Q(occurred_at__gte=start)),
-            **{f"{kind}s": Count("id", filter=Q(kind=kind, occurred_at__gte=start))
-               for kind in KINDS},
-            first=Min("occurred_at"),
+            total=Count("id"),
+            **{f"{kind}s": Count("id", filter=Q(kind=kind)) for kind in KINDS},
+            first=Subquery(first),
             last=Max("occurred_at"),
         )
-        .filter(total__gt=0)
         .order_by("-total", "person_key")
         .values("person_key", "login", "total", *(f"{kind}s" for kind in KINDS), "first", "last")
-        .iterator(chunk_size=5000)
     )

@@ -2,13 +2,18 @@
 
 A page builder is `build(*, filters: Filters, **path_kwargs) -> Page`. The same Page is
 rendered as HTML, streamed as CSV (`?format=csv`, the table named by `?table=`, else the
-first) or as JSON (`?format=json`: filters, charts, the other tables and the chosen table's
-rows). Rows are dicts (or a lazy iterator of dicts) keyed by the columns' keys.
+first) or as JSON (`?format=json`: filters, charts and the chosen table's rows).
+
+A table's `rows` are dicts keyed by the columns' keys: a list, an iterator, a `.values()`
+QuerySet (the page then fetches only the rows it shows, the CSV streams them all as tuples),
+or a callable returning one of those, so that work a format does not need is never done.
+A page's `charts` may likewise be a callable (a CSV needs no chart).
 """
 
 import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
 
 
 @dataclass
@@ -26,7 +31,7 @@ class Table:
     id: str
     title: str
     columns: list[Column]
-    rows: Iterable[dict]
+    rows: object
     note: str = ""
     html_limit: int = 200  # the page shows this many rows; the CSV has all
     sortable: bool = True
@@ -34,10 +39,25 @@ class Table:
     def header(self) -> list[tuple[str, str]]:
         return [(c.key, c.label) for c in self.columns if c.kind != "spark"]
 
+    def _source(self):
+        return self.rows() if callable(self.rows) else self.rows
+
     def html_rows(self) -> tuple[list[dict], bool]:
         """The first rows for the page, and whether there were more."""
-        taken = list(itertools.islice(iter(self.rows), self.html_limit + 1))
+        source = self._source()
+        if isinstance(source, QuerySet):
+            taken = list(source[: self.html_limit + 1])
+        else:
+            taken = list(itertools.islice(iter(source), self.html_limit + 1))
         return taken[: self.html_limit], len(taken) > self.html_limit
+
+    def export_rows(self):
+        """Every row, lazily: tuples in header order from a QuerySet, else the dicts."""
+        source = self._source()
+        if isinstance(source, QuerySet):
+            return source.values_list(*(key for key, _ in self.header())).iterator(
+                chunk_size=2000)
+        return iter(source)
 
 
 @dataclass
@@ -61,6 +81,11 @@ class Page:
     context: dict = field(default_factory=dict)
     intro: str = ""
     docs_anchor: str = ""
+
+    def chart_items(self) -> list[Chart]:
+        if callable(self.charts):
+            self.charts = self.charts()
+        return self.charts
 
     def table(self, table_id: str | None) -> Table | None:
         if not table_id:

@@ -41,36 +41,45 @@ def newcomers_page(*, filters: Filters) -> Page:
     scope = {"repository_ids": filters.repository_ids, "narrowed": filters.narrowed,
              "kind": filters.kind}
     period = {"since": filters.since, "until": filters.until}
-    per_interval = new_contributors_by_interval(
-        **scope, **period, interval=filters.interval, stack=filters.stack
-    )
-    by_year = new_contributors_by_year(**scope, until=filters.until)
-    retention = newcomer_retention_by_month(**scope, **period)
-    waiting = newcomers_waiting(**scope, **period)
+    # Each part is computed only when the requested format shows it (the selectors cache
+    # their results, so the chart and the table of the same numbers cost one computation).
+    def per_interval():
+        return new_contributors_by_interval(**scope, **period, interval=filters.interval,
+                                            stack=filters.stack)
+
+    def by_year():
+        return new_contributors_by_year(**scope, until=filters.until)
+
+    def retention():
+        return newcomer_retention_by_month(**scope, **period)
+
     where = ("new to each chosen project" if filters.narrowed
              else "new to the community (first contribution anywhere in it)")
-    charts = [
-        Chart(id="chart-newcomers", title=f"New contributors per {filters.interval}",
-              spec={"type": "bar", "labels": per_interval["labels"],
-                    "datasets": per_interval["datasets"], "stacked": True}),
-        Chart(id="chart-newcomers-year", title="New contributors per year",
-              spec={"type": "bar", "labels": [str(r["year"]) for r in by_year],
-                    "datasets": [{"label": "new contributors",
-                                  "data": [r["new_contributors"] for r in by_year]}]}),
-        Chart(id="chart-retention", title="Retention: share of each month's newcomers active "
-                                          "again after 30/90/180 days (%)",
-              spec={"type": "line", "labels": [r["month"].strftime("%Y-%m") for r in retention],
-                    "datasets": [{"label": f"after {d} days",
-                                  "data": [r[f"retained_{d}d"] for r in retention]}
-                                 for d in RETENTION_DAYS],
-                    "y_title": "%", "y_max": 100}),
-    ]
+    def charts() -> list[Chart]:
+        series, years, kept = per_interval(), by_year(), retention()
+        return [
+            Chart(id="chart-newcomers", title=f"New contributors per {filters.interval}",
+                  spec={"type": "bar", "labels": series["labels"],
+                        "datasets": series["datasets"], "stacked": True}),
+            Chart(id="chart-newcomers-year", title="New contributors per year",
+                  spec={"type": "bar", "labels": [str(r["year"]) for r in years],
+                        "datasets": [{"label": "new contributors",
+                                      "data": [r["new_contributors"] for r in years]}]}),
+            Chart(id="chart-retention", title="Retention: share of each month's newcomers "
+                                              "active again after 30/90/180 days (%)",
+                  spec={"type": "line", "labels": [r["month"].strftime("%Y-%m") for r in kept],
+                        "datasets": [{"label": f"after {d} days",
+                                      "data": [r[f"retained_{d}d"] for r in kept]}
+                                     for d in RETENTION_DAYS],
+                        "y_title": "%", "y_max": 100}),
+        ]
+
     tables = [
         Table(id="newcomers", title="Newcomers", columns=newcomer_columns(),
               rows=newcomers_list(**scope, **period),
               note="Newest first; each links to the first contribution on GitHub."),
         Table(id="waiting", title="Newcomers still waiting for a first response",
-              columns=newcomer_columns(), rows=waiting,
+              columns=newcomer_columns(), rows=lambda: newcomers_waiting(**scope, **period),
               note="Their first issue or pull request is open and nobody has answered."),
         Table(id="years", title="Per year", columns=[
             Column("year", "Year"), Column("new_contributors", "New contributors", kind="number"),

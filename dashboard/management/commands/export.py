@@ -64,7 +64,7 @@ class Command(BaseCommand):
                                f"{', '.join(t.id for t in page.tables)}.")
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
-                count = csv_write(columns=table.header(), rows=table.rows, out=out)
+                count = csv_write(columns=table.header(), rows=table.export_rows(), out=out)
             self.stderr.write(f"{count} rows written to {options['output']}")
         else:
-            csv_write(columns=table.header(), rows=table.rows, out=sys.stdout)
+            csv_write(columns=table.header(), rows=table.export_rows(), out=sys.stdout)
