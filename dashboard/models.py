@@ -6,7 +6,7 @@ never edit them by hand and never treat them as a source of truth (docs/metrics.
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
 from ingest.models import Repository, Role
@@ -238,15 +238,6 @@ class PromotionRule(models.Model):
 
     def __str__(self) -> str:
         return f"rule for {self.repository or 'the community (default)'}"
-
-    @classmethod
-    def for_repository(cls, repository_id: int) -> "PromotionRule":
-        """The project's rule, else the community default row, else the built-in default."""
-        rules = {
-            rule.repository_id: rule
-            for rule in cls.objects.filter(Q(repository_id=repository_id) | Q(repository=None))
-        }
-        return rules.get(repository_id) or rules.get(None) or cls()
 
 
 class RoleSignal(models.Model):

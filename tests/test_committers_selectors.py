@@ -24,8 +24,6 @@ from dashboard.metrics.difficulty import (
     HARD,
     LEVEL_NAME,
     MEDIUM,
-    difficulty_from_labels,
-    difficulty_from_size,
     with_difficulty,
 )
 from dashboard.metrics.promotion import promotion_candidates
@@ -41,18 +39,6 @@ from ingest.models import Actor, AffiliationOverride, PullRequest
 from tests.committers_world import AS_OF, small_fixture  # noqa: F401 - the `small` fixture
 
 pytestmark = pytest.mark.django_db
-
-
-def test_difficulty_labels_and_size_heuristic():
-    assert difficulty_from_labels(["bug", "Difficulty: Medium"]) == MEDIUM
-    assert difficulty_from_labels(["level/easy", "hard"]) == HARD
-    assert difficulty_from_labels(["hardware", "good first issue"]) is None
-    rule = PromotionRule()
-    size = dict(additions=0, deletions=0, changed_files=1, rule=rule)
-    assert difficulty_from_size(title="Add x", **size) == EASY
-    assert difficulty_from_size(title="Add x", **{**size, "additions": 60, "deletions": 40}) == MEDIUM
-    assert difficulty_from_size(title="Add x", **{**size, "changed_files": 15}) == HARD
-    assert difficulty_from_size(title="Fix typo in README", **{**size, "additions": 900}) == EASY
 
 
 def test_ladder_as_of_shows_roles_with_dates_and_evidence(small):
@@ -189,7 +175,10 @@ def test_sql_difficulty_agrees_with_the_documented_rules(small):
         ([], [], "Add cache", 120, 1, MEDIUM),
         ([], [], "Add cache", 10, 5, MEDIUM),
         ([], [], "Add cache", 10, 4, EASY),
-        (["hardware"], [], "Add cache", 10, 1, EASY),
+        (["hardware"], [], "Add cache", 10, 1, EASY),  # not the word "hard"
+        (["Difficulty: Medium", "bug"], [], "Add cache", 10, 1, MEDIUM),
+        (["level/easy", "hard"], [], "Add cache", 10, 1, HARD),  # the hardest label wins
+        ([], [], "Docs: typo", 10, 1, EASY),
     ]
     numbers = {
         small.merged_pr("carol", "2021-09-01", labels=labels, closes=closes, title=title,

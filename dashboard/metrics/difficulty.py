@@ -10,9 +10,7 @@ A pull request's difficulty comes, in this order, from:
    `medium_min_lines` lines or ≥ `medium_min_files` files is Medium, else Easy.
 """
 
-import re
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import (
@@ -37,37 +35,11 @@ _RANK = {EASY: 1, MEDIUM: 2, HARD: 3}
 _LABEL_WORDS = {"easy": EASY, "medium": MEDIUM, "hard": HARD}
 _DOCS_TITLE_SQL = r"^\s*\[?(docs?|documentation)([^a-zA-Z0-9_]|$)"
 _TYPO_SQL = r"(^|[^a-zA-Z0-9_])typos?([^a-zA-Z0-9_]|$)"
-_DOCS_TITLE = re.compile(f"{_DOCS_TITLE_SQL}|{_TYPO_SQL}", re.IGNORECASE)
 
 
-def difficulty_from_labels(labels: Iterable[str]) -> str | None:
-    """The hardest difficulty named by any of these label names, or None."""
-    found = None
-    for label in labels:
-        for word in re.split(r"[^a-z]+", str(label).lower()):
-            level = _LABEL_WORDS.get(word)
-            if level and (found is None or _RANK[level] > _RANK[found]):
-                found = level
-    return found
-
-
-def difficulty_from_size(
-    *, title: str, additions: int, deletions: int, changed_files: int, rule
-) -> str:
-    """The documented size heuristic for a pull request without a difficulty label."""
-    if _DOCS_TITLE.search(title or ""):
-        return EASY
-    lines = (additions or 0) + (deletions or 0)
-    if lines >= rule.hard_min_lines or (changed_files or 0) >= rule.hard_min_files:
-        return HARD
-    if lines >= rule.medium_min_lines or (changed_files or 0) >= rule.medium_min_files:
-        return MEDIUM
-    return EASY
-
-
-# The same rules in SQL (PostgreSQL `~*`, SQLite `REGEXP` via Django), so ranking every
-# contributor never loads pull requests into Python. Word edges are spelt out because `\b`
-# means backspace in PostgreSQL's regular expressions.
+# In SQL (PostgreSQL `~*`, SQLite `REGEXP` via Django), so ranking every contributor never
+# loads pull requests into Python. Word edges are spelt out because `\b` means backspace in
+# PostgreSQL's regular expressions.
 _LEVEL_NUMBER = {EASY: 1, MEDIUM: 2, HARD: 3}
 LEVEL_NAME = {number: name for name, number in _LEVEL_NUMBER.items()}
 

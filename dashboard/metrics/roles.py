@@ -15,7 +15,7 @@ as_of=…)` gives a person's roles on every project, with dates and evidence.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -111,7 +111,6 @@ class Holding:
     last_activity: datetime | None = None
     affiliation: str = "unknown"
     inactive: bool = False
-    all_evidence: list[Evidence] = field(default_factory=list)
 
     @property
     def role_label(self) -> str:
@@ -408,7 +407,7 @@ def _ladder(world: RoleWorld) -> list[Holding]:
         actor_ids=set(Actor.objects.filter(login__in=holders).values_list("pk", flat=True)),
     ) if holders else {}
     holdings = []
-    for rid, login, evidence, (role, since, proving) in held_by:
+    for rid, login, _, (role, since, proving) in held_by:
         last_at = last.get((rid, login))
         months = world.rules[rid].inactive_months
         inactive = RANK[role] >= RANK[Role.COMMITTER] and (
@@ -418,7 +417,6 @@ def _ladder(world: RoleWorld) -> list[Holding]:
             repository_id=rid, repository=world.repositories[rid], login=login, role=role,
             since=since, evidence=proving, last_activity=last_at,
             affiliation=world.affiliation(login=login, on=day), inactive=inactive,
-            all_evidence=sorted(evidence, key=lambda e: e.since),
         ))
     holdings.sort(key=lambda h: (h.repository, -RANK[h.role], h.since, h.login.lower()))
     return holdings
