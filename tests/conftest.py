@@ -20,20 +20,41 @@ def shared_data() -> Path:
 
 
 # -- GitHub simulator (ingest/simulator) ----------------------------------------------------
+@pytest.fixture(autouse=True)
+def _simulator_answers_match_github():
+    """Every answer a GitHub simulator serves during a test is checked against GitHub's contracts.
+
+    REST answers against GitHub's OpenAPI description, GraphQL answers against the shape their
+    query asked for (when the descriptions are present): a test that passes against an
+    unfaithful answer would prove nothing. Applies to every SimulatorServer a test starts.
+    """
+    from ingest.simulator.server import SimulatorServer
+
+    SimulatorServer.watched = servers = []
+    yield
+    SimulatorServer.watched = None
+    if not servers:
+        return
+    from ingest.simulator.graphql_api import contracts_dir
+
+    if (contracts_dir() / "api.github.com.json.gz").is_file():
+        from ingest.simulator.openapi import served_problems
+        from ingest.simulator.shapes import served_graphql_problems
+
+        problems = [p for sim in servers if sim.served is not None for p in served_problems(sim.served)]
+        problems += [p for sim in servers if sim.served is not None
+                     for p in served_graphql_problems(sim.schema, sim.served)]
+        assert not problems, "simulator answers unlike GitHub's:\n" + "\n".join(problems[:10])
+
+
 @pytest.fixture
 def github_sim():
-    """Factory: `github_sim(world, **kwargs)` starts a SimulatorServer on loopback; stopped at teardown.
-
-    Every REST answer it served is then checked against GitHub's OpenAPI description, and every
-    GraphQL answer against the shape its query asked for (when ../shared is present): a test
-    that passes against an unfaithful answer would prove nothing.
-    """
+    """Factory: `github_sim(world, **kwargs)` starts a SimulatorServer on loopback; stopped at teardown."""
     from ingest.simulator import SimulatorServer
 
     started = []
 
     def start(world, **kwargs):
-        kwargs.setdefault("record", True)
         sim = SimulatorServer(world, **kwargs).start()
         started.append(sim)
         return sim
@@ -41,12 +62,3 @@ def github_sim():
     yield start
     for sim in started:
         sim.stop()
-    from ingest.simulator.graphql_api import contracts_dir
-
-    if (contracts_dir() / "api.github.com.json.gz").is_file():
-        from ingest.simulator.openapi import served_problems
-        from ingest.simulator.shapes import served_graphql_problems
-
-        problems = [p for sim in started for p in served_problems(sim.served)]
-        problems += [p for sim in started for p in served_graphql_problems(sim.schema, sim.served)]
-        assert not problems, "simulator answers unlike GitHub's:\n" + "\n".join(problems[:10])

@@ -17,7 +17,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from ingest.simulator import graphql_api, rest
@@ -115,6 +115,10 @@ class _HTTPServer(ThreadingHTTPServer):
 class SimulatorServer:
     """Serves a `World` over HTTP on loopback; a context manager (start on enter, stop on exit)."""
 
+    # The test suite sets this to a list: every server made meanwhile records its answers and
+    # joins the list, so each test's answers can be checked against GitHub's contracts.
+    watched: ClassVar[list[SimulatorServer] | None] = None
+
     def __init__(
         self,
         world: World,
@@ -130,7 +134,11 @@ class SimulatorServer:
     ) -> None:
         self.world = world
         # With `record`, every answer served whole is kept for fidelity checks (tests only).
+        watched = SimulatorServer.watched
+        record = record or watched is not None
         self.served: deque[Served] | None = deque(maxlen=20_000) if record else None
+        if watched is not None:
+            watched.append(self)
         self.tokens = set(tokens) if tokens is not None else None
         self.host, self.port = host, port
         self.limits = {"core": rate_limit, "graphql": graphql_limit}
