@@ -26,7 +26,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce, Lower, Rank, RowNumber
 
 from ingest.models import Issue, PullRequest
 
@@ -147,37 +147,41 @@ def with_difficulty(
 
 def merged_work_by_author(
     *, repository_ids: list[int], before: datetime | None, rules: dict[int, object],
-    bots: Q | None = None, labelled: dict | None = None,
+    progress, bots: Q | None = None, exclude: Q | None = None, labelled: dict | None = None,
+    limit: int | None = None,
 ) -> list[dict]:
-    """Per (repository, author): merged pull requests before `before`, and how many of them
-    were Hard, Medium and Easy. One aggregate query grouped by difficulty too, so the
-    difficulty expression is evaluated once per pull request."""
+    """Per (repository, author): merged pull requests before `before` — how many, how many
+    Hard, Medium and Easy — and `progress` (an expression over those counts). With `limit`,
+    only each repository's best `limit` by progress and everyone tied with the last (a rank
+    window in SQL), so ranking a large community never loads it into Python."""
     merged = PullRequest.objects.filter(
         repository_id__in=repository_ids, merged_at__isnull=False, author__isnull=False
     )
     if bots is not None:
         merged = merged.filter(bots)
+    if exclude is not None:
+        merged = merged.annotate(login_lower=Lower("author__login")).exclude(exclude)
     if before is not None:
         merged = merged.filter(merged_at__lt=before)
-    work: dict[tuple[int, int], dict] = {}
-    for rid, author_id, login, level, n in (
+    rows = (
         with_difficulty(merged, rules=rules, labelled=labelled)
-        .values("repository_id", "author_id", "author__login", "difficulty")
-        .annotate(n=Count("pk")).order_by()
-        .values_list("repository_id", "author_id", "author__login", "difficulty", "n")
-    ):
-        row = work.get((rid, author_id))
-        if row is None:
-            row = work[(rid, author_id)] = {
-                "repository_id": rid, "author_id": author_id, "author__login": login,
-                "merged": 0, "hard": 0, "medium": 0, "easy": 0,
-            }
-        row["merged"] += n
-        row[_LEVEL_KEY[level]] += n
-    return list(work.values())
-
-
-_LEVEL_KEY = {1: "easy", 2: "medium", 3: "hard"}
+        .values("repository_id", "author_id", "author__login")
+        .annotate(
+            merged=Count("pk"),
+            hard=Count("pk", filter=Q(difficulty=3)),
+            medium=Count("pk", filter=Q(difficulty=2)),
+            easy=Count("pk", filter=Q(difficulty=1)),
+        )
+        .annotate(progress=progress)
+        .order_by()
+    )
+    if limit is not None:
+        rows = rows.annotate(
+            place=Window(Rank(), partition_by=[F("repository_id")],
+                         order_by=F("progress").desc())
+        ).filter(place__lte=limit)
+    return list(rows.values("repository_id", "author_id", "author__login", "merged", "hard",
+                            "medium", "easy", "progress"))
 
 
 def hardest_merged(

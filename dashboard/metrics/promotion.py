@@ -18,7 +18,19 @@ from collections import defaultdict
 from datetime import date
 from urllib.parse import quote_plus
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Greatest, Round
 
 from dashboard.models import ActivityMonth, ContributionEvent
 from ingest.models import Comment, Issue, PullRequest, Review
@@ -31,15 +43,35 @@ def _before(qs, field: str, world: RoleWorld):
     return qs if world.before is None else qs.filter(**{f"{field}__lt": world.before})
 
 
-def _progress(*, merged: int, hard: int, medium: int, rule) -> tuple[float, bool]:
-    merged_part = min(merged, rule.min_merged) / rule.min_merged
-    parts = []
-    if rule.min_hard:
-        parts.append(min(hard, rule.min_hard) / rule.min_hard)
-    if rule.min_medium:
-        parts.append(min(medium, rule.min_medium) / rule.min_medium)
-    difficulty_part = max(parts) if parts else 1.0
-    return round(50 * (merged_part + difficulty_part), 1), merged_part == 1 and difficulty_part == 1
+def meets_rule(*, merged: int, hard: int, medium: int, rule) -> bool:
+    """Enough merged pull requests, and enough Hard or Medium ones (or no such requirement)."""
+    alternatives = [(hard, rule.min_hard), (medium, rule.min_medium)]
+    return merged >= rule.min_merged and (
+        all(need == 0 for _, need in alternatives)
+        or any(need and count >= need for count, need in alternatives)
+    )
+
+
+def progress_expression(*, rules: dict[int, object]) -> Case:
+    """Progress (module docstring) in SQL over the aggregates `merged`, `hard`, `medium`, per
+    project rule, rounded to the tenth the page shows (ties are judged on what is shown)."""
+    def part(field: str, need: int):
+        return Case(When(**{f"{field}__gte": need}, then=Value(1.0)),
+                    default=Cast(F(field), FloatField()) / Value(float(need)),
+                    output_field=FloatField())
+
+    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for rid, rule in rules.items():
+        groups[(rule.min_merged, rule.min_hard, rule.min_medium)].append(rid)
+    whens = []
+    for (need_merged, need_hard, need_medium), rids in groups.items():
+        parts = [part(f, n) for f, n in (("hard", need_hard), ("medium", need_medium)) if n]
+        difficulty = (Greatest(*parts) if len(parts) == 2 else parts[0]) if parts \
+            else Value(1.0)
+        whens.append(When(repository_id__in=rids, then=Round(
+            Value(50.0) * (part("merged", need_merged) + difficulty), precision=1,
+        )))
+    return Case(*whens, default=Value(0.0), output_field=FloatField())
 
 
 def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
@@ -74,29 +106,27 @@ def promotion_candidates(
         if _at_or_above(ev, day, world.rules[key[0]].target_role)
     }
     people: dict[tuple[int, str], dict] = {}  # (repository, login) → figures
-    by_project: dict[int, list[tuple[float, str]]] = defaultdict(list)
     labelled = labelled_issues(repository_ids=ids)
-    for row in merged_work_by_author(
-        repository_ids=ids, before=world.before, rules=world.rules,
-        bots=human("author", world.bots), labelled=labelled,
-    ):
-        rid, login = row["repository_id"], row["author__login"]
-        if (rid, login.lower()) in above:
-            continue
-        progress, meets = _progress(merged=row["merged"], hard=row["hard"],
-                                    medium=row["medium"], rule=world.rules[rid])
-        people[(rid, login)] = {**row, "progress": progress, "meets": meets}
-        by_project[rid].append((progress, login))
-    open_projects = []  # projects whose people without merged work may still rank
+    holders = Q()
     for rid in ids:
-        scored = sorted(by_project.get(rid, []), reverse=True)
-        if limit is None or len(scored) < limit:
-            open_projects.append(rid)
-            continue
-        threshold = scored[limit - 1][0]
-        for progress, login in scored[limit:]:
-            if progress < threshold:
-                del people[(rid, login)]
+        logins = [login for r, login in above if r == rid]
+        if logins:
+            holders |= Q(repository_id=rid, login_lower__in=logins)
+    shortlist = merged_work_by_author(
+        repository_ids=ids, before=world.before, rules=world.rules,
+        progress=progress_expression(rules=world.rules), bots=human("author", world.bots),
+        exclude=holders if above else None, labelled=labelled, limit=limit,
+    )
+    per_project: dict[int, int] = defaultdict(int)
+    for row in shortlist:
+        rid = row["repository_id"]
+        per_project[rid] += 1
+        # The SQL figure, so the shortlist's ties and the page's numbers are the same ones.
+        meets = meets_rule(merged=row["merged"], hard=row["hard"], medium=row["medium"],
+                           rule=world.rules[rid])
+        people[(rid, row["author__login"])] = {**row, "meets": meets}
+    # Projects with fewer than `limit` people with merged work: the rest may still rank.
+    open_projects = [rid for rid in ids if limit is None or per_project[rid] < limit]
     author_ids = {p["author_id"] for p in people.values()}
     chosen = Q(author_id__in=author_ids) | Q(repository_id__in=open_projects)
 
