@@ -40,6 +40,8 @@ class ContributionEvent(models.Model):
     # Issues and pull requests only: seconds from opening to first response / to merge.
     response_seconds = models.FloatField(null=True, blank=True)
     merge_seconds = models.FloatField(null=True, blank=True)
+    # Issues and pull requests only: still open and nobody has responded.
+    waiting = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -76,6 +78,8 @@ class FirstContribution(models.Model):
     first_at = models.DateTimeField()
     first_kind = models.CharField(max_length=20, choices=ContributionKind.choices)
     first_ref = models.CharField(max_length=40, blank=True)
+    # The first contribution is an issue or pull request still open without any response.
+    first_waiting = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -84,7 +88,9 @@ class FirstContribution(models.Model):
                 fields=["community", "kind_group", "repository", "first_at"],
                 name="first_scope_repo_time",
             ),
-            models.Index(fields=["person_key"], name="first_person"),
+            # A person's first contribution in given projects (person and project pages).
+            models.Index(fields=["person_key", "community", "kind_group", "repository",
+                                 "first_at"], name="first_person_scope"),
         ]
 
     def __str__(self) -> str:

@@ -44,7 +44,7 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
 
 _COLUMNS = (
     "person_key, login, repository_id, kind, occurred_at, is_bot, ref, "
-    "response_seconds, merge_seconds"
+    "response_seconds, merge_seconds, waiting"
 )
 
 
@@ -64,6 +64,7 @@ def _event_selects(vendor: str) -> list[str]:
     response = seconds_between_sql(vendor=vendor, end="t.first_response_at", start="t.created_at")
     merge = seconds_between_sql(vendor=vendor, end="t.merged_at", start="t.created_at")
     login_bot = "(COALESCE(a.is_bot, FALSE) OR LOWER(a.login) LIKE '%%[bot]')"
+    waiting = "(t.state = 'open' AND t.first_response_at IS NULL)"
     return [
         # A commit counts for ingest's author_key; an unkeyed commit falls back to its account.
         """SELECT COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login),
@@ -72,24 +73,24 @@ def _event_selects(vendor: str) -> list[str]:
                         ELSE '' END,
                    t.repository_id, 'commit', t.authored_at,
                    (COALESCE(a.is_bot, FALSE) OR LOWER(t.author_key) LIKE '%%[bot]%%'),
-                   t.sha, NULL, NULL
+                   t.sha, NULL, NULL, FALSE
             FROM ingest_commit t LEFT JOIN ingest_actor a ON a.id = t.author_id
             WHERE (t.author_key <> '' OR t.author_id IS NOT NULL){repo}""",
         f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'pull_request', t.created_at,
-                   {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, {merge}
+                   {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, {merge}, {waiting}
             FROM ingest_pullrequest t JOIN ingest_actor a ON a.id = t.author_id
             WHERE 1 = 1{{repo}}""",
         f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'issue', t.created_at,
-                   {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, NULL
+                   {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, NULL, {waiting}
             FROM ingest_issue t JOIN ingest_actor a ON a.id = t.author_id
             WHERE 1 = 1{{repo}}""",
         f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'review', t.submitted_at,
-                   {login_bot}, CAST(p.number AS VARCHAR(40)), NULL, NULL
+                   {login_bot}, CAST(p.number AS VARCHAR(40)), NULL, NULL, FALSE
             FROM ingest_review t JOIN ingest_actor a ON a.id = t.author_id
                  JOIN ingest_pullrequest p ON p.id = t.pull_request_id
             WHERE t.submitted_at IS NOT NULL AND t.state <> 'PENDING'{{repo}}""",
         f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'comment', t.created_at,
-                   {login_bot}, CAST(t.issue_number AS VARCHAR(40)), NULL, NULL
+                   {login_bot}, CAST(t.issue_number AS VARCHAR(40)), NULL, NULL, FALSE
             FROM ingest_comment t JOIN ingest_actor a ON a.id = t.author_id
             WHERE 1 = 1{{repo}}""",
     ]
@@ -174,16 +175,17 @@ def _firsts_rebuild(cursor, *, community: bool, repository_ids: list[int] | None
         if connection.vendor == "postgresql":
             # DISTINCT ON is PostgreSQL's cheapest "first row per group" (one sort, no window).
             select = f"""SELECT DISTINCT ON ({distinct_on}) %s, %s, e.person_key, e.login,
-                           e.repository_id, e.occurred_at, e.kind, e.ref
+                           e.repository_id, e.occurred_at, e.kind, e.ref, e.waiting
                     FROM {EVENTS} e
                     WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
                     ORDER BY {distinct_on}, e.occurred_at, e.id"""
         else:
             # Ties (same second) resolve by the kind order of the rollup insert, then id.
-            select = f"""SELECT %s, %s, person_key, login, repository_id, occurred_at, kind, ref
+            select = f"""SELECT %s, %s, person_key, login, repository_id, occurred_at, kind, ref,
+                       waiting
                 FROM (
                     SELECT e.person_key, e.login, e.repository_id, e.occurred_at, e.kind, e.ref,
-                           ROW_NUMBER() OVER (PARTITION BY {partition}
+                           e.waiting, ROW_NUMBER() OVER (PARTITION BY {partition}
                                               ORDER BY e.occurred_at, e.id) AS rn
                     FROM {EVENTS} e
                     WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
@@ -192,7 +194,7 @@ def _firsts_rebuild(cursor, *, community: bool, repository_ids: list[int] | None
         cursor.execute(
             f"""INSERT INTO {FIRSTS}
                     (community, kind_group, person_key, login, repository_id, first_at,
-                     first_kind, first_ref)
+                     first_kind, first_ref, first_waiting)
                 {select}""",
             [community, group, *kinds, *params],
         )

@@ -13,19 +13,14 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
-    IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf, TruncMonth, TruncYear
-
-from ingest.models import Issue, PullRequest
+from django.db.models.functions import Coalesce, Concat, NullIf, TruncMonth, TruncYear
 
 from ..models import ContributionEvent, FirstContribution
 from .cached import cached_until_rebuild
@@ -199,26 +194,12 @@ def newcomers_list(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
 
 def newcomers_waiting(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
                       since: dt.date, until: dt.date) -> list[dict]:
-    """Newcomers of the period whose first issue or pull request is open with no response."""
+    """Newcomers of the period whose first issue or pull request is open with no response
+    (as of the last rollup rebuild), oldest first."""
     start, end = period_bounds(since=since, until=until)
-
-    def unanswered(model):
-        return Exists(model.objects.filter(
-            repository_id=OuterRef("repository_id"), number=OuterRef("ref_number"),
-            state="open", first_response_at__isnull=True,
-        ))
-
-    # Only issue and pull request refs are numbers (commit refs are shas): cast those alone,
-    # so the lookup can use the (repository, number) index.
-    ref_number = Case(When(first_kind__in=["pull_request", "issue"],
-                           then=Cast("first_ref", IntegerField())), default=None)
     return list(
         _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
-        .filter(first_at__gte=start, first_at__lt=end, first_kind__in=["pull_request", "issue"])
-        .alias(ref_number=ref_number)
-        .alias(waiting_pr=unanswered(PullRequest), waiting_issue=unanswered(Issue))
-        .filter(Q(first_kind="pull_request", waiting_pr=True)
-                | Q(first_kind="issue", waiting_issue=True))
+        .filter(first_at__gte=start, first_at__lt=end, first_waiting=True)
         .annotate(person=F("person_key"), project=F("repository__full_name"), url=_github_link())
         .values("first_at", "person", "login", "project", "first_kind", "url")
         .order_by("first_at")[:500]
