@@ -232,6 +232,10 @@ class SimulatorServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients expect from GitHub
+    # Headers and body go out in two writes; with Nagle's algorithm on, the body waits for the
+    # client's delayed ACK of the headers (~40 ms per answer on Linux), which made every small
+    # answer take 40+ ms and the simulator, not the client, the bottleneck of every benchmark.
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def version_string(self) -> str:
