@@ -445,3 +445,16 @@ def test_updates_move_updated_at_and_deleted_issues_are_gone(github_sim):
         f"{sim.url}/repos/{REPO}/issues", params={"sort": "comments", "state": "all"}
     ).json()
     assert by_comments[0]["number"] == 1 and by_comments[0]["comments"] == 1
+
+
+def test_changes_to_people_show_at_once_on_a_running_server(github_sim):
+    world = small_world(2)
+    sim = github_sim(world)
+    s = session()
+    assert s.get(f"{sim.url}/repos/{REPO}/issues").json()[0]["user"]["login"] == "bob"
+    world.update_user("alice", company="蚂蚁集团")
+    world.delete_user("bob", shown_as="ghost")
+    assert {i["user"]["login"] for i in s.get(f"{sim.url}/repos/{REPO}/issues").json()} == {"ghost"}
+    assert s.get(f"{sim.url}/users/alice").json()["company"] == "蚂蚁集团"
+    world.update_repo(REPO, archived=True)
+    assert s.get(f"{sim.url}/repos/{REPO}").json()["archived"] is True

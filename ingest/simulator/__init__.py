@@ -40,6 +40,8 @@ Building a world by hand (``world.py``)::
     world.update_issue(repo, n, **changes); world.update_pull(repo, n, **changes)  # bump updated_at
     world.delete_issue(repo, n); world.rename_repo(repo, new_name); world.transfer_repo(repo, owner)
     world.update_user(login, company=…); world.delete_user(login, shown_as="ghost"|"null")
+    world.update_repo(repo, archived=True, …); world.update_comment(repo, comment_id, body=)
+    world.item(repo, n); world.user(login); world.repo(repo); world.repos(owner)  # reading back
   (Timestamps are datetimes or ISO strings, stored as GitHub's ``…Z``;
   add_issue/add_pull take ``number=`` to place an item at a given number. Impossible requests
   (unknown user or repository, taken login or number) raise ``WorldError``.)

@@ -26,29 +26,24 @@ GHOST = User(
 
 
 class Renderer:
-    """Renders rows of one world for one server base URL; caches users, which repeat a lot."""
+    """Renders rows of one world for one server base URL."""
 
     def __init__(self, world: World, api: str) -> None:
         self.world = world
         self.api = api
-        self._users: dict[int, User | None] = {}
 
     # -- accounts ---------------------------------------------------------------------------
     def account(self, uid: int | None) -> User | None:
-        """The account to show for a stored author id: None, the user, or GitHub's ghost."""
+        """The account to show for a stored author id: None, the user, or GitHub's ghost.
+
+        Read afresh each time (a primary-key lookup): tests delete and edit users mid-run.
+        """
         if uid is None:
             return None
-        if uid not in self._users:
-            if len(self._users) > 10_000:
-                self._users.clear()
-            self._users[uid] = self.world.user_by_id(uid)
-        user = self._users[uid]
+        user = self.world.user_by_id(uid)
         if user is None or user.deleted == "null":
             return None
         return GHOST if user.deleted == "ghost" else user
-
-    def forget_users(self) -> None:
-        self._users.clear()
 
     def simple_user(self, user: User | None) -> dict[str, Any] | None:
         if user is None:

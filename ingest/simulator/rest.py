@@ -7,7 +7,6 @@ a client has to follow `Link` rather than build page URLs itself.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -538,10 +537,3 @@ def get_user(req: Request, params: dict[str, str]) -> Reply:
     if user is None or user.deleted:
         raise HttpError(404, "Not Found")
     return Reply(200, req.render.public_user(user))
-
-
-def json_body(req: Request) -> Any:
-    try:
-        return json.loads(req.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise HttpError(400, "Problems parsing JSON") from None
