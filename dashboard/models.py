@@ -8,6 +8,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from ingest.models import Repository, Role
 
@@ -290,3 +292,42 @@ class ActivityMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.login} in {self.repository_id} {self.month:%Y-%m}: {self.contributions}"
+
+
+class CandidateTotal(models.Model):
+    """Rollup: a person's all-time figures on a project for the promotion rule (rebuilt with
+    the other rollups, and for a project whenever its promotion rule changes, because the
+    rule's size thresholds decide difficulty). The page without `until` reads it; an as-of
+    page counts from the raw facts."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+"
+    )
+    login = models.CharField(max_length=100)
+    author_id = models.BigIntegerField()  # ingest.Actor primary key
+    merged = models.IntegerField(default=0)
+    hard = models.IntegerField(default=0)
+    medium = models.IntegerField(default=0)
+    easy = models.IntegerField(default=0)
+    reviews = models.IntegerField(default=0)  # reviews given on other people's pull requests
+    answers = models.IntegerField(default=0)  # other people's issues commented on
+
+    class Meta:
+        indexes = [models.Index(fields=["repository", "login"], name="candidate_total_repo")]
+
+    def __str__(self) -> str:
+        return f"{self.login} in {self.repository_id}: {self.merged} merged"
+
+
+@receiver([post_save, post_delete], sender=PromotionRule)
+def _rule_changed(sender, instance: PromotionRule, **kwargs) -> None:
+    """Difficulty depends on the rule's thresholds: recount the projects the rule governs."""
+    from .role_signals import candidate_totals_rebuild  # the rebuild imports these models
+
+    if instance.repository_id is not None:
+        ids = [instance.repository_id]
+    else:  # the community default: every project without its own rule
+        ids = list(Repository.objects.exclude(
+            pk__in=PromotionRule.objects.exclude(repository=None).values("repository_id")
+        ).values_list("pk", flat=True))
+    candidate_totals_rebuild(repository_ids=ids)

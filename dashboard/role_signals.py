@@ -4,7 +4,10 @@ calls `role_signals_rebuild` once the contribution events are rebuilt):
 - RoleSignal: each person's first merge, approval and association per project
   (read by `dashboard.metrics.roles`);
 - ActivityMonth: contributions per person, project and month (months active and last
-  activity of promotion candidates, `dashboard.metrics.promotion`).
+  activity of promotion candidates, `dashboard.metrics.promotion`);
+- CandidateTotal: everyone's all-time merged pull requests by difficulty, reviews given and
+  issues answered per project (the promotion candidates of the page without `until`); also
+  rebuilt for a project when its promotion rule changes (`dashboard.models`).
 """
 
 from django.db import connection, transaction
@@ -13,8 +16,10 @@ from django.db.models.functions import TruncMonth
 
 from ingest.models import Comment, Issue, PullRequest, Repository, Review
 
-from .metrics.roles import WRITE_ASSOCIATIONS, bot_logins, first_by_actor
-from .models import ActivityMonth, ContributionEvent, RoleSignal
+from .metrics.difficulty import merged_work_by_author
+from .metrics.promotion import issues_answered, reviews_given
+from .metrics.roles import WRITE_ASSOCIATIONS, bot_logins, first_by_actor, human, promotion_rules
+from .models import ActivityMonth, CandidateTotal, ContributionEvent, RoleSignal
 
 # (signal, queryset, actor field, time field, number field, link kind, what)
 _ASSOCIATION_SOURCES = [
@@ -65,7 +70,38 @@ def role_signals_rebuild(*, repository_ids: list[int] | None = None) -> int:
         RoleSignal.objects.filter(repository_id__in=ids).delete()
         RoleSignal.objects.bulk_create(rows, batch_size=1000)
         _activity_months_rebuild(ids)
+    candidate_totals_rebuild(repository_ids=ids)
     return len(rows)
+
+
+def candidate_totals_rebuild(*, repository_ids: list[int]) -> int:
+    """Recount CandidateTotal for some repositories (the same queries as an as-of page, over
+    all time, for everyone); returns rows written."""
+    ids = list(repository_ids)
+    bots = bot_logins()
+    totals: dict[tuple[int, int], CandidateTotal] = {}
+
+    def total(rid: int, author_id: int, login: str) -> CandidateTotal:
+        if (rid, author_id) not in totals:
+            totals[(rid, author_id)] = CandidateTotal(
+                repository_id=rid, author_id=author_id, login=login
+            )
+        return totals[(rid, author_id)]
+
+    for row in merged_work_by_author(repository_ids=ids, before=None,
+                                     rules=promotion_rules(repository_ids=ids),
+                                     bots=human("author", bots)):
+        item = total(row["repository_id"], row["author_id"], row["author__login"])
+        item.merged, item.hard = row["merged"], row["hard"]
+        item.medium, item.easy = row["medium"], row["easy"]
+    for rid, author_id, login, n in reviews_given(repository_ids=ids, before=None, bots=bots):
+        total(rid, author_id, login).reviews = n
+    for rid, author_id, login, n in issues_answered(repository_ids=ids, before=None, bots=bots):
+        total(rid, author_id, login).answers = n
+    with transaction.atomic():
+        CandidateTotal.objects.filter(repository_id__in=ids).delete()
+        CandidateTotal.objects.bulk_create(totals.values(), batch_size=2000)
+    return len(totals)
 
 
 def _activity_months_rebuild(ids: list[int]) -> None:

@@ -208,3 +208,27 @@ def test_months_active_and_recency_cut_inside_the_as_of_month(small, as_of, mont
     bob = next(r for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of)
                if r["login"] == "bob")
     assert (bob["months_active"], bob["last_activity"]) == (months, last)
+
+
+def test_the_rollup_and_the_raw_facts_rank_alike(small):
+    figures = ("login", "progress", "progress_percent", "reviews_given", "issues_answered",
+               "months_active", "last_activity", "evidence")
+
+    def ranked(as_of):
+        return [tuple(str(r[f]) for f in figures)
+                for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of)]
+
+    assert ranked(None) == ranked(date(2100, 1, 1))
+    assert [row[0] for row in ranked(None)] == ["bob", "carol"]  # dave became a Committer
+
+
+def test_saving_a_rule_recounts_the_rollup_behind_the_page_without_until(small):
+    rule = PromotionRule.objects.create(repository=small.repo, min_merged=3, min_hard=0,
+                                        min_medium=2)
+    rows = promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
+    assert (rows[0]["login"], rows[0]["progress"]) == ("carol", "3/3 merged, 2 Medium")
+    rule.medium_min_lines = 200  # carol's 150-line pull request is now Easy
+    rule.save()
+    carol = next(r for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
+                 if r["login"] == "carol")
+    assert (carol["progress"], carol["progress_percent"]) == ("3/3 merged, 1 Medium", 75.0)

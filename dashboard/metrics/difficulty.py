@@ -147,7 +147,8 @@ def with_difficulty(
 
 def merged_work_by_author(
     *, repository_ids: list[int], before: datetime | None, rules: dict[int, object],
-    progress, bots: Q | None = None, exclude: Q | None = None, labelled: dict | None = None,
+    progress=None, bots: Q | None = None, exclude: Q | None = None,
+    labelled: dict | None = None,
     limit: int | None = None,
 ) -> list[dict]:
     """Per (repository, author): merged pull requests before `before` — how many, how many
@@ -172,9 +173,12 @@ def merged_work_by_author(
             medium=Count("pk", filter=Q(difficulty=2)),
             easy=Count("pk", filter=Q(difficulty=1)),
         )
-        .annotate(progress=progress)
         .order_by()
     )
+    if progress is None:
+        return list(rows.values("repository_id", "author_id", "author__login", "merged",
+                                "hard", "medium", "easy"))
+    rows = rows.annotate(progress=progress)
     if limit is not None:
         rows = rows.annotate(
             place=Window(Rank(), partition_by=[F("repository_id")],

@@ -29,13 +29,14 @@ from django.db.models import (
     Q,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast, Greatest, Round
+from django.db.models.functions import Cast, Greatest, Lower, Rank, Round
 
-from dashboard.models import ActivityMonth, ContributionEvent
+from dashboard.models import ActivityMonth, CandidateTotal, ContributionEvent
 from ingest.models import Comment, Issue, PullRequest, Review
 
-from .difficulty import hardest_merged, labelled_issues, merged_work_by_author
+from .difficulty import hardest_merged, merged_work_by_author
 from .roles import RANK, RoleWorld, holding_on, human
 
 
@@ -90,10 +91,10 @@ def promotion_candidates(
 ) -> list[dict]:
     """The best `limit` candidates per project (all with `limit=None`), best first.
 
-    Progress is computed in SQL for everyone with a merged pull request; only the shortlist
-    (the top `limit` by progress, and everyone tied with the last of them) has its reviews,
-    answers, months and recency read for the tie-breaks. A project with fewer than `limit`
-    people with merged work also ranks its reviewers and answerers without merged work.
+    Without `as_of` the figures come from the CandidateTotal rollup, ranked and cut in one
+    query. As of a day they are counted from the raw facts: progress in SQL for everyone with
+    merged work, cut per project (ties kept), then reviews and answers of the shortlist only.
+    Months active and recency (the last tie-breaks) are read for the shortlist only.
     """
     world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     if not world.repositories:
@@ -105,63 +106,17 @@ def promotion_candidates(
         key for key, ev in evidence.items()
         if _at_or_above(ev, day, world.rules[key[0]].target_role)
     }
-    people: dict[tuple[int, str], dict] = {}  # (repository, login) → figures
-    labelled = labelled_issues(repository_ids=ids)
     holders = Q()
     for rid in ids:
         logins = [login for r, login in above if r == rid]
         if logins:
             holders |= Q(repository_id=rid, login_lower__in=logins)
-    shortlist = merged_work_by_author(
-        repository_ids=ids, before=world.before, rules=world.rules,
-        progress=progress_expression(rules=world.rules), bots=human("author", world.bots),
-        exclude=holders if above else None, labelled=labelled, limit=limit,
-    )
-    per_project: dict[int, int] = defaultdict(int)
-    for row in shortlist:
-        rid = row["repository_id"]
-        per_project[rid] += 1
-        # The SQL figure, so the shortlist's ties and the page's numbers are the same ones.
-        meets = meets_rule(merged=row["merged"], hard=row["hard"], medium=row["medium"],
-                           rule=world.rules[rid])
-        people[(rid, row["author__login"])] = {**row, "meets": meets}
-    # Projects with fewer than `limit` people with merged work: the rest may still rank.
-    open_projects = [rid for rid in ids if limit is None or per_project[rid] < limit]
-    author_ids = {p["author_id"] for p in people.values()}
-    chosen = Q(author_id__in=author_ids) | Q(repository_id__in=open_projects)
-
-    def counted(queryset, key: str) -> None:
-        for rid, login, author_id, n in queryset:
-            if (rid, login.lower()) in above:
-                continue
-            if (rid, login) not in people:
-                if rid not in open_projects:
-                    continue
-                people[(rid, login)] = {"author_id": author_id, "merged": 0, "hard": 0,
-                                        "medium": 0, "easy": 0, "progress": 0.0,
-                                        "meets": False}
-            people[(rid, login)][key] = n
-
-    reviews = _before(
-        Review.objects.filter(repository_id__in=ids, author__isnull=False).filter(chosen)
-        .exclude(pull_request__author_id=F("author_id"))
-        .filter(human("author", world.bots)), "submitted_at", world,
-    )
-    counted(reviews.values("repository_id", "author__login", "author_id")
-            .annotate(n=Count("pk")).order_by()
-            .values_list("repository_id", "author__login", "author_id", "n"), "reviews")
-    others_issue = Issue.objects.filter(
-        repository_id=OuterRef("repository_id"), number=OuterRef("issue_number")
-    ).exclude(author_id=OuterRef("author_id"))
-    answers = _before(
-        Comment.objects.filter(repository_id__in=ids, kind=Comment.Kind.ISSUE, author__isnull=False)
-        .filter(chosen).filter(Exists(others_issue)).filter(human("author", world.bots)),
-        "created_at", world,
-    )
-    counted(answers.values("repository_id", "author__login", "author_id")
-            .annotate(n=Count("issue_number", distinct=True)).order_by()
-            .values_list("repository_id", "author__login", "author_id", "n"), "answers")
-
+    if world.before is None:
+        people = _shortlist_from_rollup(world=world, holders=holders if above else None,
+                                        limit=limit)
+    else:
+        people = _shortlist_from_facts(world=world, holders=holders if above else None,
+                                       above=above, limit=limit)
     activity = _months_and_last(repository_ids=ids, logins={login for _, login in people},
                                 before=world.before)
     world.load_affiliations(logins={login.lower() for _, login in people})
@@ -192,7 +147,7 @@ def promotion_candidates(
             ranked.append({**row, "rank": rank[row["project"]]})
     hardest = hardest_merged(
         pairs={(r["repository_id"], r["author_id"]) for r in ranked if r["merged"]},
-        before=world.before, rules=world.rules, per_author=5, labelled=labelled,
+        before=world.before, rules=world.rules, per_author=5,
     )
     for row in ranked:
         rid, login = row["repository_id"], row["login"]
@@ -210,6 +165,104 @@ def promotion_candidates(
             ],
         })
     return ranked
+
+
+def _shortlist_from_rollup(*, world: RoleWorld, holders: Q | None, limit: int | None
+                           ) -> dict[tuple[int, str], dict]:
+    """All-time figures from CandidateTotal, ranked and cut per project in one query."""
+    rows = CandidateTotal.objects.filter(repository_id__in=list(world.repositories))
+    if holders is not None:
+        rows = rows.annotate(login_lower=Lower("login")).exclude(holders)
+    rows = rows.annotate(progress=progress_expression(rules=world.rules))
+    if limit is not None:
+        rows = rows.annotate(place=Window(
+            Rank(), partition_by=[F("repository_id")],
+            order_by=[F("progress").desc(), F("reviews").desc(), F("answers").desc()],
+        )).filter(place__lte=limit)
+    people = {}
+    for row in rows.values("repository_id", "login", "author_id", "merged", "hard", "medium",
+                           "easy", "reviews", "answers", "progress"):
+        row["meets"] = meets_rule(merged=row["merged"], hard=row["hard"],
+                                  medium=row["medium"], rule=world.rules[row["repository_id"]])
+        people[(row["repository_id"], row["login"])] = row
+    return people
+
+
+def _shortlist_from_facts(*, world: RoleWorld, holders: Q | None, above: set, limit: int | None
+                          ) -> dict[tuple[int, str], dict]:
+    """As of a day: progress of everyone with merged work in SQL, cut per project; then the
+    tie-break figures of the shortlist (and of everyone in a project with fewer than `limit`
+    people with merged work)."""
+    ids = list(world.repositories)
+    people: dict[tuple[int, str], dict] = {}
+    per_project: dict[int, int] = defaultdict(int)
+    for row in merged_work_by_author(
+        repository_ids=ids, before=world.before, rules=world.rules,
+        progress=progress_expression(rules=world.rules), bots=human("author", world.bots),
+        exclude=holders, limit=limit,
+    ):
+        rid = row["repository_id"]
+        per_project[rid] += 1
+        # The SQL figure, so the shortlist's ties and the page's numbers are the same ones.
+        row["meets"] = meets_rule(merged=row["merged"], hard=row["hard"],
+                                  medium=row["medium"], rule=world.rules[rid])
+        people[(rid, row["author__login"])] = row
+    open_projects = [rid for rid in ids if limit is None or per_project[rid] < limit]
+    chosen = Q(author_id__in={p["author_id"] for p in people.values()}) | Q(
+        repository_id__in=open_projects)
+    for key, counts in (
+        ("reviews", reviews_given(repository_ids=ids, before=world.before, bots=world.bots,
+                                  chosen=chosen)),
+        ("answers", issues_answered(repository_ids=ids, before=world.before, bots=world.bots,
+                                    chosen=chosen)),
+    ):
+        for rid, author_id, login, n in counts:
+            if (rid, login.lower()) in above:
+                continue
+            if (rid, login) not in people:
+                if rid not in open_projects:
+                    continue
+                people[(rid, login)] = {"author_id": author_id, "merged": 0, "hard": 0,
+                                        "medium": 0, "easy": 0, "progress": 0.0,
+                                        "meets": False}
+            people[(rid, login)][key] = n
+    return people
+
+
+def reviews_given(*, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
+                  ) -> list[tuple[int, int, str, int]]:
+    """(repository, author id, login, reviews submitted on other people's pull requests)."""
+    reviews = Review.objects.filter(repository_id__in=repository_ids, author__isnull=False)
+    if chosen is not None:
+        reviews = reviews.filter(chosen)
+    if before is not None:
+        reviews = reviews.filter(submitted_at__lt=before)
+    return list(
+        reviews.exclude(pull_request__author_id=F("author_id")).filter(human("author", bots))
+        .values("repository_id", "author_id", "author__login").annotate(n=Count("pk"))
+        .order_by().values_list("repository_id", "author_id", "author__login", "n")
+    )
+
+
+def issues_answered(*, repository_ids: list[int], before, bots: set[str],
+                    chosen: Q | None = None) -> list[tuple[int, int, str, int]]:
+    """(repository, author id, login, other people's issues they commented on)."""
+    others_issue = Issue.objects.filter(
+        repository_id=OuterRef("repository_id"), number=OuterRef("issue_number")
+    ).exclude(author_id=OuterRef("author_id"))
+    comments = Comment.objects.filter(
+        repository_id__in=repository_ids, kind=Comment.Kind.ISSUE, author__isnull=False
+    )
+    if chosen is not None:
+        comments = comments.filter(chosen)
+    if before is not None:
+        comments = comments.filter(created_at__lt=before)
+    return list(
+        comments.filter(Exists(others_issue)).filter(human("author", bots))
+        .values("repository_id", "author_id", "author__login")
+        .annotate(n=Count("issue_number", distinct=True))
+        .order_by().values_list("repository_id", "author_id", "author__login", "n")
+    )
 
 
 def _months_and_last(
