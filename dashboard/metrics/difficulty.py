@@ -192,8 +192,10 @@ def hardest_merged(
     *, pairs: set[tuple[int, int]], before: datetime | None, rules: dict[int, object],
     per_author: int, labelled: dict | None = None,
 ) -> dict[tuple[int, int], list[tuple[int, str, str]]]:
-    """The hardest merged pull requests of a few (repository, author) pairs:
-    pair → [(number, level, source)], hardest first, at most `per_author` each (cut in SQL)."""
+    """The Hard and Medium merged pull requests of a few (repository, author) pairs (the
+    evidence for the rule): pair → [(number, level, source)], hardest first, at most
+    `per_author` each (cut in SQL). Only pull requests that could be Medium or Hard (labelled,
+    closing an issue, or big enough for some rule) are classified at all."""
     if not pairs:
         return {}
     merged = PullRequest.objects.filter(
@@ -202,9 +204,16 @@ def hardest_merged(
     )
     if before is not None:
         merged = merged.filter(merged_at__lt=before)
+    smallest_lines = min(min(r.medium_min_lines, r.hard_min_lines) for r in rules.values())
+    smallest_files = min(min(r.medium_min_files, r.hard_min_files) for r in rules.values())
+    merged = merged.annotate(lines=F("additions") + F("deletions")).filter(
+        ~Q(labels=[]) | ~Q(closes_issues=[]) | Q(lines__gte=smallest_lines)
+        | Q(changed_files__gte=smallest_files)
+    )
     found: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
     for rid, author_id, number, level, source in (
         with_difficulty(merged, rules=rules, labelled=labelled)
+        .filter(difficulty__gte=2)
         .annotate(place=Window(RowNumber(), partition_by=[F("repository_id"), F("author_id")],
                                order_by=[F("difficulty").desc(), F("number").asc()]))
         .filter(place__lte=per_author)

@@ -86,7 +86,7 @@ def committers_page(*, filters: Filters) -> Page:
                 Column("months_active", "Months active", kind="number"),
                 Column("last_activity", "Last activity", kind="date"),
                 Column("affiliation", "Affiliation"),
-                Column("evidence_text", "Hardest merged pull requests", href="evidence_url"),
+                Column("evidence_text", "Hard and Medium merged pull requests", href="evidence_url"),
             ],
             note=f"The best {limit} per project among contributors below the rule's target "
                  "role, ranked by progress against it, then reviews given, issues answered, "
