@@ -311,9 +311,16 @@ class CandidateTotal(models.Model):
     easy = models.IntegerField(default=0)
     reviews = models.IntegerField(default=0)  # reviews given on other people's pull requests
     answers = models.IntegerField(default=0)  # other people's issues commented on
+    # Progress against the project's rule (dashboard.metrics.promotion), set at each recount.
+    progress = models.FloatField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["repository", "login"], name="candidate_total_repo")]
+        indexes = [
+            models.Index(fields=["repository", "login"], name="candidate_total_repo"),
+            # The ranking order, so the per-project cut reads the index instead of sorting.
+            models.Index(F("repository"), F("progress").desc(), F("reviews").desc(),
+                         F("answers").desc(), name="candidate_total_rank"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.login} in {self.repository_id}: {self.merged} merged"

@@ -17,7 +17,7 @@ from django.db.models.functions import TruncMonth
 from ingest.models import Comment, Issue, PullRequest, Repository, Review
 
 from .metrics.difficulty import merged_work_by_author
-from .metrics.promotion import issues_answered, reviews_given
+from .metrics.promotion import issues_answered, progress_expression, reviews_given
 from .metrics.roles import WRITE_ASSOCIATIONS, bot_logins, first_by_actor, human, promotion_rules
 from .models import ActivityMonth, CandidateTotal, ContributionEvent, RoleSignal
 
@@ -101,6 +101,10 @@ def candidate_totals_rebuild(*, repository_ids: list[int]) -> int:
     with transaction.atomic():
         CandidateTotal.objects.filter(repository_id__in=ids).delete()
         CandidateTotal.objects.bulk_create(totals.values(), batch_size=2000)
+        # Progress by the same SQL expression an as-of page ranks with.
+        CandidateTotal.objects.filter(repository_id__in=ids).update(
+            progress=progress_expression(rules=promotion_rules(repository_ids=ids))
+        )
     return len(totals)
 
 

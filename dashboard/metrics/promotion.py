@@ -173,7 +173,6 @@ def _shortlist_from_rollup(*, world: RoleWorld, holders: Q | None, limit: int | 
     rows = CandidateTotal.objects.filter(repository_id__in=list(world.repositories))
     if holders is not None:
         rows = rows.annotate(login_lower=Lower("login")).exclude(holders)
-    rows = rows.annotate(progress=progress_expression(rules=world.rules))
     if limit is not None:
         rows = rows.annotate(place=Window(
             Rank(), partition_by=[F("repository_id")],
