@@ -4,7 +4,7 @@ response times (docs/metrics.md, "Activity")."""
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from ..models import ClosedItem, ContributionEvent, DailyCount
 from .cached import cached_until_rebuild
@@ -46,7 +46,7 @@ def _hours(seconds):
 def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until: dt.date,
                          interval: str) -> dict:
     """Every activity metric per bucket: `{"buckets": [date…], "labels": […], "metrics":
-    {key: [value per bucket]}}` (4 queries over the rollups, each an indexed aggregate)."""
+    {key: [value per bucket]}}` (3 queries over the rollups, each an indexed aggregate)."""
     buckets = bucket_starts(since=since, until=until, interval=interval)
     start, end = period_bounds(since=since, until=until)
     ids = list(repository_ids)
@@ -66,22 +66,19 @@ def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until
     for kind, key in {**_EVENT_COUNTS, **_CLOSED_COUNTS}.items():
         metrics[key] = fill((r for r in daily if r["kind"] == kind), buckets=buckets)
 
+    # One pass for both: response_seconds is set on issues and pull requests only (the
+    # median ignores NULLs), and the response median covers bots' items too, by the bucket
+    # they were opened in, while contributors are people only.
     people = list(
-        events.filter(is_bot=False).annotate(bucket=trunc("occurred_at", interval))
-        .values("bucket").annotate(n=Count("person_key", distinct=True)).order_by()
+        events.annotate(bucket=trunc("occurred_at", interval)).values("bucket")
+        .annotate(n=Count("person_key", distinct=True, filter=Q(is_bot=False)),
+                  response=Median("response_seconds"))
+        .order_by()
     )
     metrics["active_contributors"] = fill(people, buckets=buckets)
-    # The response median covers issues and pull requests by anyone (bots' ones too), by the
-    # bucket they were opened in; contributors above are people only.
-    responses = list(
-        events.filter(kind__in=["issue", "pull_request"])
-        .annotate(bucket=trunc("occurred_at", interval))
-        .values("bucket").annotate(response=Median("response_seconds")).order_by()
-    )
     metrics["median_first_response_hours"] = [
-        _hours(v) for v in fill(responses, buckets=buckets, value="response", empty=None)
+        _hours(v) for v in fill(people, buckets=buckets, value="response", empty=None)
     ]
-
     merge_times = list(
         ClosedItem.objects.filter(repository_id__in=ids, kind="pr_merged", closed_at__gte=start,
                                   closed_at__lt=end)
