@@ -276,8 +276,8 @@ class RoleSignal(models.Model):
 
 
 class ActivityMonth(models.Model):
-    """Rollup: a person's contributions on a project in one calendar month (from
-    ContributionEvent, rebuilt with it); months active and last activity of candidates."""
+    """Rollup: a person's contributions (from ContributionEvent) or merges on a project in
+    one calendar month, rebuilt with the other rollups; months active and last activity."""
 
     repository = models.ForeignKey(
         "ingest.Repository", on_delete=models.CASCADE, related_name="+"
@@ -286,6 +286,9 @@ class ActivityMonth(models.Model):
     month = models.DateTimeField()  # first instant of the month, UTC
     contributions = models.IntegerField()
     last_at = models.DateTimeField()
+    # A row of merges (pull requests the person merged): recency counts them, months active
+    # (authored contributions only) does not.
+    merges = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["login", "repository", "month"], name="activity_month_login")]

@@ -11,7 +11,7 @@ calls `role_signals_rebuild` once the contribution events are rebuilt):
 """
 
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Value
 from django.db.models.functions import TruncMonth
 
 from ingest.models import Comment, Issue, PullRequest, Repository, Review
@@ -109,20 +109,29 @@ def candidate_totals_rebuild(*, repository_ids: list[int]) -> int:
 
 
 def _activity_months_rebuild(ids: list[int]) -> None:
-    """INSERT … SELECT of the ORM's own grouped query, so the months never pass through
+    """INSERT … SELECT of the ORM's own grouped queries, so the months never pass through
     Python (the month truncation is the database's, as everywhere else)."""
     ActivityMonth.objects.filter(repository_id__in=ids).delete()
-    grouped = (
+    contributions = (
         ContributionEvent.objects.filter(repository_id__in=ids, is_bot=False)
         .exclude(login="")
         .values("repository_id", "login", month=TruncMonth("occurred_at"))
-        .annotate(contributions=Count("pk"), last_at=Max("occurred_at"))
+        .annotate(contributions=Count("pk"), last_at=Max("occurred_at"), merges=Value(False))
         .order_by()
     )
-    select, params = grouped.query.sql_with_params()
+    merges = (
+        PullRequest.objects.filter(repository_id__in=ids, merged_by__isnull=False,
+                                   merged_at__isnull=False)
+        .values("repository_id", login=F("merged_by__login"), month=TruncMonth("merged_at"))
+        .annotate(contributions=Count("pk"), last_at=Max("merged_at"), merges=Value(True))
+        .order_by()
+    )
     table = ActivityMonth._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (repository_id, login, month, contributions, last_at) {select}",
-            params,
-        )
+        for grouped in (contributions, merges):
+            select, params = grouped.query.sql_with_params()
+            cursor.execute(
+                f"INSERT INTO {table} (repository_id, login, month, contributions, last_at, "
+                f"merges) {select}",
+                params,
+            )

@@ -35,6 +35,8 @@ def test_as_of_page_shows_the_ladder_and_the_candidates_of_that_day(client, smal
     assert set(ladder) == {"pmc1", "alice", "erin"}  # dave's promotion came later
     # project, person, role, since, evidence, last activity, affiliation, inactive
     assert ladder["alice"][2:4] == ["Committer", "2021-03-04"]
+    # pmc1's last activity is a merge (of dave's pull request), not something he authored.
+    assert ladder["pmc1"][5] == "2021-11-11"
     assert "listed as approver in OWNERS" in ladder["alice"][4]
     assert ladder["alice"][6] == "external"
     assert ladder["erin"][2:4] == ["Committer", "2019-06-01"] and ladder["erin"][7] == "yes"

@@ -24,20 +24,19 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
-    Max,
     OuterRef,
     Q,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Cast, Greatest, Lower, Rank, Round
+from django.db.models.functions import Cast, Greatest, Rank, Round
 
-from dashboard.models import ActivityMonth, CandidateTotal, ContributionEvent
-from ingest.models import Comment, Issue, PullRequest, Review
+from dashboard.models import CandidateTotal
+from ingest.models import Comment, Issue, Review
 
 from .difficulty import hardest_merged, merged_work_by_author
-from .roles import RANK, RoleWorld, holding_on, human
+from .roles import RANK, RoleWorld, activity_by_person, holding_on, human
 
 
 def _before(qs, field: str, world: RoleWorld):
@@ -112,13 +111,12 @@ def promotion_candidates(
         if logins:
             holders |= Q(repository_id=rid, login_lower__in=logins)
     if world.before is None:
-        people = _shortlist_from_rollup(world=world, holders=holders if above else None,
-                                        limit=limit)
+        people = _shortlist_from_rollup(world=world, above=above, limit=limit)
     else:
         people = _shortlist_from_facts(world=world, holders=holders if above else None,
                                        above=above, limit=limit)
-    activity = _months_and_last(repository_ids=ids, logins={login for _, login in people},
-                                before=world.before)
+    activity = activity_by_person(repository_ids=ids, logins={login for _, login in people},
+                                  before=world.before)
     world.load_affiliations(logins={login.lower() for _, login in people})
 
     rows = []
@@ -167,20 +165,25 @@ def promotion_candidates(
     return ranked
 
 
-def _shortlist_from_rollup(*, world: RoleWorld, holders: Q | None, limit: int | None
+def _shortlist_from_rollup(*, world: RoleWorld, above: set, limit: int | None
                            ) -> dict[tuple[int, str], dict]:
-    """All-time figures from CandidateTotal, ranked and cut per project in one query."""
+    """All-time figures from CandidateTotal, ranked and cut per project in one query (read in
+    ranking order from its index). Role holders are dropped afterwards, so the cut reads as
+    many more rows per project as it has holders, not a long exclusion list."""
     rows = CandidateTotal.objects.filter(repository_id__in=list(world.repositories))
-    if holders is not None:
-        rows = rows.annotate(login_lower=Lower("login")).exclude(holders)
     if limit is not None:
+        per_project: dict[int, int] = defaultdict(int)
+        for rid, _ in above:
+            per_project[rid] += 1
         rows = rows.annotate(place=Window(
             Rank(), partition_by=[F("repository_id")],
             order_by=[F("progress").desc(), F("reviews").desc(), F("answers").desc()],
-        )).filter(place__lte=limit)
+        )).filter(place__lte=limit + max(per_project.values(), default=0))
     people = {}
     for row in rows.values("repository_id", "login", "author_id", "merged", "hard", "medium",
                            "easy", "reviews", "answers", "progress"):
+        if (row["repository_id"], row["login"].lower()) in above:
+            continue
         row["meets"] = meets_rule(merged=row["merged"], hard=row["hard"],
                                   medium=row["medium"], rule=world.rules[row["repository_id"]])
         people[(row["repository_id"], row["login"])] = row
@@ -262,49 +265,6 @@ def issues_answered(*, repository_ids: list[int], before, bots: set[str],
         .annotate(n=Count("issue_number", distinct=True))
         .order_by().values_list("repository_id", "author_id", "author__login", "n")
     )
-
-
-def _months_and_last(
-    *, repository_ids: list[int], logins: set[str], before
-) -> dict[tuple[int, str], tuple[int, object]]:
-    """(repository, login) → (months active, last activity) for the shortlisted people.
-
-    Whole months before the as-of day's month come from the ActivityMonth rollup; the as-of
-    month itself, cut at the day, from the contribution events (a month of them at most);
-    merges, which contribution events do not hold, from the pull requests.
-    """
-    months = ActivityMonth.objects.filter(repository_id__in=repository_ids, login__in=logins)
-    events = ContributionEvent.objects.none()
-    merges = PullRequest.objects.filter(
-        repository_id__in=repository_ids, merged_by__login__in=logins
-    )
-    if before is not None:
-        month_start = before.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        months = months.filter(month__lt=month_start)
-        events = ContributionEvent.objects.filter(
-            repository_id__in=repository_ids, login__in=logins, is_bot=False,
-            occurred_at__gte=month_start, occurred_at__lt=before,
-        )
-        merges = merges.filter(merged_at__lt=before)
-    found = {
-        (rid, login): (n, last)
-        for rid, login, n, last in months.values("repository_id", "login")
-        .annotate(n=Count("pk"), last=Max("last_at")).order_by()
-        .values_list("repository_id", "login", "n", "last")
-    }
-    for rid, login, last in (
-        events.values("repository_id", "login").annotate(last=Max("occurred_at")).order_by()
-        .values_list("repository_id", "login", "last")
-    ):
-        n, seen = found.get((rid, login), (0, None))
-        found[(rid, login)] = (n + 1, last if seen is None or last > seen else seen)
-    for rid, login, last in (
-        merges.values("repository_id", "merged_by__login").annotate(last=Max("merged_at"))
-        .order_by().values_list("repository_id", "merged_by__login", "last")
-    ):
-        n, seen = found.get((rid, login), (0, None))
-        found[(rid, login)] = (n, last if seen is None or last > seen else seen)
-    return found
 
 
 def _at_or_above(evidence, day: date, role: str) -> bool:

@@ -23,19 +23,15 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
-from dashboard.models import PromotionRule, RoleSignal
+from dashboard.models import ActivityMonth, ContributionEvent, PromotionRule, RoleSignal
 from ingest import identity
 from ingest.models import (
     Actor,
     AffiliationOverride,
     BotAccount,
-    Comment,
-    Commit,
     GovernanceFileVersion,
-    Issue,
     PullRequest,
     Repository,
-    Review,
     Role,
     RoleEntry,
 )
@@ -355,35 +351,48 @@ def holding_on(evidence: list[Evidence], day: date) -> tuple[str, date, list[Evi
     return role, min(e.since for e in proving), sorted(proving, key=lambda e: e.since)
 
 
-def last_activity_by_person(
-    *, repository_ids: list[int], before: datetime | None, actor_ids: set[int] | None = None
-) -> dict[tuple[int, str], datetime]:
-    """Latest authored pull request, issue, review, comment, commit or merge per person
-    (of the given actors only, when `actor_ids` is set)."""
-    sources = [
-        (PullRequest.objects, "author", "created_at"),
-        (PullRequest.objects, "merged_by", "merged_at"),
-        (Issue.objects, "author", "created_at"),
-        (Review.objects, "author", "submitted_at"),
-        (Comment.objects, "author", "created_at"),
-        (Commit.objects, "author", "authored_at"),
-    ]
-    latest: dict[tuple[int, str], datetime] = {}
-    for manager, actor, at in sources:
-        qs = manager.filter(repository_id__in=repository_ids, **{f"{actor}__isnull": False})
-        if actor_ids is not None:
-            qs = qs.filter(**{f"{actor}_id__in": actor_ids})
-        if before is not None:
-            qs = qs.filter(**{f"{at}__lt": before})
-        for rid, login, last in (
-            qs.values("repository_id", f"{actor}__login").annotate(last=Max(at)).order_by()
-            .values_list("repository_id", f"{actor}__login", "last")
-        ):
-            if last is not None and (
-                (rid, login) not in latest or last > latest[(rid, login)]
-            ):
-                latest[(rid, login)] = last
-    return latest
+def activity_by_person(
+    *, repository_ids: list[int], logins: set[str], before: datetime | None
+) -> dict[tuple[int, str], tuple[int, datetime | None]]:
+    """(repository, login) → (months active, last activity) of some people.
+
+    Months active: calendar months with an authored commit, pull request, issue, review or
+    comment; last activity: the latest of those or of a merge. Whole months before the as-of
+    day's month come from the ActivityMonth rollup; the as-of month itself, cut at the day,
+    from the contribution events and merges (a month of them at most).
+    """
+    months = ActivityMonth.objects.filter(repository_id__in=repository_ids, login__in=logins)
+    partial: list = []
+    if before is not None:
+        month_start = before.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        months = months.filter(month__lt=month_start)
+        events = ContributionEvent.objects.filter(
+            repository_id__in=repository_ids, login__in=logins, is_bot=False,
+            occurred_at__gte=month_start, occurred_at__lt=before,
+        ).values("repository_id", "login").annotate(last=Max("occurred_at")).order_by()
+        merges = PullRequest.objects.filter(
+            repository_id__in=repository_ids, merged_by__login__in=logins,
+            merged_at__gte=month_start, merged_at__lt=before,
+        ).values("repository_id", "merged_by__login").annotate(last=Max("merged_at")).order_by()
+        partial = [
+            (True, *row) for row in events.values_list("repository_id", "login", "last")
+        ] + [
+            (False, *row) for row in merges.values_list("repository_id", "merged_by__login", "last")
+        ]
+    found = {
+        (rid, login): (n, last)
+        for rid, login, n, last in months.values("repository_id", "login")
+        .annotate(n=Count("month", distinct=True, filter=Q(merges=False)), last=Max("last_at"))
+        .order_by().values_list("repository_id", "login", "n", "last")
+    }
+    active_now: set[tuple[int, str]] = set()
+    for authored, rid, login, last in partial:
+        n, seen = found.get((rid, login), (0, None))
+        if authored and (rid, login) not in active_now:
+            active_now.add((rid, login))
+            n += 1
+        found[(rid, login)] = (n, last if seen is None or last > seen else seen)
+    return found
 
 
 def ladder(
@@ -400,15 +409,13 @@ def _ladder(world: RoleWorld) -> list[Holding]:
         (rid, login, evidence, held) for rid, login, evidence in world.people()
         if (held := holding_on(evidence, day)) is not None and held[0] != Role.CONTRIBUTOR
     ]
-    # Last activity of the role holders only (a few people, read through their indexes).
     holders = {login for _, login, _, _ in held_by}
-    last = last_activity_by_person(
-        repository_ids=list(world.repositories), before=world.before,
-        actor_ids=set(Actor.objects.filter(login__in=holders).values_list("pk", flat=True)),
+    activity = activity_by_person(
+        repository_ids=list(world.repositories), logins=holders, before=world.before
     ) if holders else {}
     holdings = []
     for rid, login, _, (role, since, proving) in held_by:
-        last_at = last.get((rid, login))
+        last_at = activity.get((rid, login), (0, None))[1]
         months = world.rules[rid].inactive_months
         inactive = RANK[role] >= RANK[Role.COMMITTER] and (
             last_at is None or last_at.date() < _months_before(day, months)
