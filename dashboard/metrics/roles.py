@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 
 from dashboard.models import ActivityMonth, ContributionEvent, PromotionRule, RoleSignal
@@ -185,6 +185,7 @@ class RoleWorld:
         self._profiles: dict[str, tuple[str, str]] = {}
         self._overrides: dict[str, list] = defaultdict(list)
         self._loaded: set[str] = set()
+        self._by_profile: dict[str, str] = {}
         if self.repositories:
             self._collect()
 
@@ -306,8 +307,11 @@ class RoleWorld:
             # The most recent statement wins; one without a start date is the oldest.
             covering.sort(key=lambda o: o[0] or date.min)
             return identity.HOME if covering[-1][1] else identity.EXTERNAL
-        company, email = self._profiles.get(lower, ("", ""))
-        return identity.affiliation_from(company=company, email=email)[0]
+        # Without overrides the day does not matter: one answer per person.
+        if lower not in self._by_profile:
+            company, email = self._profiles.get(lower, ("", ""))
+            self._by_profile[lower] = identity.affiliation_from(company=company, email=email)[0]
+        return self._by_profile[lower]
 
     def load_affiliations(self, *, logins: set[str]) -> None:
         """Read the profiles and overrides of these (lower-cased) logins in two queries."""
@@ -352,7 +356,8 @@ def holding_on(evidence: list[Evidence], day: date) -> tuple[str, date, list[Evi
 
 
 def activity_by_person(
-    *, repository_ids: list[int], logins: set[str], before: datetime | None
+    *, repository_ids: list[int], logins: set[str], before: datetime | None,
+    count_months: bool = True,
 ) -> dict[tuple[int, str], tuple[int, datetime | None]]:
     """(repository, login) → (months active, last activity) of some people.
 
@@ -379,10 +384,13 @@ def activity_by_person(
         ] + [
             (False, *row) for row in merges.values_list("repository_id", "merged_by__login", "last")
         ]
+    # Counting distinct months costs a sort; the ladder needs only the last activity (0).
+    n_months = Count("month", distinct=True, filter=Q(merges=False)) if count_months \
+        else Value(0)
     found = {
         (rid, login): (n, last)
         for rid, login, n, last in months.values("repository_id", "login")
-        .annotate(n=Count("month", distinct=True, filter=Q(merges=False)), last=Max("last_at"))
+        .annotate(n=n_months, last=Max("last_at"))
         .order_by().values_list("repository_id", "login", "n", "last")
     }
     active_now: set[tuple[int, str]] = set()
@@ -411,7 +419,8 @@ def _ladder(world: RoleWorld) -> list[Holding]:
     ]
     holders = {login for _, login, _, _ in held_by}
     activity = activity_by_person(
-        repository_ids=list(world.repositories), logins=holders, before=world.before
+        repository_ids=list(world.repositories), logins=holders, before=world.before,
+        count_months=False,
     ) if holders else {}
     holdings = []
     for rid, login, _, (role, since, proving) in held_by:
