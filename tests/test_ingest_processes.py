@@ -135,6 +135,22 @@ def test_sync_killed_mid_way_and_restarted_ends_with_the_same_rows(proc_db, sim)
     assert stored(proc_db) == clean
 
 
+@pytest.mark.django_db
+def test_parallel_jobs_store_the_same_rows_then_cost_only_304s(proc_db, sim):
+    community_sync(client=GitHubClient(base_url=sim.url, tokens=[TOKEN]), orgs=["acme"], repos=[])
+    clean = json.loads(json.dumps(snapshot(), default=str))
+    wipe(proc_db)
+    sim.reset_stats()
+    first = manage(proc_db, "ingest", "--org", "acme", "--jobs", "2", sim_url=sim.url)
+    assert stored(proc_db) == clean
+    # Every thread's requests are in the summary.
+    assert f"API requests: {sim.stats()['requests']}" in first.stdout, first.stdout
+    sim.reset_stats()
+    manage(proc_db, "ingest", "--org", "acme", "--jobs", "2", sim_url=sim.url)
+    stats = sim.stats()
+    assert stats["requests"] == stats["not_modified"] <= 2 * 5 + 1, stats
+
+
 def test_two_syncs_of_one_repository_never_both_run(proc_db, sim):
     wipe(proc_db)
     sim.reset_stats()

@@ -110,6 +110,13 @@ class ClientStats:
     def snapshot(self) -> ClientStats:
         return ClientStats(**self.__dict__)
 
+    def absorb(self, other: ClientStats) -> None:
+        """Add another client's counters (threads that each had their own client)."""
+        self.requests += other.requests
+        self.not_modified += other.not_modified
+        self.rate_limit_waits += other.rate_limit_waits
+        self.retries += other.retries
+
 
 @dataclass
 class _Token:
@@ -190,6 +197,21 @@ class GitHubClient:
         }
         kwargs.update(overrides)
         return cls(**kwargs)
+
+    def clone(self) -> GitHubClient:
+        """A client with the same settings and tokens and its own connection pool (one per
+        thread: a requests.Session is not meant to be shared between threads)."""
+        return GitHubClient(
+            base_url=self.base_url,
+            tokens=[t.value for t in self._tokens],
+            timeout=self.timeout,
+            min_remaining=self.min_remaining,
+            max_attempts=self.max_attempts,
+            backoff_base=self.backoff_base,
+            backoff_cap=self.backoff_cap,
+            max_inline_wait=self.max_inline_wait,
+            sleep=self._sleep,
+        )
 
     def close(self) -> None:
         self.session.close()

@@ -3,8 +3,12 @@ commands run it: the same services the Celery tasks call, one repository after a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from django.db import connection
 
 from ..github.client import GitHubClient
 from ..models import IngestRun, Repository
@@ -34,12 +38,14 @@ def community_sync(
     trigger: str = "command",
     on_repositories: Callable[[int], None] | None = None,
     on_repository_done: Callable[[IngestRun], None] | None = None,
+    jobs: int = 1,
 ) -> CommunitySummary:
     """List each organisation's repositories, then sync every active one and each of `repos`.
 
     `on_repositories(n)` is called once the number of repositories is known (progress bars);
     `on_repository_done(run)` after each one. A rate limit stops the whole sync (every
-    repository would meet it) and says until when in `summary.stopped`."""
+    repository would meet it) and says until when in `summary.stopped`. `jobs` > 1 syncs that
+    many repositories at once (threads; the per-repository lock still holds)."""
     summary = CommunitySummary()
     names: list[str] = []
     from_orgs: set[str] = set()
@@ -67,22 +73,58 @@ def community_sync(
             names.append(name)
     if on_repositories:
         on_repositories(len(names))
-    for name in names:
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def one(name: str, repo_client: GitHubClient) -> None:
+        if stop.is_set():
+            return
         try:
             run = repository_sync(
-                client=client, full_name=name, full=full, trigger=trigger, listed=name in from_orgs
+                client=repo_client,
+                full_name=name,
+                full=full,
+                trigger=trigger,
+                listed=name in from_orgs,
             )
         except SyncRescheduled as exc:
-            summary.runs.append(exc.run)
-            summary.stopped = (
-                f"GitHub's rate limit was reached; run again after {exc.reset_at:%H:%M} UTC."
-            )
-            break
+            stop.set()
+            with lock:
+                summary.runs.append(exc.run)
+                summary.stopped = (
+                    f"GitHub's rate limit was reached; run again after {exc.reset_at:%H:%M} UTC."
+                )
+            return
         except SyncFailed as exc:
             run = exc.run
-        summary.runs.append(run)
-        if on_repository_done:
-            on_repository_done(run)
+        with lock:
+            summary.runs.append(run)
+            if on_repository_done:
+                on_repository_done(run)
+
+    if jobs <= 1:
+        for name in names:
+            one(name, client)
+    else:
+        # Repositories in parallel, like several Celery workers: each thread has its own
+        # client (connection pool) and its own database connection, closed when it ends.
+        clients: dict[int, GitHubClient] = {}
+
+        def threaded(name: str) -> None:
+            ident = threading.get_ident()
+            if ident not in clients:
+                clients[ident] = client.clone()
+            try:
+                one(name, clients[ident])
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="sync") as pool:
+            for future in [pool.submit(threaded, name) for name in names]:
+                future.result()
+        for extra in clients.values():
+            client.stats.absorb(extra.stats)
+            extra.close()
     summary.repository_ids = list(
         Repository.objects.filter(full_name__in=names).values_list("pk", flat=True)
     )

@@ -28,6 +28,7 @@ def run_and_report(
     repos: list[str],
     full: bool,
     trigger: str,
+    jobs: int = 1,
 ) -> None:
     bar = tqdm(total=0, unit="repo", desc="Syncing", file=command.stderr._out, disable=None)
 
@@ -48,6 +49,7 @@ def run_and_report(
             trigger=trigger,
             on_repositories=start,
             on_repository_done=done,
+            jobs=jobs,
         )
     finally:
         bar.close()
@@ -77,12 +79,22 @@ class Command(BaseCommand):
             help="repository to sync (repeatable)",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="repositories synced at once (threads, like several workers); default 1",
+        )
+        parser.add_argument(
             "--full",
             action="store_true",
             help="re-read everything and reconcile deletions and renames",
         )
 
-    def handle(self, *args, org: list[str], repo: list[str], full: bool, **options) -> None:
+    def handle(
+        self, *args, org: list[str], repo: list[str], full: bool, jobs: int, **options
+    ) -> None:
+        if jobs < 1:
+            raise CommandError("--jobs must be at least 1.")
         for name in repo:
             if name.count("/") != 1 or not all(name.split("/")):
                 raise CommandError(f"--repo {name!r} is not of the form OWNER/NAME.")
@@ -98,4 +110,6 @@ class Command(BaseCommand):
             client = GitHubClient.from_settings()
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        run_and_report(self, client=client, orgs=org, repos=repo, full=full, trigger="command")
+        run_and_report(
+            self, client=client, orgs=org, repos=repo, full=full, trigger="command", jobs=jobs
+        )
