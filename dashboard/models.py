@@ -42,7 +42,7 @@ class ContributionEvent(models.Model):
     # Issues and pull requests only: seconds from opening to first response / to merge.
     response_seconds = models.FloatField(null=True, blank=True)
     merge_seconds = models.FloatField(null=True, blank=True)
-    # Issues and pull requests only: still open and nobody has responded.
+    # Issues and pull requests (not drafts) only: still open and nobody has responded.
     waiting = models.BooleanField(default=False)
 
     class Meta:
@@ -56,6 +56,9 @@ class ContributionEvent(models.Model):
             models.Index(fields=["person_key", "repository", "occurred_at"],
                          name="event_person_repo_time"),
             models.Index(fields=["login", "occurred_at"], name="event_login_time"),
+            # Few rows: the issues and pull requests nobody has answered yet.
+            models.Index(fields=["repository", "kind"], condition=models.Q(waiting=True),
+                         name="event_waiting"),
         ]
 
     def __str__(self) -> str:

@@ -65,6 +65,7 @@ def _event_selects(vendor: str) -> list[str]:
     merge = seconds_between_sql(vendor=vendor, end="t.merged_at", start="t.created_at")
     login_bot = "(COALESCE(a.is_bot, FALSE) OR LOWER(a.login) LIKE '%%[bot]')"
     waiting = "(t.state = 'open' AND t.first_response_at IS NULL)"
+    waiting_pr = "(t.state = 'open' AND t.first_response_at IS NULL AND t.draft = FALSE)"
     return [
         # A commit counts for ingest's author_key; an unkeyed commit falls back to its account.
         """SELECT COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login),
@@ -77,7 +78,7 @@ def _event_selects(vendor: str) -> list[str]:
             FROM ingest_commit t LEFT JOIN ingest_actor a ON a.id = t.author_id
             WHERE (t.author_key <> '' OR t.author_id IS NOT NULL){repo}""",
         f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'pull_request', t.created_at,
-                   {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, {merge}, {waiting}
+                   {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, {merge}, {waiting_pr}
             FROM ingest_pullrequest t JOIN ingest_actor a ON a.id = t.author_id
             WHERE 1 = 1{{repo}}""",
         f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'issue', t.created_at,

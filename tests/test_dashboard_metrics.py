@@ -172,7 +172,7 @@ def test_overview_rows_per_project(world):
             1 for (p, repo), (when, _, _) in firsts.items() if repo == name and when.year == 2024)
         assert row["new_contributors_last_year"] == sum(
             1 for (p, repo), (when, _, _) in firsts.items() if repo == name and when.year == 2023)
-    assert alpha["merged_prs"] == 2 and alpha["open_prs_waiting_for_review"] == 1
+    assert alpha["merged_prs"] == 2 and alpha["open_prs_unanswered"] == 1
     assert alpha["last_activity"] == at("2024-05-20 09:00")
     assert alpha["sparkline"] == [
         sum(1 for p, repo, _, when in WORLD_CONTRIBUTIONS if repo == "acme/alpha"
@@ -227,3 +227,14 @@ def test_rebuild_task_is_routed_to_the_rollups_queue_and_rebuilds(world):
     rows = rebuild_rollups.apply(kwargs={"repository_ids": world["ids"][:1]}).get()
     assert rows == ContributionEvent.objects.count() == sum(
         1 for _, repo, _, _ in WORLD_CONTRIBUTIONS if repo == "acme/alpha")
+
+
+def test_drafts_are_not_awaiting_a_response(world):
+    from tests.factories import pull_request
+
+    alpha = world["repos"]["acme/alpha"]
+    pull_request(alpha, world["people"]["bob"], "2024-06-01", draft=True)
+    rollups_rebuild()
+    rows = {r["project"]: r for r in project_summaries(
+        repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31))}
+    assert rows["acme/alpha"]["open_prs_unanswered"] == 1  # erin's, not bob's draft

@@ -3,10 +3,10 @@
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db.models import Count, Exists, Max, OuterRef, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncYear
 
-from ingest.models import PullRequest, Repository, Review
+from ingest.models import PullRequest, Repository
 
 from ..models import ContributionEvent, DailyCount, FirstContribution
 from .cached import cached_until_rebuild
@@ -22,7 +22,7 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
                       ) -> list[dict]:
     """Per project: active contributors (90 days to `until`), new contributors in `until`'s
     year and the year before, merged pull requests and median time to first response in
-    since..until, open pull requests waiting for review, last activity, and a monthly
+    since..until, open pull requests nobody has answered yet, last activity, and a monthly
     activity sparkline (12 months to `until`). Eight grouped queries, none per project."""
     ids = list(repository_ids)
     start, end = period_bounds(since=since, until=until)
@@ -37,7 +37,6 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
 
     active = by_repo(events.filter(is_bot=False, occurred_at__gte=active_start),
                      n=Count("person_key", distinct=True))
-    last = by_repo(events, last=Max("occurred_at"))
     responses = by_repo(
         events.filter(kind__in=["issue", "pull_request"], occurred_at__gte=start),
         median=Median("response_seconds"),
@@ -59,9 +58,8 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
         n=Count("id"),
     )
     waiting = by_repo(
-        PullRequest.objects.filter(repository_id__in=ids, state="open", draft=False)
-        .alias(reviewed=Exists(Review.objects.filter(pull_request=OuterRef("pk"))))
-        .filter(reviewed=False),
+        ContributionEvent.objects.filter(repository_id__in=ids, kind="pull_request",
+                                         waiting=True),
         n=Count("id"),
     )
     months = _spark_months(until=until)
@@ -77,9 +75,12 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
     for row in spark_rows:
         spark_by_repo.setdefault(row["repository_id"], []).append(row)
     rows = []
-    for repo in Repository.objects.filter(id__in=ids).order_by("full_name").values(
-        "id", "full_name", "owner_login", "name", "description", "html_url"
-    ):
+    # One backward step on the (repository, time) index per project, not a scan.
+    latest = events.filter(repository_id=OuterRef("id")).order_by("-occurred_at").values(
+        "occurred_at")[:1]
+    for repo in Repository.objects.filter(id__in=ids).order_by("full_name").annotate(
+        last=Subquery(latest)
+    ).values("id", "full_name", "owner_login", "name", "description", "html_url", "last"):
         rid = repo["id"]
         median = responses.get(rid, {}).get("median")
         rows.append({
@@ -92,8 +93,8 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
             "new_contributors_last_year": new.get((rid, last_year), 0),
             "merged_prs": merged.get(rid, {}).get("n", 0),
             "median_first_response_hours": None if median is None else round(median / 3600, 1),
-            "open_prs_waiting_for_review": waiting.get(rid, {}).get("n", 0),
-            "last_activity": last.get(rid, {}).get("last"),
+            "open_prs_unanswered": waiting.get(rid, {}).get("n", 0),
+            "last_activity": repo["last"],
             "sparkline": fill(spark_by_repo.get(rid, []), buckets=months),
         })
     return rows
@@ -108,13 +109,4 @@ def _spark_months(*, until: dt.date) -> list[dt.date]:
 
 def sparkline_months(*, until: dt.date) -> list[str]:
     return [m.strftime("%Y-%m") for m in _spark_months(until=until)]
-
-
-def community_totals(*, rows: list[dict]) -> dict:
-    """Sums over the project rows (people can be in several projects: not summed)."""
-    return {
-        "projects": len(rows),
-        "merged_prs": sum(r["merged_prs"] for r in rows),
-        "open_prs_waiting_for_review": sum(r["open_prs_waiting_for_review"] for r in rows),
-    }
 

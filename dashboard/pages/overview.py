@@ -38,7 +38,7 @@ def overview_page(*, filters: Filters) -> Page:
         Column("external_committers", "of them external", kind="number"),
         Column("merged_prs", "Merged pull requests", kind="number"),
         Column("median_first_response_hours", "Median first response (hours)", kind="hours"),
-        Column("open_prs_waiting_for_review", "Open PRs waiting for review", kind="number"),
+        Column("open_prs_unanswered", "Open PRs awaiting a first response", kind="number"),
         Column("last_activity", "Last activity", kind="datetime"),
         Column("sparkline", "Activity, last 12 months", kind="spark"),
     ]
