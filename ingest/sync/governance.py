@@ -104,8 +104,9 @@ def _store_new_versions(
     *, ctx: SyncContext, repo: Repository, path: str, commits: list[tuple[str, str]]
 ) -> int:
     known = set(
-        GovernanceFileVersion.objects.filter(repository=repo, path=path)
-        .values_list("commit_sha", flat=True)
+        GovernanceFileVersion.objects.filter(repository=repo, path=path).values_list(
+            "commit_sha", flat=True
+        )
     )
     written = 0
     # Oldest first, each version committed on its own: a run cut short keeps what it read.
@@ -118,8 +119,15 @@ def _store_new_versions(
         with transaction.atomic():
             written += upsert(
                 GovernanceFileVersion,
-                [GovernanceFileVersion(repository=repo, path=path, commit_sha=sha,
-                                       committed_at=parse_time(when), people=people)],
+                [
+                    GovernanceFileVersion(
+                        repository=repo,
+                        path=path,
+                        commit_sha=sha,
+                        committed_at=parse_time(when),
+                        people=people,
+                    )
+                ],
                 unique_fields=["repository", "path", "commit_sha"],
                 update_fields=["committed_at", "people"],
             )
