@@ -207,7 +207,9 @@ class PromotionRule(models.Model):
     )
     owners_approvers_prove = _signal_role(Role.COMMITTER, "Listed as approver in OWNERS.")
     owners_reviewers_prove = _signal_role(Role.REVIEWER, "Listed as reviewer in OWNERS.")
-    maintainers_prove = _signal_role(Role.PMC, "Listed in MAINTAINERS.")
+    # MAINTAINERS lists everyone with write access in SOFAStack's projects (MOSN adds each new
+    # committer there); PMC membership shows in merging, so the default is Committer.
+    maintainers_prove = _signal_role(Role.COMMITTER, "Listed in MAINTAINERS.")
     committers_prove = _signal_role(Role.COMMITTER, "Listed in COMMITTERS.")
     # The promotion rule itself (SOFAStack's for Committer).
     target_role = models.CharField(max_length=20, choices=Role.choices, default=Role.COMMITTER)

@@ -66,7 +66,7 @@ def test_ladder_today_includes_later_promotions_and_removals(small):
     before_removal = {h.login: h for h in ladder(repository_ids=[small.repo.pk],
                                                  as_of=date(2021, 9, 1))}
     assert (before_removal["frank"].role, before_removal["frank"].since) == (
-        "pmc", date(2020, 6, 1))
+        "committer", date(2020, 6, 1))
 
 
 def test_candidates_ranked_against_the_rule_as_of_the_day(small):
@@ -130,7 +130,7 @@ def test_committer_counts_and_person_history_for_other_pages(small):
     }
     history = role_history_for_person(login="frank", as_of=None)
     assert [(r["role"], r["since"], r["ended"]) for r in history] == [
-        ("PMC (maintainer)", "2020-06-01", "2021-10-01")
+        ("Committer", "2020-06-01", "2021-10-01")
     ]
 
 

@@ -62,7 +62,7 @@ def test_versions_are_stored_and_date_roles_on_the_as_of_page(sim, client):
     ladder = {row[1]: row for row in table_rows(html, "ladder")}
     assert ladder["alice"][2:4] == ["Committer", "2021-03-04"]
     assert ladder["bob"][2:4] == ["Reviewer", "2020-05-05"]
-    assert ladder["pmc1"][2:4] == ["PMC (maintainer)", "2020-01-10"]  # MAINTAINERS.md
+    assert ladder["pmc1"][2:4] == ["Committer", "2020-01-10"]  # MAINTAINERS.md, no merges
     before = client.get("/committers/?repo=mosn/layotto&until=2021-03-04").content.decode()
     assert "alice" not in {row[1] for row in table_rows(before, "ladder")}
 
