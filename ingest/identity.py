@@ -8,6 +8,7 @@ plus two that read the database: `affiliation_on` (overrides first) and
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
@@ -161,24 +162,206 @@ def linked_email_logins() -> dict[str, str]:
     return {email: login for email, (_, login) in best.items()}
 
 
+# -- Joining a person's git identities (docs/metrics.md, "Contributor") --------------------
+# The placeholders people leave in git config: never evidence that two commits share an author.
+GENERIC_NAMES = frozenset({
+    "admin", "administrator", "author", "default", "dev", "developer", "git", "github", "local",
+    "me", "name", "none", "null", "root", "test", "ubuntu", "unknown", "user", "your name",
+    "yourname",
+})
+BOT_TEXT = re.compile(
+    r"\[bot\]|dependabot|github-actions|renovate|greenkeeper|mergify|imgbot|codecov|snyk-bot"
+    r"|allcontributors|pre-commit-ci|^copilot$|copilot@|noreply@anthropic\.com"
+    r"|noreply@openai\.com|cursoragent|^devin-ai",
+    re.IGNORECASE,
+)
+NOREPLY_ID = re.compile(r"^(?P<id>\d+)\+[^@]+@users\.noreply\.github\.com$", re.IGNORECASE)
+
+
+def _email_join_key(email: str) -> str | None:
+    """The e-mail as a joining key, or None for the placeholders everybody shares."""
+    text = _norm(email)
+    if "@" not in text or text in ("noreply@github.com",) or text.split("@")[0] in ("none", "unknown"):
+        return None
+    if text.endswith(("@localhost", "@example.com")):
+        return None
+    return text
+
+
+def _name_join_key(name: str) -> str | None:
+    text = " ".join(unicodedata.normalize("NFKC", name or "").split()).lower()
+    return None if len(text) < 2 or text in GENERIC_NAMES else text
+
+
+def identity_keys(*, name: str, email: str, login: str | None) -> tuple[list[str], list[str]]:
+    """(strong keys, name keys) one git identity joins others by.
+
+    Strong: the e-mail, a linked account's login, a noreply address's login and numeric user
+    id (the id survives a login rename). Name keys: the normalised name and, when it has no
+    whitespace, the login it may be."""
+    strong = []
+    email_key = _email_join_key(email)
+    if email_key:
+        strong.append(f"email:{email_key}")
+    if login:
+        strong.append(f"login:{login.lower()}")
+    from_noreply = noreply_login(email)
+    if from_noreply:
+        strong.append(f"login:{from_noreply.lower()}")
+        numeric = NOREPLY_ID.match(email.strip())
+        if numeric:
+            strong.append(f"user-id:{numeric['id']}")
+    names = []
+    name_key = _name_join_key(name)
+    if name_key:
+        names.append(f"name:{name_key}")
+        if " " not in name_key:
+            names.append(f"login:{name_key}")
+    return strong, names
+
+
+def resolve_identities(identities: list[dict]) -> list[str]:
+    """The author key of each git identity after joining (same order as `identities`).
+
+    Each identity is a dict: name, email, login (the linked account or None), first_at and
+    last_at (its earliest and latest commit), bot. Union-find over `identity_keys`: strong
+    keys first, then names, each pass in sorted order so the result does not depend on the
+    order rows come back. Two clusters that each hold a different linked account never join
+    (one GitHub account is one person; a shared display name is not). Bots join nobody.
+    A cluster keys as `login:<its account>`; else `login:<noreply login of its latest
+    commit>`; else `email:<e-mail of its earliest commit>` (ties: smallest e-mail)."""
+    parent = list(range(len(identities)))
+    account = [(i["login"] or "").lower() or None for i in identities]
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def join(a: int, b: int) -> None:
+        a, b = root(a), root(b)
+        if a == b or (account[a] and account[b] and account[a] != account[b]):
+            return
+        parent[b] = a
+        account[a] = account[a] or account[b]
+
+    keys = [
+        ([], []) if i["bot"] else identity_keys(name=i["name"], email=i["email"], login=i["login"])
+        for i in identities
+    ]
+    order = sorted(range(len(identities)), key=lambda n: (
+        identities[n]["first_at"], identities[n]["email"], identities[n]["name"],
+        identities[n]["login"] or ""))
+    owner: dict[str, int] = {}  # shared by both passes: a name may equal a login seen first
+    for kind in (0, 1):
+        for node in order:
+            for key in keys[node][kind]:
+                if key in owner:
+                    join(owner[key], node)
+                else:
+                    owner[key] = node
+    clusters: dict[int, list[int]] = {}
+    for node in order:
+        clusters.setdefault(root(node), []).append(node)
+    result = [""] * len(identities)
+    for members in clusters.values():
+        linked = next((identities[n]["login"] for n in members if identities[n]["login"]), None)
+        noreply = max(
+            ((identities[n]["last_at"], noreply_login(identities[n]["email"])) for n in members
+             if noreply_login(identities[n]["email"])),
+            default=(None, None),
+        )[1]
+        email = next((_email_join_key(identities[n]["email"]) for n in members
+                      if _email_join_key(identities[n]["email"])), None)
+        for n in members:
+            if identities[n]["bot"]:
+                key = author_key(login=identities[n]["login"], email=identities[n]["email"])
+            elif linked or noreply:
+                key = f"login:{linked or noreply}"
+            elif email:
+                key = f"email:{email}"
+            else:
+                key = author_key(login=None, email=identities[n]["email"])
+            result[n] = key
+    return result
+
+
 def commits_recompute_author_keys(*, repository_ids: list[int] | None = None) -> int:
-    """Re-key commits that GitHub did not link: an e-mail may since have appeared on a linked
-    commit anywhere in the community. Returns the number of commits whose key changed."""
-    from .models import Commit
+    """Re-key the community's commits by the identity rule (`resolve_identities`).
 
-    linked = linked_email_logins()
-    unlinked = Commit.objects.filter(author__isnull=True)
-    if repository_ids is not None:
-        unlinked = unlinked.filter(repository_id__in=repository_ids)
-    changed = []
-    for commit in unlinked.only("pk", "author_email", "author_key").iterator(chunk_size=2000):
-        key = author_key(login=None, email=commit.author_email, linked_emails=linked)
-        if key != commit.author_key:
-            commit.author_key = key
-            changed.append(commit)
-    from .sync.upsert import update_columns
+    Identities are community-wide (an e-mail first seen in one repository can join people in
+    another), so every commit is re-keyed whatever `repository_ids` (the repositories just
+    synced) says; the pass is over distinct (name, e-mail, account) combinations aggregated
+    in SQL, and only commits whose key changes are written. Returns that number of commits."""
+    from django.db.models import Count, Min
 
-    update_columns(
-        Commit, [(c.pk, c.author_key) for c in changed], columns=["author_key"], casts=["text"]
+    from .models import Actor, Commit
+
+    del repository_ids  # kept for callers that name what they synced; see the docstring
+    bots = bot_logins()
+    bot_ids = set(Actor.objects.filter(is_bot=True).values_list("pk", flat=True))
+    groups = list(
+        Commit.objects.values("author_name", "author_email", "author_id", "author__login",
+                              "author_key")
+        .annotate(first_at=Min("authored_at"), last_at=Max("authored_at"), n=Count("id"))
+        .order_by()
     )
-    return len(changed)
+    # One identity per (name, e-mail, account); its rows may carry several current keys.
+    identities: dict[tuple, dict] = {}
+    for g in groups:
+        ident = (g["author_name"], g["author_email"], g["author_id"])
+        known = identities.get(ident)
+        if known is None:
+            login = g["author__login"]
+            identities[ident] = {
+                "name": g["author_name"], "email": g["author_email"], "login": login,
+                "first_at": g["first_at"], "last_at": g["last_at"],
+                "bot": g["author_id"] in bot_ids or is_bot(login=login or "", extra_bots=bots)
+                or bool(BOT_TEXT.search(g["author_name"]) or BOT_TEXT.search(g["author_email"])),
+                "current": {g["author_key"]: g["n"]},
+            }
+        else:
+            known["first_at"] = min(known["first_at"], g["first_at"])
+            known["last_at"] = max(known["last_at"], g["last_at"])
+            known["current"][g["author_key"]] = g["n"]
+    listed = list(identities.items())
+    keys = resolve_identities([i for _, i in listed])
+    changes = []
+    changed = 0
+    for ((name, email, author_id), ident), key in zip(listed, keys, strict=True):
+        key = key[:300]
+        stale = sum(n for current, n in ident["current"].items() if current != key)
+        if stale:
+            changes.append((name, email, author_id or 0, key))
+            changed += stale
+    _commits_set_keys(changes)
+    return changed
+
+
+def _commits_set_keys(changes: list[tuple[str, str, int, str]]) -> None:
+    """Set author_key of the commits of each (name, e-mail, author id or 0, key)."""
+    if not changes:
+        return
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor.cursor,
+                "UPDATE ingest_commit AS t SET author_key = v.key "
+                "FROM (VALUES %s) AS v(name, email, author_id, key) "
+                "WHERE t.author_email = v.email AND t.author_name = v.name "
+                "AND COALESCE(t.author_id, 0) = v.author_id AND t.author_key <> v.key",
+                changes,
+                template="(%s::text, %s::text, %s::bigint, %s::text)",
+                page_size=1000,
+            )
+        else:  # in-process SQLite: one indexed (author_email) UPDATE per changed identity
+            cursor.executemany(
+                "UPDATE ingest_commit SET author_key = %s WHERE author_email = %s "
+                "AND author_name = %s AND COALESCE(author_id, 0) = %s AND author_key <> %s",
+                [(key, email, name, author_id, key) for name, email, author_id, key in changes],
+            )

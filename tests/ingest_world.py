@@ -87,7 +87,8 @@ def build_community(world, *, issues: int = 130, pulls: int = 120) -> dict[str, 
             "acme/core",
             authored_at=at(i / 2),
             author_login=people[i % 4] if kind == 0 else None,
-            author_name=f"Person {i % 4}",
+            # One name per person: a shared name would join them (docs/metrics.md, Contributor).
+            author_name=[f"Person {i % 4}", "Dave", "Mystery"][kind],
             author_email=[
                 f"{people[i % 4]}@example.com",
                 "55+dave@users.noreply.github.com",

@@ -6,7 +6,9 @@ as recorded (sha, parents, names, e-mails, dates, sizes, headline as message). E
 else is inferred, because git does not record it:
 
 - Accounts: an identity with a GitHub login (from a noreply e-mail) is that account
-  (`[bot]` logins are Bot accounts); identities without one are e-mail-only commit authors
+  (`[bot]` logins are Bot accounts); noreply addresses with the same numeric user id
+  (`12345+login@…`) are one account under the login of the latest of them, as GitHub links
+  a renamed account's old commits to its current login; identities without one are e-mail-only commit authors
   (no account on their commits). Pull requests need an author, so such an identity gets an
   inferred account named after it (`<name or e-mail local part>`, ascii, made unique).
   Identities are keyed by login, else by lower-cased e-mail or name (the data set's rule). Accounts are created at their
@@ -43,6 +45,7 @@ from ingest.simulator.world import World
 
 WEB_FLOW = "noreply@github.com"
 SQUASH = re.compile(r"\s*\(#\d+\)\s*$")
+NOREPLY_ID = re.compile(r"^(?P<id>\d+)\+[^@]+@users\.noreply\.github\.com$", re.IGNORECASE)
 FILE = re.compile(
     r"^(?P<owner>[^_]+(?:_[^_]+)*)__(?P<name>.+?)\.(?P<kind>commits|pulls)\.jsonl(?:\.gz)?$"
 )
@@ -134,14 +137,37 @@ class GitHistoryWorld:
 
     # -- the world --------------------------------------------------------------------------
     def build(self) -> World:
+        self._find_renames()
         for full_name in sorted(self.repos):
             self._repository(full_name, self.repos[full_name])
         return self.world
+
+    def _find_renames(self) -> None:
+        """Numeric user id -> the login of its latest noreply appearance (renamed accounts)."""
+        latest: dict[str, tuple[str, str]] = {}
+        for files in self.repos.values():
+            for kind, prefix, at in (("commits", "author_", "authored_at"),
+                                     ("pulls", "head_author_", "head_authored_at")):
+                for row in _lines(files[kind]) if kind in files else ():
+                    found = NOREPLY_ID.match((row.get(prefix + "email") or "").strip())
+                    login = row.get(prefix + "login")
+                    if found and login and (row[at], login) > latest.get(found["id"], ("", "")):
+                        latest[found["id"]] = (row[at], login)
+        self.current_login = {user_id: login for user_id, (_, login) in latest.items()}
+
+    def _current(self, row: dict, prefix: str) -> None:
+        found = NOREPLY_ID.match((row.get(prefix + "email") or "").strip())
+        if found and row.get(prefix + "login"):
+            row[prefix + "login"] = self.current_login.get(found["id"], row[prefix + "login"])
 
     def _repository(self, full_name: str, files: dict[str, Path]) -> None:
         owner, name = full_name.split("/")
         commits = list(_lines(files["commits"]))[::-1] if "commits" in files else []  # oldest first
         pulls = {p["pr_number"]: p for p in _lines(files["pulls"])} if "pulls" in files else {}
+        for c in commits:
+            self._current(c, "author_")
+        for p in pulls.values():
+            self._current(p, "head_author_")
         meta_path = files.get("commits", files.get("pulls")).with_name(f"{owner}__{name}.meta.json")
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         branch = meta.get("default_branch", "refs/heads/master").removeprefix("refs/heads/")
