@@ -1,10 +1,10 @@
 """Rebuild the dashboard's rollup tables from ingest's raw facts (run after each ingest).
 
 `rollups_rebuild(repository_ids=None)` rebuilds everything; with ids it rebuilds the
-contribution events and per-project first contributions of those repositories only (the
-community-wide first contributions always span every repository, so they are redone
-whole). Everything is `INSERT … SELECT` in SQL inside one transaction, so readers see
-either the old or the new rollups, never a half-built table. Ingest calls this, or the
+rollups of those repositories only, then the community-wide first contributions from the
+per-project ones (they span every repository). Everything is `INSERT … SELECT` in SQL
+inside one transaction, so readers see either the old or the new rollups, never a
+half-built table. Ingest calls this, or the
 Celery task `dashboard.rebuild_rollups` (dashboard/tasks.py), after a sync.
 """
 
@@ -163,31 +163,29 @@ def _daily_rebuild(cursor, repository_ids: list[int] | None) -> None:
     )
 
 
-def _firsts_rebuild(cursor, *, community: bool, repository_ids: list[int] | None) -> None:
-    where, params = _repo_clause("repository_id", None if community else repository_ids)
-    cursor.execute(
-        f"DELETE FROM {FIRSTS} WHERE community = %s{where}", [community, *params]
-    )
-    partition = "e.person_key" if community else "e.person_key, e.repository_id"
+def _firsts_rebuild(cursor, *, repository_ids: list[int] | None) -> None:
+    """Per-project first contributions of these repositories, from the events."""
+    where, params = _repo_clause("repository_id", repository_ids)
+    cursor.execute(f"DELETE FROM {FIRSTS} WHERE community = FALSE{where}", params)
     event_where = where.replace("repository_id", "e.repository_id")
-    distinct_on = "e.person_key" if community else "e.person_key, e.repository_id"
     for group, kinds in KIND_GROUPS.items():
         kind_marks = ", ".join(["%s"] * len(kinds))
         if connection.vendor == "postgresql":
             # DISTINCT ON is PostgreSQL's cheapest "first row per group" (one sort, no window).
-            select = f"""SELECT DISTINCT ON ({distinct_on}) %s, %s, e.person_key, e.login,
-                           e.repository_id, e.occurred_at, e.kind, e.ref, e.waiting
+            select = f"""SELECT DISTINCT ON (e.person_key, e.repository_id) FALSE, %s,
+                           e.person_key, e.login, e.repository_id, e.occurred_at, e.kind, e.ref,
+                           e.waiting
                     FROM {EVENTS} e
                     WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
-                    ORDER BY {distinct_on}, e.occurred_at, e.id"""
+                    ORDER BY e.person_key, e.repository_id, e.occurred_at, e.id"""
         else:
-            # Ties (same second) resolve by the kind order of the rollup insert, then id.
-            select = f"""SELECT %s, %s, person_key, login, repository_id, occurred_at, kind, ref,
-                       waiting
+            select = f"""SELECT FALSE, %s, person_key, login, repository_id, occurred_at, kind,
+                       ref, waiting
                 FROM (
                     SELECT e.person_key, e.login, e.repository_id, e.occurred_at, e.kind, e.ref,
-                           e.waiting, ROW_NUMBER() OVER (PARTITION BY {partition}
-                                              ORDER BY e.occurred_at, e.id) AS rn
+                           e.waiting, ROW_NUMBER() OVER (
+                               PARTITION BY e.person_key, e.repository_id
+                               ORDER BY e.occurred_at, e.id) AS rn
                     FROM {EVENTS} e
                     WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
                 ) ranked
@@ -197,8 +195,28 @@ def _firsts_rebuild(cursor, *, community: bool, repository_ids: list[int] | None
                     (community, kind_group, person_key, login, repository_id, first_at,
                      first_kind, first_ref, first_waiting)
                 {select}""",
-            [community, group, *kinds, *params],
+            [group, *kinds, *params],
         )
+
+
+def _community_firsts_rebuild(cursor) -> None:
+    """Community-wide first contributions: each person's earliest per-project first (ties:
+    the lower repository id). Read from the per-project rows, far fewer than the events, so
+    an ingest of one repository does not re-sort every contribution of the community."""
+    cursor.execute(f"DELETE FROM {FIRSTS} WHERE community = TRUE")
+    columns = ("kind_group, person_key, login, repository_id, first_at, first_kind, first_ref, "
+               "first_waiting")
+    if connection.vendor == "postgresql":
+        select = f"""SELECT DISTINCT ON (kind_group, person_key) TRUE, {columns}
+            FROM {FIRSTS} WHERE community = FALSE
+            ORDER BY kind_group, person_key, first_at, repository_id"""
+    else:
+        select = f"""SELECT TRUE, {columns} FROM (
+                SELECT {columns}, ROW_NUMBER() OVER (
+                    PARTITION BY kind_group, person_key ORDER BY first_at, repository_id) AS rn
+                FROM {FIRSTS} WHERE community = FALSE
+            ) ranked WHERE rn = 1"""
+    cursor.execute(f"INSERT INTO {FIRSTS} (community, {columns}) {select}")
 
 
 def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
@@ -212,8 +230,8 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         _events_rebuild(cursor, ids)
         _closed_rebuild(cursor, ids)
         _daily_rebuild(cursor, ids)
-        _firsts_rebuild(cursor, community=False, repository_ids=ids)
-        _firsts_rebuild(cursor, community=True, repository_ids=None)
+        _firsts_rebuild(cursor, repository_ids=ids)
+        _community_firsts_rebuild(cursor)
         rows = ContributionEvent.objects.count()
         RollupState.objects.update_or_create(
             name="contributions",
