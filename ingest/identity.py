@@ -227,7 +227,8 @@ def resolve_identities(identities: list[dict]) -> list[str]:
     last_at (its earliest and latest commit), bot. Union-find over `identity_keys`: strong
     keys first, then names, each pass in sorted order so the result does not depend on the
     order rows come back. Two clusters that each hold a different linked account never join
-    (one GitHub account is one person; a shared display name is not). Bots join nobody.
+    (one GitHub account is one person; a shared display name is not), and a name that two
+    accounts go by joins nobody. Bots join nobody.
     A cluster keys as `login:<its account>`; else `login:<noreply login of its latest
     commit>`; else `email:<e-mail of its earliest commit>` (ties: smallest e-mail)."""
     parent = list(range(len(identities)))
@@ -254,13 +255,29 @@ def resolve_identities(identities: list[dict]) -> list[str]:
         identities[n]["first_at"], identities[n]["email"], identities[n]["name"],
         identities[n]["login"] or ""))
     owner: dict[str, int] = {}  # shared by both passes: a name may equal a login seen first
-    for kind in (0, 1):
-        for node in order:
-            for key in keys[node][kind]:
-                if key in owner:
-                    join(owner[key], node)
-                else:
-                    owner[key] = node
+    for node in order:
+        for key in keys[node][0]:
+            if key in owner:
+                join(owner[key], node)
+            else:
+                owner[key] = node
+    # A name that several accounts go by says nothing about who an unlinked commit is: it
+    # joins nobody (rather than whichever account came first).
+    accounts_by_name: dict[str, set[str]] = {}
+    for node in order:
+        for key in keys[node][1]:
+            held = accounts_by_name.setdefault(key, set())
+            for member in (node, owner.get(key)):
+                if member is not None and account[root(member)]:
+                    held.add(account[root(member)])
+    for node in order:
+        for key in keys[node][1]:
+            if len(accounts_by_name[key]) > 1:
+                continue
+            if key in owner:
+                join(owner[key], node)
+            else:
+                owner[key] = node
     clusters: dict[int, list[int]] = {}
     for node in order:
         clusters.setdefault(root(node), []).append(node)

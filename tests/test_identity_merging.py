@@ -56,10 +56,12 @@ def test_two_linked_accounts_sharing_a_display_name_stay_two_people():
         ident("Zhang Wei", "zw@a.net", login="zhangwei-a", first="2019-01-01"),
         ident("Zhang Wei", "zw@b.net", login="zhangwei-b", first="2020-01-01"),
         ident("zhang wei", "zw@a.net", first="2021-01-01"),  # e-mail of account a
-        ident("Zhang Wei", "zw@c.net", first="2022-01-01"),  # only the name: joins the first
+        ident("Zhang Wei", "zw@c.net", first="2022-01-01"),  # only the name: which of them?
+        ident("Li Na", "na@d.net", login="lina", first="2019-01-01"),
+        ident("li na", "na@e.net", first="2022-01-01"),  # a name only one account goes by
     ])
     assert keys == ["login:zhangwei-a", "login:zhangwei-b", "login:zhangwei-a",
-                    "login:zhangwei-a"]
+                    "email:zw@c.net", "login:lina", "login:lina"]
 
 
 def test_noreply_numeric_id_survives_a_login_rename():
