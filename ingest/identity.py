@@ -1,8 +1,9 @@
 """Who is who: bots, affiliation with the home organisation, and the key a commit counts for.
 
-Plain functions over plain values (the rules of DESIGN.md "Definitions" and docs/metrics.md),
-plus two that read the database: `affiliation_on` (overrides first) and
-`commits_recompute_author_keys` (run after each commit sync).
+Plain functions over plain values (the rules of DESIGN.md "Definitions" and docs/metrics.md;
+`resolve_identities` joins a person's git identities), plus two that read the database:
+`affiliation_on` (overrides first) and `commits_recompute_author_keys` (run after each commit
+sync: every commit keyed by the joined identity of its author).
 """
 
 from __future__ import annotations
