@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -393,7 +393,7 @@ class GitHubClient:
             if status in (301, 302, 307, 308) and raw.headers.get("Location") and redirects < 3:
                 # A renamed or transferred repository: follow, same host check as a Link.
                 redirects += 1
-                url = self._url(raw.headers["Location"])
+                url = self._url(urljoin(url, raw.headers["Location"]))
                 params = None
                 where = self._describe(url)
                 continue

@@ -148,6 +148,15 @@ def repository_sync(
                 ctx.error(f"{label.capitalize()} of {repo.full_name}: {exc}")
             except GitHubError as exc:
                 ctx.error(f"{label.capitalize()} of {repo.full_name}: {exc}")
+            except (KeyError, TypeError, ValueError) as exc:
+                # A page that is valid JSON but not the shape GitHub documents: keep what was
+                # written, say so, and let the next run read it again from the checkpoint.
+                logger.exception("unexpected payload syncing %s of %s", label, repo.full_name)
+                ctx.error(
+                    f"{label.capitalize()} of {repo.full_name}: GitHub sent an answer of an "
+                    f"unexpected shape ({type(exc).__name__}: {str(exc)[:100]}); "
+                    "will retry at the next run."
+                )
             ctx.save()
         try:
             actors_sync_profiles(ctx=ctx)
