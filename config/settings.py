@@ -158,7 +158,9 @@ PULSE_HOME_COMPANIES = env_list(
 PULSE_HOME_DOMAINS = env_list(
     "PULSE_HOME_DOMAINS", "antgroup.com,antfin.com,alipay.com,alibaba-inc.com"
 )
-PULSE_BOT_LOGINS = env_list("PULSE_BOT_LOGINS")
+# Accounts that act as bots but that GitHub's commit and user APIs show as type User (GitHub's
+# coding agent authors commits as "Copilot"); set PULSE_BOT_LOGINS="" to count them as people.
+PULSE_BOT_LOGINS = env_list("PULSE_BOT_LOGINS", "Copilot,copilot-swe-agent")
 # Stop and reschedule when a token's remaining budget falls below this.
 GITHUB_MIN_REMAINING = env_int("GITHUB_MIN_REMAINING", 50)
 GITHUB_TIMEOUT = env_int("GITHUB_TIMEOUT", 30)
