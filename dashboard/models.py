@@ -85,6 +85,10 @@ class FirstContribution(models.Model):
     first_ref = models.CharField(max_length=40, blank=True)
     # The first contribution is an issue or pull request still open without any response.
     first_waiting = models.BooleanField(default=False)
+    # The person's latest contribution (any kind) in the same scope: the project, or anywhere
+    # for community rows. Retention reads it instead of looking up each newcomer's events
+    # when it is before the period's end; NULL until the rollups are rebuilt.
+    last_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

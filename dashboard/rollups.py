@@ -219,6 +219,27 @@ def _community_firsts_rebuild(cursor) -> None:
     cursor.execute(f"INSERT INTO {FIRSTS} (community, {columns}) {select}")
 
 
+def _lasts_set(cursor, *, repository_ids: list[int] | None) -> None:
+    """Each first contribution's `last_at`: the person's latest contribution of any kind
+    (bots' flags aside, as retention counts them) in the project, or anywhere for the
+    community rows."""
+    where, params = _repo_clause("repository_id", repository_ids)
+    cursor.execute(
+        f"""UPDATE {FIRSTS} SET last_at = m.last
+            FROM (SELECT person_key, repository_id, MAX(occurred_at) AS last FROM {EVENTS}
+                  WHERE 1 = 1{where} GROUP BY person_key, repository_id) m
+            WHERE {FIRSTS}.community = FALSE AND {FIRSTS}.person_key = m.person_key
+              AND {FIRSTS}.repository_id = m.repository_id""",
+        params,
+    )
+    cursor.execute(
+        f"""UPDATE {FIRSTS} SET last_at = m.last
+            FROM (SELECT person_key, MAX(occurred_at) AS last FROM {EVENTS}
+                  GROUP BY person_key) m
+            WHERE {FIRSTS}.community = TRUE AND {FIRSTS}.person_key = m.person_key"""
+    )
+
+
 def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
     """Rebuild the rollups (all, or those of some repositories); returns the event rows."""
     started = time.monotonic()
@@ -232,6 +253,7 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         _daily_rebuild(cursor, ids)
         _firsts_rebuild(cursor, repository_ids=ids)
         _community_firsts_rebuild(cursor)
+        _lasts_set(cursor, repository_ids=ids)
         rows = ContributionEvent.objects.count()
         RollupState.objects.update_or_create(
             name="contributions",
@@ -251,4 +273,9 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         with connection.cursor() as cursor:
             for table in (EVENTS, FIRSTS, CLOSED, DAILY):
                 cursor.execute(f"{command} {table}")
+    if not connection.in_atomic_block:
+        # Only once the new rollups are visible to others (not inside a caller's transaction).
+        from .pages.warm import default_views_warm  # pages import the selectors, built on us
+
+        default_views_warm()
     return rows

@@ -118,7 +118,13 @@ def newcomer_retention_by_month(*, repository_ids: Sequence[int], narrowed: bool
                                               occurred_at__lt=end)
     if narrowed:
         events = events.filter(repository_id=OuterRef("repository_id"))
-    last = Subquery(events.order_by("-occurred_at").values("occurred_at")[:1])
+    # The rollup's stored last contribution answers whenever it falls before the period's
+    # end (always for a period ending today); only older periods look the events up (SQL's
+    # CASE runs the subquery for those rows only).
+    last = Case(
+        When(last_at__lt=end, then=F("last_at")),
+        default=Subquery(events.order_by("-occurred_at").values("occurred_at")[:1]),
+    )
     inner = firsts.annotate(
         month=TruncMonth("first_at"), gap=SecondsBetween(last, F("first_at"))
     ).values("month", "gap")

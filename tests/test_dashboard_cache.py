@@ -1,0 +1,95 @@
+"""The page-figure cache: shared through Redis with CACHE_URL, warmed after a rollup rebuild,
+and retention read from the rollup's stored last contribution gives the raw facts' answer."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.test import override_settings
+
+from dashboard.metrics.newcomers import newcomer_retention_by_month
+from dashboard.rollups import rollups_rebuild
+from tests.conftest import ROOT
+from tests.factories import comment, small_world
+from tests.test_settings import CLEARED
+
+# The Redis the suite runs against (the broker's when it is Redis), on a key prefix of its own.
+_BROKER = os.environ.get("CELERY_BROKER_URL", "")
+REDIS_URL = _BROKER if _BROKER.startswith("redis://") else "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def shared_cache():
+    prefix = f"pulse-test-{uuid.uuid4().hex}"
+    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}}
+    client = redis.Redis.from_url(REDIS_URL)
+    with override_settings(CACHE_URL=REDIS_URL, CACHES=caches):
+        yield {"prefix": prefix, "client": client}
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+def test_cache_url_selects_redis_and_a_bad_one_stops_start_up(tmp_path):
+    probe = ("import django; django.setup(); from django.conf import settings as s; "
+             "print(s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION'))")
+
+    def settings_of(**env):
+        clean = {k: v for k, v in os.environ.items() if k not in CLEARED and k != "CACHE_URL"}
+        clean.update({"DJANGO_SETTINGS_MODULE": "config.settings",
+                      "PULSE_VAR_DIR": str(tmp_path), "DEBUG": "true", **env})
+        return subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean,
+                              capture_output=True, text=True, timeout=60)
+
+    local = settings_of()
+    assert local.returncode == 0, local.stderr
+    assert local.stdout.split()[0] == "django.core.cache.backends.locmem.LocMemCache"
+    shared = settings_of(CACHE_URL="redis://cache.example:6379/1")
+    assert shared.returncode == 0, shared.stderr
+    assert shared.stdout.split() == ["django.core.cache.backends.redis.RedisCache",
+                                     "redis://cache.example:6379/1"]
+    bad = settings_of(CACHE_URL="memcached://user:s3cret@cache.example")
+    assert bad.returncode != 0
+    assert "CACHE_URL must be a Redis address" in bad.stderr
+    assert "s3cret" not in bad.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_warms_the_default_pages_in_the_shared_cache(shared_cache, client,
+                                                             django_assert_max_num_queries):
+    small_world()
+    rollups_rebuild()
+    # Another process (a second Redis client) sees the figures the rebuild computed.
+    assert list(shared_cache["client"].scan_iter(f"{shared_cache['prefix']}:*"))
+    with django_assert_max_num_queries(10) as warm:
+        assert client.get("/activity/").status_code == 200
+    cache.clear()
+    with django_assert_max_num_queries(50) as cold:
+        assert client.get("/activity/").status_code == 200
+    # Cold, the page computes its series (this year's and last year's); warm it only reads.
+    assert len(warm.captured_queries) < len(cold.captured_queries)
+
+
+@pytest.mark.django_db
+def test_retention_of_an_earlier_period_ignores_contributions_after_it():
+    built = small_world()
+    scope = {"repository_ids": [r.id for r in built["repos"].values()], "narrowed": False,
+             "kind": "default", "since": dt.date(2024, 1, 1)}
+
+    def march(until: dt.date) -> dict:
+        cache.clear()
+        rows = newcomer_retention_by_month(**scope, until=until)
+        return next(r for r in rows if r["month"] == dt.date(2024, 3, 1))
+
+    rollups_rebuild()
+    before = march(dt.date(2024, 12, 31))
+    # carol (first PR 2024-03-10) comes back in 2025: not within a period ending 2024.
+    comment(built["repos"]["acme/beta"], built["people"]["carol"], "2025-06-01 09:00", number=9)
+    rollups_rebuild()
+    assert march(dt.date(2024, 12, 31)) == before
+    assert march(dt.date(2025, 12, 31))["retained_180d"] > before["retained_180d"]
