@@ -156,6 +156,27 @@ class DailyCount(models.Model):
         return f"{self.day} {self.kind} {self.n}"
 
 
+class ActiveDay(models.Model):
+    """A person (not a bot) who contributed to a repository on a UTC day: the distinct people
+    per bucket are counted from these, a fraction of the events in a long-tailed community."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    person_key = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [
+            # Covering: active contributors per bucket read only the index.
+            models.Index(fields=["day", "repository"], name="active_day_cover",
+                         include=["person_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_key} active {self.day}"
+
+
 class RollupState(models.Model):
     """When the rollups were last rebuilt (shown on the ingest page)."""
 

@@ -17,13 +17,21 @@ from django.utils import timezone
 from ingest.models import BotAccount
 
 from .metrics.sql import seconds_between_sql
-from .models import ClosedItem, ContributionEvent, DailyCount, FirstContribution, RollupState
+from .models import (
+    ActiveDay,
+    ClosedItem,
+    ContributionEvent,
+    DailyCount,
+    FirstContribution,
+    RollupState,
+)
 from .role_signals import role_signals_rebuild
 
 EVENTS = ContributionEvent._meta.db_table
 FIRSTS = FirstContribution._meta.db_table
 CLOSED = ClosedItem._meta.db_table
 DAILY = DailyCount._meta.db_table
+ACTIVE = ActiveDay._meta.db_table
 
 
 def _utc_day_sql(vendor: str, column: str) -> str:
@@ -163,6 +171,18 @@ def _daily_rebuild(cursor, repository_ids: list[int] | None) -> None:
     )
 
 
+def _active_rebuild(cursor, repository_ids: list[int] | None) -> None:
+    where, params = _repo_clause("repository_id", repository_ids)
+    cursor.execute(f"DELETE FROM {ACTIVE} WHERE 1 = 1{where}", params)
+    event_day = _utc_day_sql(connection.vendor, "occurred_at")
+    cursor.execute(
+        f"""INSERT INTO {ACTIVE} (repository_id, day, person_key)
+            SELECT DISTINCT repository_id, {event_day}, person_key FROM {EVENTS}
+            WHERE is_bot = FALSE{where}""",
+        params,
+    )
+
+
 def _firsts_rebuild(cursor, *, repository_ids: list[int] | None) -> None:
     """Per-project first contributions of these repositories, from the events."""
     where, params = _repo_clause("repository_id", repository_ids)
@@ -251,6 +271,7 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         _events_rebuild(cursor, ids)
         _closed_rebuild(cursor, ids)
         _daily_rebuild(cursor, ids)
+        _active_rebuild(cursor, ids)
         _firsts_rebuild(cursor, repository_ids=ids)
         _community_firsts_rebuild(cursor)
         _lasts_set(cursor, repository_ids=ids)
@@ -271,7 +292,7 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         # without touching the table.
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
-            for table in (EVENTS, FIRSTS, CLOSED, DAILY):
+            for table in (EVENTS, FIRSTS, CLOSED, DAILY, ACTIVE):
                 cursor.execute(f"{command} {table}")
     if not connection.in_atomic_block:
         # Only once the new rollups are visible to others (not inside a caller's transaction).

@@ -4,9 +4,9 @@ response times (docs/metrics.md, "Activity")."""
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db.models import Count, Q, Sum
+from django.db.models import CharField, Count, F, Sum, Value
 
-from ..models import ClosedItem, ContributionEvent, DailyCount
+from ..models import ActiveDay, ClosedItem, ContributionEvent, DailyCount
 from .cached import cached_until_rebuild
 from .series import (
     bucket_label,
@@ -34,6 +34,7 @@ ACTIVITY_METRICS = [
 ]
 _EVENT_COUNTS = {"issue": "issues_opened", "pull_request": "prs_opened", "commit": "commits",
                  "review": "reviews"}
+_PEOPLE = "people"  # not a DailyCount kind: the active contributors' rows of the union
 _CLOSED_COUNTS = {"issue_closed": "issues_closed", "pr_merged": "prs_merged",
                   "pr_closed_unmerged": "prs_closed_unmerged"}
 
@@ -46,7 +47,7 @@ def _hours(seconds):
 def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until: dt.date,
                          interval: str) -> dict:
     """Every activity metric per bucket: `{"buckets": [date…], "labels": […], "metrics":
-    {key: [value per bucket]}}` (3 queries over the rollups, each an indexed aggregate)."""
+    {key: [value per bucket]}}` (4 queries over the rollups, each an indexed aggregate)."""
     buckets = bucket_starts(since=since, until=until, interval=interval)
     start, end = period_bounds(since=since, until=until)
     ids = list(repository_ids)
@@ -55,29 +56,34 @@ def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until
     events = ContributionEvent.objects.filter(
         repository_id__in=ids, occurred_at__gte=start, occurred_at__lt=end
     )
-    # Counts come from the daily rollup (a few rows per project and day); only the distinct
-    # people and the medians need the per-item rollups.
-    daily = list(
+    # Counts come from the daily rollup (a few rows per project and day), and in the same
+    # round trip the distinct people per bucket from the per-day people rollup (each person
+    # once per project and day; UTC days in [since, until] are exactly the events' period).
+    # Only the medians need the per-item rollups.
+    counts = (
         DailyCount.objects.filter(repository_id__in=ids, day__gte=since, day__lte=until,
                                   kind__in=[*_EVENT_COUNTS, *_CLOSED_COUNTS])
-        .annotate(bucket=trunc_date("day", interval))
-        .values("bucket", "kind").annotate(n=Sum("n")).order_by()
+        .annotate(bucket=trunc_date("day", interval), what=F("kind"))
+        .values("bucket", "what").annotate(n=Sum("n")).order_by()
     )
-    for kind, key in {**_EVENT_COUNTS, **_CLOSED_COUNTS}.items():
-        metrics[key] = fill((r for r in daily if r["kind"] == kind), buckets=buckets)
+    people = (
+        ActiveDay.objects.filter(repository_id__in=ids, day__gte=since, day__lte=until)
+        .annotate(bucket=trunc_date("day", interval), what=Value(_PEOPLE, output_field=CharField()))
+        .values("bucket", "what").annotate(n=Count("person_key", distinct=True)).order_by()
+    )
+    daily = list(counts.union(people, all=True))
+    for kind, key in {**_EVENT_COUNTS, **_CLOSED_COUNTS, _PEOPLE: "active_contributors"}.items():
+        metrics[key] = fill((r for r in daily if r["what"] == kind), buckets=buckets)
 
-    # One pass for both: response_seconds is set on issues and pull requests only (the
-    # median ignores NULLs), and the response median covers bots' items too, by the bucket
-    # they were opened in, while contributors are people only.
-    people = list(
-        events.annotate(bucket=trunc("occurred_at", interval)).values("bucket")
-        .annotate(n=Count("person_key", distinct=True, filter=Q(is_bot=False)),
-                  response=Median("response_seconds"))
-        .order_by()
+    # response_seconds is set on issues and pull requests only; the median covers bots'
+    # items too, by the bucket they were opened in.
+    responses = list(
+        events.filter(response_seconds__isnull=False)
+        .annotate(bucket=trunc("occurred_at", interval)).values("bucket")
+        .annotate(response=Median("response_seconds")).order_by()
     )
-    metrics["active_contributors"] = fill(people, buckets=buckets)
     metrics["median_first_response_hours"] = [
-        _hours(v) for v in fill(people, buckets=buckets, value="response", empty=None)
+        _hours(v) for v in fill(responses, buckets=buckets, value="response", empty=None)
     ]
     merge_times = list(
         ClosedItem.objects.filter(repository_id__in=ids, kind="pr_merged", closed_at__gte=start,
