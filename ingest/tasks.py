@@ -49,16 +49,20 @@ def reschedule_countdown(reset_at: datetime) -> int:
 
 
 def rollups_enqueue(*, repository_ids: list[int]) -> None:
-    """Ask for the dashboard's rollups of these repositories once this transaction commits."""
+    """Ask for the dashboard's rollups of these repositories: the request is recorded now (in
+    the caller's transaction) and a rebuild task is sent once it commits. Requests coalesce:
+    a fan-out over N repositories leads to one rebuild absorbing all that are pending, not N
+    (dashboard/rebuilds.py)."""
     from config.celery import app
+    from dashboard.rebuilds import rollups_request
 
-    transaction.on_commit(
-        lambda: app.send_task(
-            "dashboard.rebuild_rollups",
-            kwargs={"repository_ids": repository_ids},
-            queue="rollups",
+    with transaction.atomic():
+        rollups_request(repository_ids=repository_ids)
+        transaction.on_commit(
+            lambda: app.send_task(
+                "dashboard.rebuild_rollups", kwargs={"recorded": True}, queue="rollups"
+            )
         )
-    )
 
 
 @shared_task(name="ingest.sync_all", **TASK_OPTIONS)

@@ -215,9 +215,21 @@ def _runs(db_url: str) -> dict[str, list[str]]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _rollups(db_url: str) -> dict:
+    script = (
+        "import json; from dashboard.models import ContributionEvent as E; "
+        "from dashboard.rebuilds import rollups_pending; print(json.dumps({"
+        "'pending': len(rollups_pending()[0]), 'repositories': sorted(set("
+        "E.objects.values_list('repository__full_name', flat=True)))}))"
+    )
+    out = manage(db_url, "shell", "-c", script, sim_url="http://127.0.0.1:9").stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def test_tasks_run_through_a_real_worker_on_the_configured_broker(proc_db, sim, tmp_path):
-    """The beat's task fans out per organisation and repository on the ingest queue; a
-    second request for one repository then costs 304s only."""
+    """The beat's task fans out per organisation and repository on the ingest queue, the
+    rollups queue rebuilds what they stored; a second request for one repository then costs
+    304s only."""
     from config.celery import app
     from ingest.tasks import sync_all, sync_repository
 
@@ -258,6 +270,14 @@ def test_tasks_run_through_a_real_worker_on_the_configured_broker(proc_db, sim, 
             time.sleep(2)
         assert runs.get("org:acme") == ["success"], (runs, log.read_text()[-3000:])
         assert runs.get("acme/core") == ["success"] and runs.get("acme/docs") == ["success"], runs
+        # Each sync recorded a rollups request; the worker's rebuilds absorb them all.
+        rollups = {}
+        while time.monotonic() < deadline:
+            rollups = _rollups(proc_db)
+            if rollups["pending"] == 0 and len(rollups["repositories"]) == 2:
+                break
+            time.sleep(1)
+        assert rollups["pending"] == 0 and len(rollups["repositories"]) == 2, rollups
         sim.reset_stats()
         again = sync_repository.apply_async(args=["acme/core"])
         assert again.get(timeout=120) == "success"

@@ -13,11 +13,18 @@ from ingest.sync.community import community_sync, summary_lines
 
 
 def rollups_rebuild_after_ingest(*, repository_ids: list[int]) -> str:
-    """Rebuild the dashboard's rollups for what was just ingested (dashboard app)."""
-    from dashboard.rollups import rollups_rebuild
+    """Rebuild the dashboard's rollups for what was just ingested (dashboard app), through the
+    same coalesced requests as the workers, so a worker's rebuild never runs at the same time."""
+    from dashboard.rebuilds import rollups_rebuild_pending, rollups_request
 
-    rows = rollups_rebuild(repository_ids=repository_ids)
-    return f"Rollups rebuilt for {len(repository_ids)} repositories ({rows} rows)."
+    rollups_request(repository_ids=repository_ids)
+    done = rollups_rebuild_pending()
+    if not done:
+        return (
+            f"Rollups of {len(repository_ids)} repositories requested; the rebuild running "
+            "elsewhere includes them when it finishes."
+        )
+    return f"Rollups rebuilt for {len(repository_ids)} repositories ({done[-1]} rows)."
 
 
 def run_and_report(
