@@ -56,6 +56,11 @@ class ContributionEvent(models.Model):
             models.Index(fields=["person_key", "repository", "occurred_at"],
                          name="event_person_repo_time"),
             models.Index(fields=["login", "occurred_at"], name="event_login_time"),
+            # The response-time median reads issues and pull requests only (about half the
+            # events), from this index alone.
+            models.Index(fields=["repository", "occurred_at"], include=["response_seconds"],
+                         condition=models.Q(response_seconds__isnull=False),
+                         name="event_response_time"),
             # Few rows: the issues and pull requests nobody has answered yet.
             models.Index(fields=["repository", "kind"], condition=models.Q(waiting=True),
                          name="event_waiting"),
@@ -175,6 +180,25 @@ class ActiveDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_key} active {self.day}"
+
+
+class ActiveCount(models.Model):
+    """Distinct active people (ActiveDay) per whole bucket of an interval, for the scopes a
+    page shows without picking repositories: every tracked repository, and each organisation.
+    `scope` names the repository set (`dashboard.rollups.scope_key`); the selector reads whole
+    buckets here and counts only the period's partial edge buckets from ActiveDay."""
+
+    scope = models.CharField(max_length=64)
+    interval = models.CharField(max_length=10)
+    bucket = models.DateField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "interval", "bucket"], name="active_count_scope",
+                                include=["n"])]
+
+    def __str__(self) -> str:
+        return f"{self.interval} {self.bucket}: {self.n} active"
 
 
 class RollupState(models.Model):

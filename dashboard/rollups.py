@@ -12,12 +12,16 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from ingest.models import BotAccount
+from ingest.models import BotAccount, Repository
 
+from .metrics.activity import people_scope_key
+from .metrics.series import INTERVALS, trunc_date
 from .metrics.sql import seconds_between_sql
 from .models import (
+    ActiveCount,
     ActiveDay,
     ClosedItem,
     ContributionEvent,
@@ -183,6 +187,30 @@ def _active_rebuild(cursor, repository_ids: list[int] | None) -> None:
     )
 
 
+def _active_counts_rebuild() -> None:
+    """Distinct people per whole bucket of each interval for every tracked repository and for
+    each organisation (the page scopes without a repository choice); a few hundred rows."""
+    ActiveCount.objects.all().delete()
+    scopes = [list(Repository.objects.filter(tracked=True).values_list("id", flat=True))]
+    by_org: dict[str, list[int]] = {}
+    for rid, owner in Repository.objects.values_list("id", "owner_login"):
+        by_org.setdefault(owner.lower(), []).append(rid)
+    scopes.extend(by_org.values())
+    done = set()
+    for ids in scopes:
+        key = people_scope_key(ids)
+        if not ids or key in done:
+            continue
+        done.add(key)
+        for interval in INTERVALS:
+            ActiveCount.objects.bulk_create(
+                ActiveCount(scope=key, interval=interval, bucket=row["bucket"], n=row["n"])
+                for row in ActiveDay.objects.filter(repository_id__in=ids)
+                .annotate(bucket=trunc_date("day", interval)).values("bucket")
+                .annotate(n=Count("person_key", distinct=True)).order_by()
+            )
+
+
 def _firsts_rebuild(cursor, *, repository_ids: list[int] | None) -> None:
     """Per-project first contributions of these repositories, from the events."""
     where, params = _repo_clause("repository_id", repository_ids)
@@ -272,6 +300,7 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         _closed_rebuild(cursor, ids)
         _daily_rebuild(cursor, ids)
         _active_rebuild(cursor, ids)
+        _active_counts_rebuild()
         _firsts_rebuild(cursor, repository_ids=ids)
         _community_firsts_rebuild(cursor)
         _lasts_set(cursor, repository_ids=ids)

@@ -1,5 +1,6 @@
-"""The page-figure cache: shared through Redis with CACHE_URL, warmed after a rollup rebuild,
-and retention read from the rollup's stored last contribution gives the raw facts' answer."""
+"""The page-figure cache and the finer rollups behind cold pages: shared through Redis with
+CACHE_URL and warmed after a rollup rebuild; retention read from the stored last contribution
+and active contributors read from whole-bucket counts give the raw facts' answer."""
 
 import datetime as dt
 import os
@@ -12,10 +13,13 @@ import redis
 from django.core.cache import cache
 from django.test import override_settings
 
+from dashboard.metrics.activity import activity_by_interval, people_scope_key
 from dashboard.metrics.newcomers import newcomer_retention_by_month
+from dashboard.metrics.series import INTERVALS, bucket_start, bucket_starts
+from dashboard.models import ActiveCount
 from dashboard.rollups import rollups_rebuild
 from tests.conftest import ROOT
-from tests.factories import comment, small_world
+from tests.factories import WORLD_BOTS, WORLD_CONTRIBUTIONS, WORLD_REPOS, at, comment, small_world
 from tests.test_settings import CLEARED
 
 # The Redis the suite runs against (the broker's when it is Redis), on a key prefix of its own.
@@ -93,3 +97,29 @@ def test_retention_of_an_earlier_period_ignores_contributions_after_it():
     rollups_rebuild()
     assert march(dt.date(2024, 12, 31)) == before
     assert march(dt.date(2025, 12, 31))["retained_180d"] > before["retained_180d"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("interval", INTERVALS)
+def test_active_contributors_same_from_whole_bucket_counts_and_from_days(interval):
+    built = small_world()
+    rollups_rebuild()
+    # The organisation and every-repository scopes have whole buckets counted at rebuild;
+    # a single project does not. A period cut mid-bucket at both ends mixes both sources.
+    since, until = dt.date(2023, 11, 15), dt.date(2024, 8, 20)
+    buckets = bucket_starts(since=since, until=until, interval=interval)
+    for names in (WORLD_REPOS, ["acme/alpha", "acme/beta"], ["acme/beta"]):
+        ids = [built["repos"][n].id for n in names]
+        got = activity_by_interval.uncached(repository_ids=ids, since=since, until=until,
+                                            interval=interval)
+        expected = [
+            len({p for p, repo, _, when in WORLD_CONTRIBUTIONS
+                 if repo in names and p not in WORLD_BOTS
+                 and since <= at(when).date() <= until
+                 and bucket_start(at(when).date(), interval) == b})
+            for b in buckets
+        ]
+        assert got["metrics"]["active_contributors"] == expected, names
+    assert ActiveCount.objects.filter(
+        scope=people_scope_key([r.id for r in built["repos"].values()]), interval=interval
+    ).exists()

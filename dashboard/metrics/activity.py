@@ -2,14 +2,16 @@
 response times (docs/metrics.md, "Activity")."""
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 
-from django.db.models import CharField, Count, F, Sum, Value
+from django.db.models import CharField, Count, Exists, F, Q, Sum, Value
 
-from ..models import ActiveDay, ClosedItem, ContributionEvent, DailyCount
+from ..models import ActiveCount, ActiveDay, ClosedItem, ContributionEvent, DailyCount
 from .cached import cached_until_rebuild
 from .series import (
     bucket_label,
+    bucket_next,
     bucket_starts,
     fill,
     period_bounds,
@@ -39,6 +41,12 @@ _CLOSED_COUNTS = {"issue_closed": "issues_closed", "pr_merged": "prs_merged",
                   "pr_closed_unmerged": "prs_closed_unmerged"}
 
 
+def people_scope_key(repository_ids: Sequence[int]) -> str:
+    """The name of a repository set in the ActiveCount rollup (order does not matter)."""
+    ids = ",".join(str(i) for i in sorted({int(i) for i in repository_ids}))
+    return hashlib.sha256(ids.encode()).hexdigest()
+
+
 def _hours(seconds):
     return None if seconds is None else round(seconds / 3600.0, 1)
 
@@ -66,12 +74,26 @@ def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until
         .annotate(bucket=trunc_date("day", interval), what=F("kind"))
         .values("bucket", "what").annotate(n=Sum("n")).order_by()
     )
+    # Whole buckets of a scope the rollup has counted come from ActiveCount; the period's
+    # partial first and last buckets (and every bucket of other scopes) from ActiveDay.
+    scope = people_scope_key(ids)
+    whole = [b for b in buckets
+             if b >= since and bucket_next(b, interval) - dt.timedelta(days=1) <= until]
+    days = ActiveDay.objects.filter(repository_id__in=ids, day__gte=since, day__lte=until)
+    counted = ActiveCount.objects.filter(scope=scope, interval=interval)
+    parts = []
+    if whole:
+        low, high = whole[0], bucket_next(whole[-1], interval)
+        days = days.filter(~Q(day__gte=low, day__lt=high) | ~Exists(counted))
+        parts.append(counted.filter(bucket__gte=low, bucket__lt=high)
+                     .annotate(what=Value(_PEOPLE, output_field=CharField()), count=F("n"))
+                     .values("bucket", "what", "count"))
     people = (
-        ActiveDay.objects.filter(repository_id__in=ids, day__gte=since, day__lte=until)
-        .annotate(bucket=trunc_date("day", interval), what=Value(_PEOPLE, output_field=CharField()))
+        days.annotate(bucket=trunc_date("day", interval),
+                      what=Value(_PEOPLE, output_field=CharField()))
         .values("bucket", "what").annotate(n=Count("person_key", distinct=True)).order_by()
     )
-    daily = list(counts.union(people, all=True))
+    daily = list(counts.union(people, *parts, all=True))
     for kind, key in {**_EVENT_COUNTS, **_CLOSED_COUNTS, _PEOPLE: "active_contributors"}.items():
         metrics[key] = fill((r for r in daily if r["what"] == kind), buckets=buckets)
 
