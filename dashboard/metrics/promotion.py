@@ -18,6 +18,7 @@ from collections import defaultdict
 from datetime import date
 from urllib.parse import quote_plus
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -143,8 +144,10 @@ def promotion_candidates(
         rank[row["project"]] += 1
         if limit is None or rank[row["project"]] <= limit:
             ranked.append({**row, "rank": rank[row["project"]]})
+    # Evidence exists only for the Hard and Medium counted above: people with none (most of
+    # a large shortlist) need no look at their merged pull requests.
     hardest = hardest_merged(
-        pairs={(r["repository_id"], r["author_id"]) for r in ranked if r["merged"]},
+        pairs={(r["repository_id"], r["author_id"]) for r in ranked if r["hard"] or r["medium"]},
         before=world.before, rules=world.rules, per_author=5,
     )
     for row in ranked:
@@ -171,23 +174,67 @@ def _shortlist_from_rollup(*, world: RoleWorld, above: set, limit: int | None
     ranking order from its index). Role holders are dropped afterwards, so the cut reads as
     many more rows per project as it has holders, not a long exclusion list."""
     rows = CandidateTotal.objects.filter(repository_id__in=list(world.repositories))
-    if limit is not None:
+    columns = ("repository_id", "login", "author_id", "merged", "hard", "medium", "easy",
+               "reviews", "answers", "progress")
+    if limit is None:
+        found = rows.values(*columns)
+    else:
         per_project: dict[int, int] = defaultdict(int)
         for rid, _ in above:
             per_project[rid] += 1
-        rows = rows.annotate(place=Window(
-            Rank(), partition_by=[F("repository_id")],
-            order_by=[F("progress").desc(), F("reviews").desc(), F("answers").desc()],
-        )).filter(place__lte=limit + max(per_project.values(), default=0))
+        cut = limit + max(per_project.values(), default=0)
+        if connection.vendor == "postgresql":
+            found = _top_per_project(repository_ids=list(world.repositories), cut=cut,
+                                     columns=columns)
+        else:
+            found = rows.annotate(place=Window(
+                Rank(), partition_by=[F("repository_id")],
+                order_by=[F("progress").desc(), F("reviews").desc(), F("answers").desc()],
+            )).filter(place__lte=cut).values(*columns)
     people = {}
-    for row in rows.values("repository_id", "login", "author_id", "merged", "hard", "medium",
-                           "easy", "reviews", "answers", "progress"):
+    for row in found:
         if (row["repository_id"], row["login"].lower()) in above:
             continue
         row["meets"] = meets_rule(merged=row["merged"], hard=row["hard"],
                                   medium=row["medium"], rule=world.rules[row["repository_id"]])
         people[(row["repository_id"], row["login"])] = row
     return people
+
+
+def _top_per_project(*, repository_ids: list[int], cut: int, columns: tuple[str, ...]
+                     ) -> list[dict]:
+    """PostgreSQL: the rows ranked `cut` or better in each project (ties included), as the
+    window rank would give them, reading `cut` index entries per project instead of ranking
+    every contributor of every project (a rank window partitioned by project sorts them all).
+
+    Ranked `cut` or better is "(progress, reviews, answers) at least that of the project's
+    `cut`-th row" (all three descending); a project with fewer rows takes them all (-1 is below
+    any figure)."""
+    table = CandidateTotal._meta.db_table
+    names = ", ".join(f"c.{name}" for name in columns)
+    # OFFSET 0 keeps the second lateral a per-project index range instead of a hash join
+    # over the whole table.
+    sql = f"""
+        SELECT {names} FROM unnest(%s::bigint[]) AS r(id)
+        CROSS JOIN LATERAL (
+            SELECT COALESCE(MAX(x.progress), -1) AS progress,
+                   COALESCE(MAX(x.reviews), -1) AS reviews,
+                   COALESCE(MAX(x.answers), -1) AS answers
+            FROM (SELECT t.progress, t.reviews, t.answers FROM {table} t
+                  WHERE t.repository_id = r.id
+                  ORDER BY t.progress DESC, t.reviews DESC, t.answers DESC
+                  OFFSET %s LIMIT 1) x
+        ) last
+        CROSS JOIN LATERAL (
+            SELECT * FROM {table} t
+            WHERE t.repository_id = r.id AND t.progress >= last.progress
+              AND (t.progress, t.reviews, t.answers) >= (last.progress, last.reviews,
+                                                         last.answers)
+            OFFSET 0
+        ) c"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [repository_ids, cut - 1])
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _shortlist_from_facts(*, world: RoleWorld, holders: Q | None, above: set, limit: int | None
