@@ -15,11 +15,20 @@ from django.test import override_settings
 
 from dashboard.metrics.activity import activity_by_interval, people_scope_key
 from dashboard.metrics.newcomers import newcomer_retention_by_month
+from dashboard.metrics.promotion import promotion_candidates
 from dashboard.metrics.series import INTERVALS, bucket_start, bucket_starts
-from dashboard.models import ActiveCount
+from dashboard.models import ActiveCount, CandidateTotal
 from dashboard.rollups import rollups_rebuild
 from tests.conftest import ROOT
-from tests.factories import WORLD_BOTS, WORLD_CONTRIBUTIONS, WORLD_REPOS, at, comment, small_world
+from tests.factories import (
+    WORLD_BOTS,
+    WORLD_CONTRIBUTIONS,
+    WORLD_REPOS,
+    at,
+    comment,
+    repository,
+    small_world,
+)
 from tests.test_settings import CLEARED
 
 # The Redis the suite runs against (the broker's when it is Redis), on a key prefix of its own.
@@ -123,3 +132,22 @@ def test_active_contributors_same_from_whole_bucket_counts_and_from_days(interva
     assert ActiveCount.objects.filter(
         scope=people_scope_key([r.id for r in built["repos"].values()]), interval=interval
     ).exists()
+
+
+@pytest.mark.django_db
+def test_candidate_cut_per_project_keeps_everyone_tied_at_the_cut():
+    repos = [repository(name) for name in ("acme/alpha", "acme/beta")]
+    # Per project: one clear leader, then three tied on every ranked figure, inserted so that
+    # the alphabetically first (who wins the final tie-break, by login) comes last.
+    for repo in repos:
+        for author_id, (login, progress) in enumerate(
+                [("lead", 90.0), ("zed", 50.0), ("mia", 50.0), ("amy", 50.0), ("low", 10.0)]):
+            CandidateTotal.objects.create(repository=repo, login=login, author_id=author_id,
+                                          merged=3, progress=progress, reviews=2, answers=1)
+    ids = [r.id for r in repos]
+    everyone = promotion_candidates(repository_ids=ids, as_of=None, limit=None)
+    best_two = [(r["project"], r["login"]) for r in everyone if r["rank"] <= 2]
+    assert best_two == [("acme/alpha", "lead"), ("acme/alpha", "amy"),
+                        ("acme/beta", "lead"), ("acme/beta", "amy")]
+    cut = promotion_candidates(repository_ids=ids, as_of=None, limit=2)
+    assert [(r["project"], r["login"]) for r in cut] == best_two
