@@ -4,6 +4,8 @@ Usage (PostgreSQL; the database is emptied and refilled):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pulse_bench \\
         .venv/bin/python bench/pages.py [--items 1000000] [--people 50000] [--runs 10]
+    # again on the same world (pages only; --rebuild also rebuilds and times the rollups):
+    .venv/bin/python bench/pages.py --reuse [--rebuild] [--only /activity/]
 
 It bulk-inserts a world shaped like ingest's rows (repositories, people, pull requests,
 issues, commits, reviews, comments; `--items` of them in total), rebuilds the rollups (timed),
@@ -218,6 +220,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded world")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="with --reuse: rebuild the rollups first (after a rollup change)")
     parser.add_argument("--only", action="append", help="time only pages under this path")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -227,6 +231,7 @@ def main() -> None:
         world = world_build(items=args.items, people=args.people)
         print(f"world: {world['items']:,} items, {world['people']:,} people, "
               f"loaded in {world['load_seconds']:.0f} s")
+    if not args.reuse or args.rebuild:
         started = time.monotonic()
         rows = rollups_rebuild()
         print(f"rollups rebuilt: {rows:,} contribution rows in {time.monotonic() - started:.1f} s",
