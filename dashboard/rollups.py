@@ -39,6 +39,7 @@ FIRSTS = FirstContribution._meta.db_table
 CLOSED = ClosedItem._meta.db_table
 DAILY = DailyCount._meta.db_table
 ACTIVE = ActiveDay._meta.db_table
+LASTS = "pulse_rollup_lasts"  # temporary, during a rebuild
 # The committers page's rollups: without fresh statistics after a rebuild the planner took
 # the candidate table for a tenth of its size and sorted it on disk.
 ROLE_TABLES = tuple(m._meta.db_table for m in (ActivityMonth, CandidateTotal, RoleSignal))
@@ -218,8 +219,18 @@ def _active_counts_rebuild() -> None:
 
 
 def _firsts_rebuild(cursor, *, repository_ids: list[int] | None) -> None:
-    """Per-project first contributions of these repositories, from the events."""
+    """Per-project first contributions of these repositories, from the events, each with the
+    person's latest contribution of any kind there (`last_at`, for retention). The latest ones
+    are aggregated once into a temporary table for every kind group's insert to join, so the
+    rows are written once, never updated (an update would leave the table twice its size)."""
     where, params = _repo_clause("repository_id", repository_ids)
+    cursor.execute(f"DROP TABLE IF EXISTS {LASTS}")
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {LASTS} AS
+            SELECT person_key, repository_id, MAX(occurred_at) AS last FROM {EVENTS}
+            WHERE 1 = 1{where} GROUP BY person_key, repository_id""",
+        params,
+    )
     cursor.execute(f"DELETE FROM {FIRSTS} WHERE community = FALSE{where}", params)
     event_where = where.replace("repository_id", "e.repository_id")
     for group, kinds in KIND_GROUPS.items():
@@ -247,10 +258,13 @@ def _firsts_rebuild(cursor, *, repository_ids: list[int] | None) -> None:
         cursor.execute(
             f"""INSERT INTO {FIRSTS}
                     (community, kind_group, person_key, login, repository_id, first_at,
-                     first_kind, first_ref, first_waiting)
-                {select}""",
+                     first_kind, first_ref, first_waiting, last_at)
+                SELECT f.*, l.last FROM ({select}) f
+                LEFT JOIN {LASTS} l ON l.person_key = f.person_key
+                                   AND l.repository_id = f.repository_id""",
             [group, *kinds, *params],
         )
+    cursor.execute(f"DROP TABLE {LASTS}")
 
 
 def _community_firsts_rebuild(cursor) -> None:
@@ -270,27 +284,13 @@ def _community_firsts_rebuild(cursor) -> None:
                     PARTITION BY kind_group, person_key ORDER BY first_at, repository_id) AS rn
                 FROM {FIRSTS} WHERE community = FALSE
             ) ranked WHERE rn = 1"""
-    cursor.execute(f"INSERT INTO {FIRSTS} (community, {columns}) {select}")
-
-
-def _lasts_set(cursor, *, repository_ids: list[int] | None) -> None:
-    """Each first contribution's `last_at`: the person's latest contribution of any kind
-    (bots' flags aside, as retention counts them) in the project, or anywhere for the
-    community rows."""
-    where, params = _repo_clause("repository_id", repository_ids)
+    # A newcomer's latest contribution to the community is anywhere in it (bots' flags aside,
+    # as retention counts them).
     cursor.execute(
-        f"""UPDATE {FIRSTS} SET last_at = m.last
-            FROM (SELECT person_key, repository_id, MAX(occurred_at) AS last FROM {EVENTS}
-                  WHERE 1 = 1{where} GROUP BY person_key, repository_id) m
-            WHERE {FIRSTS}.community = FALSE AND {FIRSTS}.person_key = m.person_key
-              AND {FIRSTS}.repository_id = m.repository_id""",
-        params,
-    )
-    cursor.execute(
-        f"""UPDATE {FIRSTS} SET last_at = m.last
-            FROM (SELECT person_key, MAX(occurred_at) AS last FROM {EVENTS}
-                  GROUP BY person_key) m
-            WHERE {FIRSTS}.community = TRUE AND {FIRSTS}.person_key = m.person_key"""
+        f"""INSERT INTO {FIRSTS} (community, {columns}, last_at)
+            SELECT f.*, l.last FROM ({select}) f
+            LEFT JOIN (SELECT person_key, MAX(occurred_at) AS last FROM {EVENTS}
+                       GROUP BY person_key) l ON l.person_key = f.person_key"""
     )
 
 
@@ -309,7 +309,6 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         _active_counts_rebuild()
         _firsts_rebuild(cursor, repository_ids=ids)
         _community_firsts_rebuild(cursor)
-        _lasts_set(cursor, repository_ids=ids)
         rows = ContributionEvent.objects.count()
         RollupState.objects.update_or_create(
             name="contributions",

@@ -89,9 +89,10 @@ def test_rebuild_warms_the_default_pages_in_the_shared_cache(shared_cache, clien
 
 
 @pytest.mark.django_db
-def test_retention_of_an_earlier_period_ignores_contributions_after_it():
+@pytest.mark.parametrize("narrowed", [False, True])  # new to the community / to each project
+def test_retention_of_an_earlier_period_ignores_contributions_after_it(narrowed):
     built = small_world()
-    scope = {"repository_ids": [r.id for r in built["repos"].values()], "narrowed": False,
+    scope = {"repository_ids": [r.id for r in built["repos"].values()], "narrowed": narrowed,
              "kind": "default", "since": dt.date(2024, 1, 1)}
 
     def march(until: dt.date) -> dict:
