@@ -85,9 +85,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def simulator(*, scale: str, seed: int = 1):
+def simulator(*, scale: str, seed: int = 1, world_db: str | None = None):
     """`python -m ingest.simulator` in its own process (its CPU and memory are not the
-    ingest worker's). Yields its URL."""
+    ingest worker's). Yields its URL. `world_db`: a world file kept between runs (built there by
+    the first run; the large world takes minutes to build)."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -102,7 +103,8 @@ def simulator(*, scale: str, seed: int = 1):
             str(seed),
             "--rate-limit",
             "10000000",
-        ],
+        ]
+        + (["--db", world_db] if world_db else []),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -624,6 +624,50 @@ def _git_time(value: str) -> str:
         ) from None
 
 
+def _field(source: Any, info: graphql.GraphQLResolveInfo, **args: Any) -> Any:
+    """graphql-core's default resolver for this module's objects, which are all plain dicts
+    (skips its Mapping isinstance check, paid once per field of every node)."""
+    value = source.get(info.field_name) if type(source) is dict else None
+    return value(info, **args) if callable(value) else value
+
+
+def _never_awaitable(value: Any) -> bool:
+    return False
+
+
+_documents_lock = threading.Lock()
+_documents: dict[tuple[int, str], graphql.DocumentNode | list[dict[str, Any]]] = {}
+DOCUMENTS_KEPT = 256
+
+
+def _checked_document(
+    schema: GraphQLSchema, text: str
+) -> graphql.DocumentNode | list[dict[str, Any]]:
+    """The parsed document of a query text, or the errors GitHub would answer for it.
+
+    Parsing and validating against GitHub's full schema costs milliseconds per request, and a
+    client sends the same few query texts page after page (only the variables change), so the
+    outcome is kept per (schema, text). It depends on nothing else; the document is only read
+    by execution."""
+    key = (id(schema), text)
+    with _documents_lock:
+        found = _documents.get(key)
+    if found is not None:
+        return found
+    try:
+        document = graphql.parse(text)
+    except GraphQLError as error:
+        outcome: graphql.DocumentNode | list[dict[str, Any]] = [_format(error)]
+    else:
+        problems = graphql.validate(schema, document)
+        outcome = [_format(e) for e in problems] if problems else document
+    with _documents_lock:
+        if len(_documents) >= DOCUMENTS_KEPT:
+            _documents.pop(next(iter(_documents)))  # the oldest: arbitrary texts cannot grow it
+        _documents[key] = outcome
+    return outcome
+
+
 def execute(
     world: World, schema: GraphQLSchema, payload: Any, *, rate: Callable[[int], dict[str, Any]]
 ) -> tuple[int, dict[str, Any], int]:
@@ -637,13 +681,10 @@ def execute(
     variables = payload.get("variables") or {}
     if not isinstance(variables, dict):
         return 200, {"errors": [{"message": "Variables are invalid JSON."}]}, 0
-    try:
-        document = graphql.parse(payload["query"])
-    except GraphQLError as error:
-        return 200, {"errors": [_format(error)]}, 0
-    problems = graphql.validate(schema, document)
-    if problems:
-        return 200, {"errors": [_format(e) for e in problems]}, 0
+    parsed = _checked_document(schema, payload["query"])
+    if isinstance(parsed, list):
+        return 200, {"errors": parsed}, 0
+    document = parsed
     cost = query_cost(document, variables, payload.get("operationName"))
     resolver = Resolver(world, rate=rate(cost))
     result = graphql.execute(
@@ -652,6 +693,9 @@ def execute(
         root_value=resolver.root(),
         variable_values=variables,
         operation_name=payload.get("operationName"),
+        field_resolver=_field,
+        # Every resolver here is synchronous: skip graphql-core's awaitable check of each value.
+        is_awaitable=_never_awaitable,
     )
     answer: dict[str, Any] = {}
     if result.errors:

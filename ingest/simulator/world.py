@@ -192,6 +192,9 @@ class World:
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.lock = threading.RLock()
+        # Accounts by id, looked up for every author on every page served; emptied by any
+        # mutation (`_write`), so it never answers with an account the world has changed.
+        self._users_by_id: dict[int, User] = {}
         self._finalizer = weakref.finalize(self, _discard, self.db, temporary_dir)
         with self.lock:
             # A simulated world needs no crash safety: no journal, no fsync (and no WAL file
@@ -220,6 +223,7 @@ class World:
 
     def _write(self, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
         with self.lock:
+            self._users_by_id.clear()
             return self.db.execute(sql, params)
 
     def next_id(self, kind: str, count: int = 1) -> int:
@@ -297,8 +301,15 @@ class World:
         return User(**dict(row)) if row else None
 
     def user_by_id(self, uid: int) -> User | None:
-        row = self.query_one("SELECT * FROM users WHERE id=?", (uid,))
-        return User(**dict(row)) if row else None
+        found = self._users_by_id.get(uid)
+        if found is not None:
+            return found
+        with self.lock:  # read and kept under the lock: no mutation can come in between
+            row = self.db.execute("SELECT * FROM users WHERE id=?", (uid,)).fetchone()
+            if row is None:
+                return None  # not kept: the account may be created later
+            user = self._users_by_id[uid] = User(**dict(row))
+        return user
 
     def update_user(self, login: str, **changes: Any) -> User:
         allowed = {"name", "company", "email", "location"}
