@@ -52,14 +52,26 @@ def scratch_database():
             yield scratch
 
 
-def env_for(db_url: str, sim_url: str = "http://127.0.0.1:9") -> dict[str, str]:
+def orgs_of(scale: str) -> str:
+    """Every organisation of the synthetic world of this scale (beyond sofastack and mosn, the
+    large world spreads its repositories over `community-NN` organisations)."""
+    sys.path.insert(0, str(ROOT))
+    from ingest.simulator.synthetic import SCALES
+
+    extra = max(0, SCALES[scale]["repos"] - 8) // 30
+    return ",".join([ORGS] + [f"community-{n:02d}" for n in range(extra)])
+
+
+def env_for(
+    db_url: str, sim_url: str = "http://127.0.0.1:9", *, orgs: str = ORGS
+) -> dict[str, str]:
     return dict(
         os.environ,
         DATABASE_URL=db_url,
         DJANGO_SETTINGS_MODULE="tests.settings",
         GITHUB_API_URL=sim_url,
         GITHUB_TOKEN="bench-token",
-        PULSE_ORGS=ORGS,
+        PULSE_ORGS=orgs,
         PULSE_REPOS="",
         LOG_LEVEL="WARNING",
     )

@@ -21,7 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest_common import ROOT, env_for, scratch_database, simulator, stored_counts  # noqa: E402
+from ingest_common import (  # noqa: E402
+    ROOT,
+    env_for,
+    orgs_of,
+    scratch_database,
+    simulator,
+    stored_counts,
+)
 
 
 def one_run(
@@ -33,7 +40,7 @@ def one_run(
             [sys.executable, "manage.py", "ingest", "--full", "--jobs", str(jobs)]
             + (["--repo", repo] if repo else []),
             cwd=ROOT,
-            env=env_for(db, url),
+            env=env_for(db, url, orgs=orgs_of(scale)),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
