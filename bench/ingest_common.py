@@ -115,6 +115,9 @@ def simulator(*, scale: str, seed: int = 1, world_db: str | None = None):
             str(seed),
             "--rate-limit",
             "10000000",
+            # A 1,000,000-item world needs more than GitHub's 5,000 GraphQL points an hour.
+            "--graphql-rate-limit",
+            "10000000",
         ]
         + (["--db", world_db] if world_db else []),
         cwd=ROOT,

@@ -51,6 +51,9 @@ def one_run(
         elapsed = None
         for line in proc.stdout:
             output += line
+            if line.startswith((b"Items written:", b"API requests:", b"Rate-limit", b"Errors:")):
+                # A run cut short (rate limit, errors) would not be the figure it claims to be.
+                print("    " + line.decode(errors="replace").strip())
             if line.startswith(b"Errors:"):
                 elapsed = time.perf_counter() - started
                 proc.terminate()

@@ -39,6 +39,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--fault", action="append", default=[], help="e.g. status:502@3, reset@5=GET /rate_limit"
     )
     parser.add_argument("--rate-limit", type=int, default=5000)
+    parser.add_argument(
+        "--graphql-rate-limit", type=int, default=5000, help="GraphQL points per hour"
+    )
     return parser.parse_args(argv)
 
 
@@ -81,7 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     world = build_world(args)
     sim = SimulatorServer(
-        world, tokens=args.token, host=args.host, port=args.port, rate_limit=args.rate_limit
+        world,
+        tokens=args.token,
+        host=args.host,
+        port=args.port,
+        rate_limit=args.rate_limit,
+        graphql_limit=args.graphql_rate_limit,
     )
     for spec in args.fault:
         try:
