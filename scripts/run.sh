@@ -10,9 +10,17 @@ $PY manage.py migrate --noinput
 $PY manage.py collectstatic --noinput >/dev/null
 
 pids=()
+alive() {
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
 cleanup() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # SIGINT is what Ctrl-C sends: Celery and runserver shut down cleanly on it. Whatever is
+  # still running after 10 s (a worker stuck in a warm shutdown) is killed.
+  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 20); do alive || break; sleep 0.5; done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
