@@ -1,17 +1,5 @@
-"""Roles, promotions and candidates on a small hand-made world (expected values by hand).
-
-The world (mosn/layotto), as of 2022-02-01:
-- pmc1 (Ant Group) merges everything from 2020-01-10 → PMC since 2020-01-10.
-- alice (external) is added to OWNERS as approver on 2021-03-04 → Committer since then
-  (her approving review of 2021-12-01 is later evidence, so the date stays).
-- erin has an admin entry (Committer since 2019-06-01), which wins over her merges.
-- frank was listed in MAINTAINERS from 2020-06-01 until removed on 2021-10-01 → no role.
-- dave comments with association COLLABORATOR from 2022-05-01 → Committer only later.
-- bob (external): 8 merged PRs, one closing an issue labelled `difficulty/hard`, 3 reviews on
-  others' PRs → candidate "8/10 merged, 1 Hard" (progress (0.8 + 1) / 2 = 90 %).
-- carol: 3 merged PRs, two big enough to be Medium by size → "3/10 merged, 2 Medium" (40 %).
-- dependabot[bot]: merged PRs, never a candidate.
-"""
+"""Roles, promotions and candidates on the hand-made world of tests/committers_world.py
+(its docstring lists each person and the expected values, worked out by hand)."""
 
 from datetime import date
 
