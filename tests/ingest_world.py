@@ -64,12 +64,23 @@ def build_community(world, *, issues: int = 130, pulls: int = 120) -> dict[str, 
             changed_files=1 + i % 7,
             author_association="CONTRIBUTOR",
         )
-        world.add_review(
+        review = world.add_review(
             "acme/core",
             number,
             author=people[(i + 2) % 4],
             state="APPROVED",
             submitted_at=at(i + 1),
+            author_association="MEMBER",
+        )
+        # One inline comment per pull request (more than a page of them), drafted before its
+        # review was submitted: the review, not the draft, is what the author saw first.
+        world.add_review_comment(
+            "acme/core",
+            number,
+            author=people[(i + 2) % 4],
+            body="nit: rename this",
+            created_at=at(i + 0.9),
+            review_id=review,
             author_association="MEMBER",
         )
         if i == 0:
@@ -114,6 +125,7 @@ def build_community(world, *, issues: int = 130, pulls: int = 120) -> dict[str, 
         "pull_requests": pulls,
         "reviews": pulls + 60,
         "comments": issues,
+        "review_comments": pulls,
         "commits": 151,
         "stars": 6,
         "repositories": 2,
@@ -163,7 +175,9 @@ def snapshot() -> dict[str, list[tuple]]:
             )
         ),
         "comments": sorted(
-            Comment.objects.values_list("github_id", "issue_number", "author__login", "created_at")
+            Comment.objects.values_list(
+                "kind", "github_id", "issue_number", "author__login", "created_at"
+            )
         ),
         "commits": sorted(
             Commit.objects.values_list(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.github.client import GitHubClient
-from ingest.models import Commit, IngestRun, Issue, PullRequest, Repository, Review, Star
+from ingest.models import Comment, Commit, IngestRun, Issue, PullRequest, Repository, Review, Star
 from ingest.simulator import SimulatorServer, World
 from ingest.sync.community import community_sync
 from tests.ingest_world import at, build_community, snapshot
@@ -45,8 +45,17 @@ def test_full_sync_stores_everything_in_few_requests(sim):
     assert Review.objects.count() == expected["reviews"]  # incl. the PR with 61 reviews
     assert Commit.objects.count() == expected["commits"]
     assert Star.objects.count() == expected["stars"]
+    review_comments = Comment.objects.filter(kind=Comment.Kind.REVIEW)
+    assert review_comments.count() == expected["review_comments"]
+    assert Comment.objects.filter(kind=Comment.Kind.ISSUE).count() == expected["comments"]
     merged = PullRequest.objects.get(repository__full_name="acme/core", number__gt=0, title="PR 0")
     assert merged.merged_by.login == "alice" and merged.additions == 10
+    # The inline comment is linked to its pull request by number, with author and association.
+    inline = review_comments.get(repository__full_name="acme/core", issue_number=merged.number)
+    assert (inline.author.login, inline.author_association) == ("carol", "MEMBER")
+    assert inline.created_at == at(0.9) and inline.body_length == len("nit: rename this")
+    # ...and a draft inline comment is not a response: the author saw the review, at day 1.
+    assert (merged.first_response_at, merged.first_responder.login) == (at(1), "carol")
     # First response: the bot's earlier comment does not count; the human answer does.
     issue = Issue.objects.get(title__startswith="Issue 0 ")
     assert issue.first_responder.login == "bob"
@@ -63,7 +72,7 @@ def test_full_sync_stores_everything_in_few_requests(sim):
     # four conditional probes per repository that earn the next run its 304s, plus the org's
     # list and one profiles query: nothing per object (bench/ingest_requests.py measures the
     # ratio on a large world, where the fixed costs fade).
-    repositories, resources = 2, 5
+    repositories, resources = 2, 6
     assert requests <= stored / 100 * 2 + repositories * (resources + 4) + 2, (requests, stored)
     runs = IngestRun.objects.filter(scope="acme/core").get()
     assert runs.status == "success" and runs.counts["issues"] == expected["issues"] - 1
@@ -77,8 +86,9 @@ def test_incremental_sync_of_unchanged_world_costs_only_304s(sim):
     assert not summary.errors
     # One conditional request per repository and resource (+ the org's repository list).
     assert stats["requests"] == stats["not_modified"], stats
-    assert stats["requests"] <= 2 * 5 + 1, stats
-    assert IngestRun.objects.filter(scope="acme/core").latest("started_at").not_modified >= 5
+    assert stats["requests"] <= 2 * 6 + 1, stats
+    assert stats["by_endpoint"]["GET /repos/{owner}/{repo}/pulls/comments"] == {"304": 2}, stats
+    assert IngestRun.objects.filter(scope="acme/core").latest("started_at").not_modified >= 6
 
 
 def test_incremental_sync_picks_up_changes(sim):
@@ -91,9 +101,23 @@ def test_incremental_sync_picks_up_changes(sim):
     world.add_star("acme/core", user="erin", starred_at=at(501))
     world.add_commit("acme/core", authored_at=at(502), author_login="erin", message="Late")
     world.update_issue("acme/core", 1, state="closed", closed_at=at(503))
+    pull = world.add_pull("acme/core", author="dave", title="Late PR", created_at=at(504))
+    world.add_review_comment(
+        "acme/core", pull, author="bob", body="why?", created_at=at(505), author_association="NONE"
+    )
+    edited = Comment.objects.filter(kind=Comment.Kind.REVIEW).order_by("created_at").first()
+    world.update_comment("acme/core", edited.github_id, body="longer now", updated_at=at(506))
     sim.reset_stats()
     sync(sim)
     after = snapshot()
+    assert len(after["comments"]) == len(before["comments"]) + 2
+    late = PullRequest.objects.get(title="Late PR")
+    assert Comment.objects.get(kind="review", issue_number=late.number).author.login == "bob"
+    edited.refresh_from_db()
+    assert edited.body_length == len("longer now") and edited.updated_at == at(506)
+    # Only what changed was read: the review comments cost the probe and one page of answers.
+    review_calls = sim.stats()["by_endpoint"]["GET /repos/{owner}/{repo}/pulls/comments"]
+    assert review_calls.get("200") == 2 and review_calls.get("304") == 1, review_calls
     assert len(after["issues"]) == len(before["issues"]) + 1
     assert len(after["stars"]) == len(before["stars"]) + 1
     assert len(after["commits"]) == len(before["commits"]) + 1
@@ -108,8 +132,16 @@ def test_full_sync_reconciles_deleted_issue_and_renamed_repository(sim):
     doomed = Issue.objects.get(repository__full_name="acme/docs")
     sim.world.delete_issue("acme/docs", doomed.number)
     sim.world.rename_repo("acme/docs", "handbook")
+    deleted = Comment.objects.filter(kind=Comment.Kind.REVIEW).order_by("github_id")[5]
+    sim.world.delete_comment("acme/core", deleted.github_id)
+    sync(sim)
+    assert Comment.objects.filter(pk=deleted.pk).exists(), "only a full run reconciles"
     sync(sim, full=True)
     assert not Issue.objects.filter(pk=doomed.pk).exists()
+    assert not Comment.objects.filter(pk=deleted.pk).exists()
+    assert Comment.objects.filter(kind=Comment.Kind.REVIEW).count() == sim.expected[
+        "review_comments"
+    ] - 1
     assert Repository.objects.filter(full_name="acme/handbook").count() == 1
     assert not Repository.objects.filter(full_name="acme/docs").exists()
 

@@ -55,6 +55,9 @@ SCALES = {
     "large": {"items": 1_000_000, "repos": 300, "comments": 0.35, "stars": 60_000},
 }
 
+# Inline diff comments each review leaves, by review state (an approval leaves none).
+REVIEW_COMMENTS = {"CHANGES_REQUESTED": 2, "COMMENTED": 1}
+
 HOME_COMPANIES = ["Ant Group", "蚂蚁集团", "Alipay", "@antgroup", "Ant Financial", "蚂蚁金服"]
 HOME_DOMAINS = ["antgroup.com", "antfin.com", "alipay.com"]
 OTHER_COMPANIES = [
@@ -264,6 +267,9 @@ class SyntheticWorld:
             "pull": 2_000_000_000,
             "review": 3_000_000_000,
             "comment": 4_000_000_000,
+            # GitHub numbers review comments apart from conversation comments; a counter of
+            # their own also keeps the conversation comments' ids what they were before.
+            "review_comment": 4_500_000_000,
             "event": 5_000_000_000,
         }
         self.logins: set[str] = set()
@@ -985,7 +991,7 @@ class _Rows:
                 json.dumps(row.labels),
                 row.association,
                 len([c for c in row.comments]),
-                0,
+                sum(REVIEW_COMMENTS.get(r[1], 0) for r in row.reviews),
                 _ts(row.merged) if row.merged else None,
                 row.closer.uid if row.merged else None,
                 row.size[0] if row.is_pull else None,
@@ -999,19 +1005,40 @@ class _Rows:
             ]
         )
         for who, state, when, association in row.reviews:
+            review_id = builder._next("review")  # noqa: SLF001
             self.reviews.append(
                 (
-                    builder._next("review"),
+                    review_id,
                     rid,
                     row.number,
                     who.uid,
-                    state,  # noqa: SLF001
+                    state,
                     "LGTM" if state == "APPROVED" else "Please take a look.",
                     _ts(when),
                     association,
                     head,
                 )
             )
+            # Inline comments on the diff, published with their review (same time, so items'
+            # updated_at and first responses stay what the reviews made them). No random
+            # draw: the rest of the world stays the same for a seed.
+            for k in range(REVIEW_COMMENTS.get(state, 0)):
+                self.comments.append(
+                    (
+                        builder._next("review_comment"),  # noqa: SLF001
+                        rid,
+                        row.number,
+                        "review",
+                        who.uid,
+                        "Could this be simpler?" if k == 0 else "Please add a test for this.",
+                        _ts(when),
+                        _ts(when),
+                        association,
+                        review_id,
+                        f"src/main/java/Module{row.number % 7}.java",
+                        head,
+                    )
+                )
         for who, when, association in row.comments:
             self.comments.append(
                 (

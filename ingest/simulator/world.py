@@ -977,6 +977,23 @@ class World:
         ).rowcount:
             raise WorldError(f"no comment {comment_id} in {repo}")
 
+    def delete_comment(self, repo: str, comment_id: int) -> None:
+        """Delete a conversation or review comment (its author or a maintainer can)."""
+        with self.lock:
+            record = self._require_repo(repo)
+            row = self.query_one(
+                "SELECT number, kind FROM comments WHERE id=? AND repo_id=?",
+                (comment_id, record.id),
+            )
+            if row is None:
+                raise WorldError(f"no comment {comment_id} in {repo}")
+            self._write("DELETE FROM comments WHERE id=?", (comment_id,))
+            column = "comments" if row["kind"] == "issue" else "review_comments"
+            self._write(
+                f"UPDATE issues SET {column}={column}-1 WHERE repo_id=? AND number=?",
+                (record.id, row["number"]),
+            )
+
     def _bump_item(self, row: sqlite3.Row, at: str) -> None:
         # Activity on an issue moves its updated_at forward (what `since` and sort=updated see).
         self._write("UPDATE issues SET updated_at=max(updated_at, ?) WHERE id=?", (at, row["id"]))

@@ -29,6 +29,7 @@ from .profiles import actors_sync_profiles
 from .pulls import repository_sync_pull_requests
 from .repositories import organization_sync_repositories, repository_sync_metadata
 from .responses import repository_update_first_responses
+from .review_comments import repository_sync_review_comments
 from .stars import repository_sync_stars
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ RESOURCES: list[tuple[str, Callable[..., int]]] = [
     ("issues", repository_sync_issues),
     ("pull requests and reviews", repository_sync_pull_requests),
     ("comments", repository_sync_comments),
+    ("review comments", repository_sync_review_comments),
     ("commits", repository_sync_commits),
     ("stars", repository_sync_stars),
     # dashB: OWNERS / MAINTAINERS / COMMITTERS history, read by dashboard.metrics.roles.
