@@ -10,8 +10,11 @@ from django.db import transaction
 
 from ..identity import is_bot
 from ..models import Actor
+from .upsert import upsert_rows_returning_pks
 
 ACTOR_TYPES = {"User", "Bot", "Organization", "Mannequin"}
+# Profile fields are left alone: profiles.py owns them.
+ACTOR_COLUMNS = ["github_id", "node_id", "login", "type", "is_bot"]
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -72,34 +75,19 @@ def actors_upsert(
     if not todo:
         return pks
     rows = [
-        Actor(
-            github_id=a["github_id"],
-            node_id=a["node_id"],
-            login=a["login"],
-            type=a["type"],
-            is_bot=is_bot(login=a["login"], actor_type=a["type"], extra_bots=bots),
+        (
+            a["github_id"],
+            a["node_id"],
+            a["login"],
+            a["type"],
+            is_bot(login=a["login"], actor_type=a["type"], extra_bots=bots),
         )
-        for a in sorted(todo, key=lambda a: a["github_id"])  # stable lock order
+        for a in todo
     ]
-    Actor.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["github_id"],
-        update_fields=["node_id", "login", "type", "is_bot"],
-        batch_size=500,
-    )
-    if any(row.pk is None for row in rows):  # a backend without INSERT … RETURNING
-        ids = [row.github_id for row in rows]
-        written = dict(Actor.objects.filter(github_id__in=ids).values_list("github_id", "pk"))
-    else:
-        written = {row.github_id: row.pk for row in rows}
+    written = upsert_rows_returning_pks(Actor, columns=ACTOR_COLUMNS, rows=rows, key="github_id")
     pks.update(written)
     if cache is not None:
-        fresh = {
-            row.github_id: (row_pk, row.login, row.type, row.node_id)
-            for row in rows
-            if (row_pk := written.get(row.github_id))
-        }
+        fresh = {row[0]: (written[row[0]], row[2], row[3], row[1]) for row in rows}
         # Only once the page's transaction commits: a rolled-back row must not be reused.
         transaction.on_commit(lambda: cache.update(fresh))
     return pks

@@ -12,8 +12,9 @@ from .context import SyncContext, now
 from .issues import OVERLAP, probe
 from .prefetch import prefetched
 from .state import state_get, state_save
-from .upsert import upsert
+from .upsert import upsert_rows
 
+# What an upsert may change (review_comments.py shares it); the key is (kind, github_id).
 COMMENT_FIELDS = [
     "repository",
     "issue_number",
@@ -23,6 +24,7 @@ COMMENT_FIELDS = [
     "created_at",
     "updated_at",
 ]
+COMMENT_COLUMNS = ["kind", "github_id", *COMMENT_FIELDS]
 
 
 def _issue_number(item: dict[str, Any]) -> int | None:
@@ -61,21 +63,21 @@ def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
                 (actor_from_rest(i.get("user")) for i in items), bots=ctx.bots, cache=ctx.actors
             )
             rows = [
-                Comment(
-                    github_id=int(i["id"]),
-                    kind=Comment.Kind.ISSUE,
-                    repository_id=repo.pk,
-                    issue_number=_issue_number(i),
-                    author_id=pks.get((i.get("user") or {}).get("id")),
-                    author_association=i.get("author_association") or "",
-                    body_length=len(i.get("body") or ""),
-                    created_at=parse_time(i["created_at"]),
-                    updated_at=parse_time(i["updated_at"]),
+                (
+                    Comment.Kind.ISSUE.value,
+                    int(i["id"]),
+                    repo.pk,
+                    _issue_number(i),
+                    pks.get((i.get("user") or {}).get("id")),
+                    i.get("author_association") or "",
+                    len(i.get("body") or ""),
+                    i["created_at"],
+                    i["updated_at"],
                 )
                 for i in items
             ]
-            written += upsert(
-                Comment, rows, unique_fields=["kind", "github_id"], update_fields=COMMENT_FIELDS
+            written += upsert_rows(
+                Comment, columns=COMMENT_COLUMNS, rows=rows, key=["kind", "github_id"]
             )
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)

@@ -17,9 +17,11 @@ from .context import SyncContext, now
 from .issues import OVERLAP, probe
 from .prefetch import prefetched
 from .state import state_get, state_save
-from .upsert import upsert
+from .upsert import upsert_rows
 
-COMMIT_FIELDS = [
+COMMIT_COLUMNS = [
+    "repository",
+    "sha",
     "author",
     "author_name",
     "author_email",
@@ -114,40 +116,39 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
                 ]
                 email = author.get("email") or ""
                 rows.append(
-                    Commit(
-                        repository_id=repo.pk,
-                        sha=node["oid"],
-                        author_id=pks.get(linked_author["github_id"]) if linked_author else None,
-                        author_name=(author.get("name") or "")[:255],
-                        author_email=email[:255],
-                        author_key=author_key(
+                    (
+                        repo.pk,
+                        node["oid"],
+                        pks.get(linked_author["github_id"]) if linked_author else None,
+                        (author.get("name") or "")[:255],
+                        email[:255],
+                        author_key(
                             login=linked_author["login"] if linked_author else None,
                             email=email,
                             linked_emails=linked,
                         )[:300],
-                        committer_id=pks.get(linked_committer["github_id"])
-                        if linked_committer
-                        else None,
-                        committer_name=(committer.get("name") or "")[:255],
-                        committer_email=(committer.get("email") or "")[:255],
-                        authored_at=parse_time(node.get("authoredDate") or node["committedDate"]),
-                        committed_at=parse_time(node["committedDate"]),
-                        message_headline=node.get("messageHeadline") or "",
-                        additions=int(node.get("additions") or 0),
-                        deletions=int(node.get("deletions") or 0),
-                        changed_files=int(node.get("changedFilesIfAvailable") or 0),
-                        is_merge=int((node.get("parents") or {}).get("totalCount") or 0) > 1,
-                        pull_request_number=prs[0].get("number") if prs else None,
+                        pks.get(linked_committer["github_id"]) if linked_committer else None,
+                        (committer.get("name") or "")[:255],
+                        (committer.get("email") or "")[:255],
+                        node.get("authoredDate") or node["committedDate"],
+                        node["committedDate"],
+                        node.get("messageHeadline") or "",
+                        int(node.get("additions") or 0),
+                        int(node.get("deletions") or 0),
+                        int(node.get("changedFilesIfAvailable") or 0),
+                        int((node.get("parents") or {}).get("totalCount") or 0) > 1,
+                        prs[0].get("number") if prs else None,
                     )
                 )
                 if linked_author and email:
                     linked[email.strip().lower()] = linked_author["login"]
-            written += upsert(
-                Commit, rows, unique_fields=["repository", "sha"], update_fields=COMMIT_FIELDS
+            written += upsert_rows(
+                Commit, columns=COMMIT_COLUMNS, rows=rows, key=["repository", "sha"]
             )
-        for row in rows:
-            if newest is None or row.committed_at > newest:
-                newest = row.committed_at
+        for node in nodes:
+            committed = parse_time(node["committedDate"])
+            if newest is None or committed > newest:
+                newest = committed
     state_save(state, watermark=newest, etag=etag, last_success_at=now())
     ctx.wrote("commits", written)
     return written

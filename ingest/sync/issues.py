@@ -12,12 +12,13 @@ from .actors import actor_from_rest, actors_upsert, parse_time
 from .context import SyncContext, now
 from .prefetch import prefetched
 from .state import state_get, state_save
-from .upsert import delete_missing, upsert
+from .upsert import delete_missing, upsert_rows
 
 # Re-read a little before the watermark: items updated in the same second as the last one seen
 # (or while the previous run paged) are not missed; upserts make the overlap harmless.
 OVERLAP = timedelta(minutes=5)
-ISSUE_FIELDS = [
+ISSUE_COLUMNS = [
+    "github_id",
     "node_id",
     "repository",
     "number",
@@ -44,24 +45,25 @@ def probe(
     return response.not_modified, response.etag or etag
 
 
-def issue_row(item: dict[str, Any], *, repository_id: int, actor_pks: dict[int, int]) -> Issue:
-    user = item.get("user") or {}
-    return Issue(
-        github_id=int(item["id"]),
-        node_id=item.get("node_id") or "",
-        repository_id=repository_id,
-        number=int(item["number"]),
-        title=item.get("title") or "",
-        state=item.get("state") or "open",
-        state_reason=item.get("state_reason") or "",
-        locked=bool(item.get("locked")),
-        author_id=actor_pks.get(user.get("id")) if user else None,
-        author_association=item.get("author_association") or "",
-        labels=[label["name"] for label in item.get("labels") or [] if isinstance(label, dict)],
-        comments_count=int(item.get("comments") or 0),
-        created_at=parse_time(item["created_at"]),
-        updated_at=parse_time(item["updated_at"]),
-        closed_at=parse_time(item.get("closed_at")),
+def issue_row(item: dict[str, Any], *, repository_id: int, actor_pks: dict[int, int]) -> tuple:
+    """One row in ISSUE_COLUMNS order; timestamps stay GitHub's text (the database parses)."""
+    user = item.get("user")
+    return (
+        int(item["id"]),
+        item.get("node_id") or "",
+        repository_id,
+        int(item["number"]),
+        item.get("title") or "",
+        item.get("state") or "open",
+        item.get("state_reason") or "",
+        bool(item.get("locked")),
+        actor_pks.get(user.get("id")) if user else None,
+        item.get("author_association") or "",
+        [label["name"] for label in item.get("labels") or [] if isinstance(label, dict)],
+        int(item.get("comments") or 0),
+        item["created_at"],
+        item["updated_at"],
+        item.get("closed_at") or None,
     )
 
 
@@ -101,10 +103,10 @@ def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
                 (actor_from_rest(i.get("user")) for i in issues), bots=ctx.bots, cache=ctx.actors
             )
             rows = [issue_row(i, repository_id=repo.pk, actor_pks=pks) for i in issues]
-            written += upsert(Issue, rows, unique_fields=["github_id"], update_fields=ISSUE_FIELDS)
+            written += upsert_rows(Issue, columns=ISSUE_COLUMNS, rows=rows, key=["github_id"])
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)
-        seen.update(r.github_id for r in rows)
+        seen.update(row[0] for row in rows)
     with transaction.atomic():
         if ctx.full:
             removed = delete_missing(Issue.objects.filter(repository_id=repo.pk), seen=seen)

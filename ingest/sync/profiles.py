@@ -9,8 +9,8 @@ from django.db.models import Q
 from ..github import queries
 from ..identity import affiliation_from, is_bot
 from ..models import Actor
-from .actors import parse_time
 from .context import SyncContext, now
+from .upsert import upsert_rows
 
 PROFILE_FIELDS = [
     "name",
@@ -23,6 +23,7 @@ PROFILE_FIELDS = [
     "affiliation",
     "affiliation_source",
 ]
+STORED = ["name", "company", "email", "location", "created_at"]
 # A full run refreshes profiles older than this (people change jobs and companies).
 REFRESH_AFTER = timedelta(days=7)
 
@@ -42,32 +43,56 @@ def actors_sync_profiles(*, ctx: SyncContext) -> int:
     written = 0
     last_pk = 0
     while True:
-        batch = list(candidates.filter(pk__gt=last_pk)[:100])
+        batch = list(
+            candidates.filter(pk__gt=last_pk).values_list(
+                "pk", "github_id", "node_id", "login", "type", *STORED
+            )[:100]
+        )
         if not batch:
             break
-        last_pk = batch[-1].pk
-        data = ctx.client.graphql(queries.PROFILES, {"ids": [a.node_id for a in batch]})
+        last_pk = batch[-1][0]
+        data = ctx.client.graphql(queries.PROFILES, {"ids": [a[2] for a in batch]})
         by_id = {n["id"]: n for n in data.get("nodes") or [] if isinstance(n, dict) and n.get("id")}
         fetched = now()
-        for actor in batch:
-            node = by_id.get(actor.node_id)
+        rows = []
+        for _pk, github_id, node_id, login, kind, *stored in batch:
+            node = by_id.get(node_id)
             if node is not None:
-                actor.name = (node.get("name") or "")[:255]
-                actor.company = (node.get("company") or "")[:255]
-                actor.email = (node.get("email") or node.get("orgEmail") or "")[:255]
-                actor.location = (node.get("location") or "")[:255]
-                actor.created_at = parse_time(node.get("createdAt"))
-            # Deleted accounts answer null: mark them fetched too, or every run would ask again.
-            actor.profile_fetched_at = fetched
-            actor.is_bot = is_bot(login=actor.login, actor_type=actor.type, extra_bots=ctx.bots)
-            actor.affiliation, actor.affiliation_source = affiliation_from(
-                company=actor.company, email=actor.email
+                name, company, email, location, created_at = (
+                    (node.get("name") or "")[:255],
+                    (node.get("company") or "")[:255],
+                    (node.get("email") or node.get("orgEmail") or "")[:255],
+                    (node.get("location") or "")[:255],
+                    node.get("createdAt") or None,
+                )
+            else:
+                # Deleted accounts answer null: keep what was known and mark them fetched too,
+                # or every run would ask again.
+                name, company, email, location, created_at = stored
+            rows.append(
+                (
+                    github_id,
+                    node_id,
+                    login,
+                    kind,
+                    name,
+                    company,
+                    email,
+                    location,
+                    created_at,
+                    fetched,
+                    is_bot(login=login, actor_type=kind, extra_bots=ctx.bots),
+                    *affiliation_from(company=company, email=email),
+                )
             )
-        # An upsert on rows that exist: one INSERT … ON CONFLICT DO UPDATE instead of
-        # bulk_update's slow per-row CASE expressions.
-        Actor.objects.bulk_create(
-            batch, update_conflicts=True, unique_fields=["github_id"], update_fields=PROFILE_FIELDS
+        # Rows that exist: one INSERT … ON CONFLICT DO UPDATE per batch (the insert half still
+        # needs the NOT NULL identity columns, which it leaves as they are).
+        written += upsert_rows(
+            Actor,
+            columns=["github_id", "node_id", "login", "type", *PROFILE_FIELDS],
+            rows=rows,
+            key=["github_id"],
+            update=PROFILE_FIELDS,
         )
-        written += len(batch)
     ctx.wrote("profiles", written)
     return written

@@ -15,9 +15,10 @@ from .context import SyncContext, now
 from .issues import OVERLAP, probe
 from .prefetch import prefetched
 from .state import state_get, state_save
-from .upsert import upsert
+from .upsert import upsert_rows, upsert_rows_returning_pks
 
-PR_FIELDS = [
+PR_COLUMNS = [
+    "github_id",
     "node_id",
     "repository",
     "number",
@@ -40,7 +41,8 @@ PR_FIELDS = [
     "merged_at",
     "merged_by",
 ]
-REVIEW_FIELDS = [
+REVIEW_COLUMNS = [
+    "github_id",
     "repository",
     "pull_request",
     "author",
@@ -64,24 +66,56 @@ def _review_rows(
     repository_id: int,
     pull_request_id: int,
     actor_pks: dict[int, int],
-) -> list[Review]:
+) -> list[tuple]:
+    """Rows in REVIEW_COLUMNS order."""
     rows = []
     for node in nodes:
         if node.get("fullDatabaseId") is None or node.get("state") == "PENDING":
             continue  # a pending review is private to its author until submitted
-        author = actor_from_graphql(node.get("author"))
+        author = node.get("author")
         rows.append(
-            Review(
-                github_id=int(node["fullDatabaseId"]),
-                repository_id=repository_id,
-                pull_request_id=pull_request_id,
-                author_id=actor_pks.get(author["github_id"]) if author else None,
-                state=node.get("state") or "",
-                author_association=node.get("authorAssociation") or "",
-                submitted_at=parse_time(node.get("submittedAt")),
+            (
+                int(node["fullDatabaseId"]),
+                repository_id,
+                pull_request_id,
+                actor_pks.get(author.get("databaseId")) if author else None,
+                node.get("state") or "",
+                node.get("authorAssociation") or "",
+                node.get("submittedAt") or None,
             )
         )
     return rows
+
+
+def _pull_request_row(node: dict[str, Any], *, repository_id: int, pks: dict[int, int]) -> tuple:
+    """One row in PR_COLUMNS order; timestamps stay GitHub's text (the database parses)."""
+    author = node.get("author")
+    merged_by = node.get("mergedBy")
+    state = (node.get("state") or "OPEN").upper()
+    return (
+        int(node["fullDatabaseId"]),
+        node.get("id") or "",
+        repository_id,
+        int(node["number"]),
+        node.get("title") or "",
+        "open" if state == "OPEN" else "closed",
+        bool(node.get("isDraft")),
+        bool(node.get("locked")),
+        pks.get(author.get("databaseId")) if author else None,
+        node.get("authorAssociation") or "",
+        [n.get("name") for n in _nodes(node.get("labels"))],
+        [n.get("number") for n in _nodes(node.get("closingIssuesReferences"))],
+        _total(node.get("comments")),
+        _total(node.get("commits")),
+        int(node.get("additions") or 0),
+        int(node.get("deletions") or 0),
+        int(node.get("changedFiles") or 0),
+        node["createdAt"],
+        node["updatedAt"],
+        node.get("closedAt") or None,
+        node.get("mergedAt") or None,
+        pks.get(merged_by.get("databaseId")) if merged_by else None,
+    )
 
 
 def _write_page(ctx: SyncContext, repo: Repository, nodes: list[dict[str, Any]]) -> int:
@@ -91,48 +125,8 @@ def _write_page(ctx: SyncContext, repo: Repository, nodes: list[dict[str, Any]])
         actors.append(actor_from_graphql(node.get("mergedBy")))
         actors.extend(actor_from_graphql(r.get("author")) for r in _nodes(node.get("reviews")))
     pks = actors_upsert(actors, bots=ctx.bots, cache=ctx.actors)
-
-    def pk(actor_node: dict[str, Any] | None) -> int | None:
-        actor = actor_from_graphql(actor_node)
-        return pks.get(actor["github_id"]) if actor else None
-
-    rows = []
-    for node in nodes:
-        state = (node.get("state") or "OPEN").upper()
-        rows.append(
-            PullRequest(
-                github_id=int(node["fullDatabaseId"]),
-                node_id=node.get("id") or "",
-                repository_id=repo.pk,
-                number=int(node["number"]),
-                title=node.get("title") or "",
-                state="open" if state == "OPEN" else "closed",
-                draft=bool(node.get("isDraft")),
-                locked=bool(node.get("locked")),
-                author_id=pk(node.get("author")),
-                author_association=node.get("authorAssociation") or "",
-                labels=[n.get("name") for n in _nodes(node.get("labels"))],
-                closes_issues=[
-                    n.get("number") for n in _nodes(node.get("closingIssuesReferences"))
-                ],
-                comments_count=_total(node.get("comments")),
-                commits_count=_total(node.get("commits")),
-                additions=int(node.get("additions") or 0),
-                deletions=int(node.get("deletions") or 0),
-                changed_files=int(node.get("changedFiles") or 0),
-                created_at=parse_time(node["createdAt"]),
-                updated_at=parse_time(node["updatedAt"]),
-                closed_at=parse_time(node.get("closedAt")),
-                merged_at=parse_time(node.get("mergedAt")),
-                merged_by_id=pk(node.get("mergedBy")),
-            )
-        )
-    written = upsert(PullRequest, rows, unique_fields=["github_id"], update_fields=PR_FIELDS)
-    pr_pks = dict(
-        PullRequest.objects.filter(github_id__in=[r.github_id for r in rows]).values_list(
-            "github_id", "pk"
-        )
-    )
+    rows = [_pull_request_row(node, repository_id=repo.pk, pks=pks) for node in nodes]
+    pr_pks = upsert_rows_returning_pks(PullRequest, columns=PR_COLUMNS, rows=rows, key="github_id")
     reviews = []
     for node in nodes:
         reviews.extend(
@@ -144,9 +138,9 @@ def _write_page(ctx: SyncContext, repo: Repository, nodes: list[dict[str, Any]])
             )
         )
     ctx.wrote(
-        "reviews", upsert(Review, reviews, unique_fields=["github_id"], update_fields=REVIEW_FIELDS)
+        "reviews", upsert_rows(Review, columns=REVIEW_COLUMNS, rows=reviews, key=["github_id"])
     )
-    return written
+    return len(pr_pks)
 
 
 def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> None:
@@ -174,13 +168,13 @@ def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> N
             )
             ctx.wrote(
                 "reviews",
-                upsert(
+                upsert_rows(
                     Review,
-                    _review_rows(
+                    columns=REVIEW_COLUMNS,
+                    rows=_review_rows(
                         nodes, repository_id=repo.pk, pull_request_id=pr_id, actor_pks=pks
                     ),
-                    unique_fields=["github_id"],
-                    update_fields=REVIEW_FIELDS,
+                    key=["github_id"],
                 ),
             )
         info = connection.get("pageInfo") or {}

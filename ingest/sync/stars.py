@@ -6,11 +6,11 @@ from django.db import transaction
 
 from ..github.client import STAR_ACCEPT
 from ..models import Repository, Star
-from .actors import actor_from_rest, actors_upsert, parse_time
+from .actors import actor_from_rest, actors_upsert
 from .context import SyncContext, now
 from .prefetch import prefetched
 from .state import state_get, state_save
-from .upsert import delete_missing, upsert
+from .upsert import delete_missing, upsert_rows
 
 
 def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
@@ -40,16 +40,15 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
                 (actor_from_rest(i["user"]) for i in items), bots=ctx.bots, cache=ctx.actors
             )
             rows = [
-                Star(
-                    repository_id=repo.pk,
-                    actor_id=pks[i["user"]["id"]],
-                    starred_at=parse_time(i["starred_at"]),
-                )
+                (repo.pk, pks[i["user"]["id"]], i["starred_at"])
                 for i in items
                 if i["user"].get("id") in pks
             ]
-            written += upsert(
-                Star, rows, unique_fields=["repository", "actor"], update_fields=["starred_at"]
+            written += upsert_rows(
+                Star,
+                columns=["repository", "actor", "starred_at"],
+                rows=rows,
+                key=["repository", "actor"],
             )
             # Resume here. Keep the ETag only for a last page with room left: a resumed run
             # must not stop on a 304 before following `next`, and a full last page stays
@@ -57,7 +56,7 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
             room_left = len(page.data or []) < 100
             keep = not page.next_url and room_left
             state_save(state, cursor=page.url, etag=page.etag if keep else "")
-        seen.update(r.actor_id for r in rows)
+        seen.update(row[1] for row in rows)
     if ctx.full:
         removed = delete_missing(
             Star.objects.filter(repository_id=repo.pk), seen=seen, key="actor_id"

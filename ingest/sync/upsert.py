@@ -1,9 +1,18 @@
-"""Bulk upserts keyed on GitHub's ids, deduplicated within a batch."""
+"""Bulk upserts keyed on GitHub's ids, deduplicated within a batch.
+
+`upsert_rows` / `upsert_rows_returning_pks` are the hot path: rows are plain tuples built
+straight from GitHub's JSON (no model instances), written with one
+`INSERT … ON CONFLICT … DO UPDATE … WHERE <something changed>` per batch. `upsert` (model
+instances through Django's bulk_create) stays for cold paths."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, models
 
@@ -31,6 +40,190 @@ def upsert(
         batch_size=500,
     )
     return len(latest)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    template: str  # one row of PostgreSQL's VALUES list (execute_values); unused on SQLite
+    key: tuple[int, ...]  # positions of the conflict key in a row
+    json: tuple[int, ...]  # positions of JSON columns (dumped to text)
+    times: tuple[int, ...]  # positions of datetime columns (SQLite stores Django's text form)
+    defaults: tuple[Any, ...]  # values of the model's other NOT NULL columns, for new rows
+
+
+@functools.cache
+def _statement(
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    update: tuple[str, ...],
+    vendor: str,
+    returning: bool,
+) -> _Statement:
+    """The SQL for one (model, columns) shape, from the model's _meta, built once per process."""
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in columns]
+    # A new row needs every NOT NULL column, and the database knows none of Django's defaults.
+    others = [
+        f
+        for f in model._meta.concrete_fields
+        if f not in fields and not f.primary_key and not (f.null and not f.has_default())
+    ]
+    defaults = tuple(
+        json.dumps(f.get_default()) if isinstance(f, models.JSONField) else f.get_default()
+        for f in others
+    )
+    fields += others
+    names = [quote(f.column) for f in fields]
+    table = quote(model._meta.db_table)
+    json_at = tuple(i for i, f in enumerate(fields) if isinstance(f, models.JSONField))
+    times_at = tuple(i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField))
+    conflict = ", ".join(quote(model._meta.get_field(k).column) for k in key)
+    changed = [quote(model._meta.get_field(u).column) for u in update]
+    if changed:
+        sets = ", ".join(f"{n} = excluded.{n}" for n in changed)
+        # Skipping unchanged rows saves rewriting them (and their WAL) on a re-read.
+        differs = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+        where = " OR ".join(f"{table}.{n} {differs} excluded.{n}" for n in changed)
+        action = f"DO UPDATE SET {sets} WHERE {where}"
+    else:
+        action = "DO NOTHING"
+    values = "%s" if vendor == "postgresql" else "(" + ", ".join(["%s"] * len(names)) + ")"
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES {values} ON CONFLICT ({conflict}) {action}"
+    if returning:
+        sql += f" RETURNING {conflict}, {quote(model._meta.pk.column)}"
+    casts = [
+        f"::{f.db_type(connection)}" if i in json_at or i in times_at else ""
+        for i, f in enumerate(fields)
+    ]
+    template = "(" + ", ".join(f"%s{cast}" for cast in casts) + ")"
+    return _Statement(
+        sql=sql,
+        template=template,
+        key=tuple(columns.index(k) for k in key),
+        json=tuple(i for i in json_at if i < len(columns)),  # defaults are dumped already
+        times=tuple(i for i in times_at if i < len(columns)),
+        defaults=defaults,
+    )
+
+
+def _sqlite_time(value: Any) -> str | None:
+    """GitHub's `2024-01-02T03:04:05Z` as Django's SQLite text (`2024-01-02 03:04:05`, UTC), so
+    that SQL comparisons with values Django wrote stay right."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) == 20 and value[10] == "T" and value[19] == "Z":
+            return f"{value[:10]} {value[11:19]}"
+        value = datetime.fromisoformat(value)
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _prepared(statement: _Statement, rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+    """Rows deduplicated on the key (last wins: a page can repeat an item that moved while
+    paging, and PostgreSQL refuses to update a row twice), sorted on it (a stable lock order
+    for concurrent syncs), with JSON dumped and, on SQLite, datetimes in Django's text form."""
+    key = statement.key
+    if len(key) == 1:
+        k = key[0]
+        latest = {row[k]: row for row in rows}
+    else:
+        latest = {tuple(row[i] for i in key): row for row in rows}
+    ordered = [latest[k] for k in sorted(latest)]
+    convert = list(statement.json)
+    if connection.vendor != "postgresql":
+        convert += statement.times
+    defaults = statement.defaults
+    if not convert:
+        return [(*row, *defaults) for row in ordered] if defaults else ordered
+    out = []
+    for row in ordered:
+        values = [*row, *defaults]
+        for i in statement.json:
+            values[i] = json.dumps(values[i])
+        if connection.vendor != "postgresql":
+            for i in statement.times:
+                values[i] = _sqlite_time(values[i])
+        out.append(values)
+    return out
+
+
+def _execute(statement: _Statement, rows: list[Sequence[Any]]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            fetched = execute_values(
+                cursor.cursor,
+                statement.sql,
+                rows,
+                template=statement.template,
+                page_size=1000,
+                fetch="RETURNING" in statement.sql,
+            )
+            return fetched or []
+        cursor.executemany(statement.sql, rows)
+        return []
+
+
+def upsert_rows(
+    model: type[models.Model],
+    *,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
+) -> int:
+    """Insert or update tuples (values in `columns` order: model field names, foreign keys as
+    pks, JSON as Python values, datetimes as datetime or GitHub's ISO text) keyed on `key`.
+    `update` defaults to every column not in the key; a row equal to the stored one is left
+    alone. Returns the number of distinct rows given (inserted, updated or already equal):
+    what was read and is now stored, not what changed on disk."""
+    statement = _statement(
+        model, tuple(columns), tuple(key), _update(columns, key, update), connection.vendor, False
+    )
+    prepared = _prepared(statement, rows)
+    if prepared:
+        _execute(statement, prepared)
+    return len(prepared)
+
+
+def upsert_rows_returning_pks(
+    model: type[models.Model],
+    *,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    key: str,
+    update: Sequence[str] | None = None,
+) -> dict[Any, int]:
+    """upsert_rows on a one-column key, returning {key value: primary key} for every row given.
+    PostgreSQL returns inserted and changed rows' pks; unchanged ones (and all on SQLite,
+    in-process so cheap) come from one SELECT."""
+    statement = _statement(
+        model,
+        tuple(columns),
+        (key,),
+        _update(columns, [key], update),
+        connection.vendor,
+        connection.vendor == "postgresql",
+    )
+    prepared = _prepared(statement, rows)
+    if not prepared:
+        return {}
+    pks = dict(_execute(statement, prepared))
+    at = statement.key[0]
+    missing = [row[at] for row in prepared if row[at] not in pks]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        pks.update(model.objects.filter(**{f"{key}__in": chunk}).values_list(key, "pk"))
+    return pks
+
+
+def _update(
+    columns: Sequence[str], key: Sequence[str], update: Sequence[str] | None
+) -> tuple[str, ...]:
+    return tuple(update) if update is not None else tuple(c for c in columns if c not in key)
 
 
 def delete_missing(queryset: models.QuerySet, *, seen: set[int], key: str = "github_id") -> int:
