@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ingest_common import manage, reset_stats, scratch_database, simulator, stats, stored_counts  # noqa: E402
 
-RESOURCES = 5  # issues, pull requests (+reviews), comments, commits, stars
+RESOURCES = 6  # issues, pull requests (+reviews), comments, review comments, commits, stars
 
 
 def main() -> None:

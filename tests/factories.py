@@ -87,10 +87,12 @@ def review(pr: PullRequest, author: Actor, submitted: str, *, state: str = "APPR
     )
 
 
-def comment(repo: Repository, author: Actor, created: str, *, number: int) -> Comment:
+def comment(repo: Repository, author: Actor, created: str, *, number: int,
+            kind: str = Comment.Kind.ISSUE) -> Comment:
+    """A conversation comment, or with kind="review" a comment on a pull request's diff."""
     created_at = _when(created)
     return Comment.objects.create(
-        github_id=next(_ids), repository=repo, issue_number=number, author=author,
+        github_id=next(_ids), kind=kind, repository=repo, issue_number=number, author=author,
         created_at=created_at, updated_at=created_at,
     )
 

@@ -24,6 +24,7 @@ from tests.factories import (
     WORLD_CONTRIBUTIONS,
     actor,
     at,
+    comment,
     commit,
     small_world,
     world_person_key,
@@ -238,3 +239,29 @@ def test_drafts_are_not_awaiting_a_response(world):
     rows = {r["project"]: r for r in project_summaries(
         repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31))}
     assert rows["acme/alpha"]["open_prs_unanswered"] == 1  # erin's, not bob's draft
+
+
+def test_a_review_comment_alone_makes_a_contributor(world):
+    """Someone whose only trace is a comment on a pull request's diff is a contributor: active
+    that month, new by the `comment` and `any` kinds, and shown with one comment."""
+    def july(kind: str) -> tuple[int, int]:
+        from django.core.cache import cache
+
+        cache.clear()
+        args = {"repository_ids": world["ids"], "since": dt.date(2024, 7, 1),
+                "until": dt.date(2024, 7, 31), "interval": "month"}
+        active = activity_by_interval(**args)["metrics"]["active_contributors"][0]
+        new = new_contributors_by_interval(**args, narrowed=False, kind=kind, stack="project")
+        return active, new["total"][0]
+
+    before = {kind: july(kind) for kind in ("comment", "any", "default")}
+    alpha = world["repos"]["acme/alpha"]
+    comment(alpha, actor("zoe"), "2024-07-15 10:00", number=1, kind="review")
+    rollups_rebuild()
+    after = {kind: july(kind) for kind in ("comment", "any", "default")}
+    assert after["comment"] == (before["comment"][0] + 1, before["comment"][1] + 1)
+    assert after["any"][1] == before["any"][1] + 1
+    assert after["default"][1] == before["default"][1]  # not a pull request or commit
+    rows = contributions_by_project(person_key="login:zoe", since=dt.date(2024, 1, 1),
+                                    until=dt.date(2024, 12, 31))
+    assert [(r["project"], r["comments"]) for r in rows] == [("acme/alpha", 1)]
