@@ -1,9 +1,13 @@
 """The GitHub client over real HTTP: token rotation and rate limits against the simulator, and
-a `Link` or redirect to another host never receiving the token (a second real server)."""
+a `Link` or redirect to another host never receiving the token (a second real server). PyGithub
+sends every request; what it would do by default (sleep to a reset, drop a redirect's query,
+log headers) must not happen."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,8 +17,12 @@ from ingest.github.client import ForeignHost, GitHubClient, RateLimited
 from ingest.simulator import SimulatorServer, World
 from ingest.tasks import reschedule_countdown
 
-A = "ghp_" + "tokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"  # split: a fake token, kept out of secret scanners
-B = "ghp_" + "tokenBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"  # split: a fake token, kept out of secret scanners
+A = (
+    "ghp_" + "tokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+)  # split: a fake token, kept out of secret scanners
+B = (
+    "ghp_" + "tokenBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+)  # split: a fake token, kept out of secret scanners
 
 
 @pytest.fixture
@@ -43,6 +51,18 @@ def test_tokens_used_in_turn_then_rate_limited_with_a_reset_time(world):
         assert "rate limit" in str(caught.value) and A not in str(caught.value)
 
 
+def test_a_used_up_primary_limit_raises_at_once_instead_of_sleeping_to_the_reset(world):
+    with SimulatorServer(world, tokens=[A]) as sim:
+        sim.faults.exhaust_rate_limit(reset_in=3600)
+        client = GitHubClient(base_url=sim.url, tokens=[A])
+        started = time.monotonic()
+        with pytest.raises(RateLimited) as caught:
+            client.get_json("/repos/acme/core/issues")
+        # GithubRetry would have held this worker until the reset, an hour away.
+        assert time.monotonic() - started < 5
+        assert caught.value.reset_at > datetime.now(UTC) + timedelta(minutes=55)
+
+
 def test_reschedule_countdown_stays_below_the_visibility_timeout(settings):
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     far = datetime.now(UTC) + timedelta(hours=5)
@@ -54,10 +74,53 @@ def test_reschedule_countdown_stays_below_the_visibility_timeout(settings):
 def test_429_without_retry_after_is_backed_off_and_retried(world):
     with SimulatorServer(world) as sim:
         sim.faults.fail(status=429, nth=1, times=2)
-        client = GitHubClient(base_url=sim.url, tokens=[A], backoff_base=0.01)
+        slept: list[float] = []
+        client = GitHubClient(
+            base_url=sim.url, tokens=[A], backoff_base=0.01, backoff_cap=0.05, sleep=slept.append
+        )
+        started = time.monotonic()
         response = client.get_json("/repos/acme/core/issues")
         assert response.status == 200 and len(response.data) == 5
         assert client.stats.rate_limit_waits == 2
+        # Two short, capped backoffs of ours; nobody (PyGithub included) waited for the reset,
+        # which the 429s announced an hour away.
+        assert len(slept) == 2 and all(0 < s <= 0.05 for s in slept)
+        assert time.monotonic() - started < 5
+        assert client.stats.rate_limit_reset > datetime.now(UTC) + timedelta(minutes=55)
+
+
+def test_a_renamed_repository_is_followed_with_its_query(world):
+    world.add_issue(
+        "acme/core",
+        author="alice",
+        title="done",
+        created_at="2024-01-02T00:00:00Z",
+        closed_at="2024-01-03T00:00:00Z",
+    )
+    world.rename_repo("acme/core", "kernel")
+    with SimulatorServer(world, tokens=[A]) as sim:
+        client = GitHubClient(base_url=sim.url, tokens=[A])
+        pages = list(client.paginate("/repos/acme/core/issues", {"state": "all", "per_page": 2}))
+        # PyGithub, left to follow the 301 itself, would ask for the path alone: open issues
+        # only, 30 a page. The query survives: all six, two a page, closed one included.
+        assert [len(p.data) for p in pages] == [2, 2, 2]
+        assert "done" in {i["title"] for p in pages for i in p.data}
+        assert all("/repositories/" in p.url for p in pages)
+
+
+def test_pygithub_sends_the_requests_and_its_debug_log_never_shows_the_token(world, caplog):
+    # As an operator debugging might: the settings keep "github" and "urllib3" at WARNING.
+    for name in (None, "github", "urllib3"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    with SimulatorServer(world, tokens=[A, B]) as sim:
+        client = GitHubClient(base_url=sim.url, tokens=[A, B])
+        assert client.get_json("/repos/acme/core/issues").status == 200
+        data = client.graphql('query { repository(owner: "acme", name: "core") { id } }', {})
+        assert data["repository"]["id"]
+    sent = [r for r in caplog.records if r.name == "github.Requester"]
+    assert len(sent) == 2  # PyGithub's requester sent both, REST and GraphQL ...
+    assert all("token (oauth token removed)" in r.getMessage() for r in sent)  # ... masked
+    assert A not in caplog.text and B not in caplog.text
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -98,7 +161,8 @@ def test_link_or_redirect_to_another_host_never_gets_the_token(status):
         client = GitHubClient(base_url=f"http://127.0.0.1:{home.server_address[1]}", tokens=[A])
         with pytest.raises(ForeignHost) as caught:
             list(client.paginate("/repos/acme/core/issues"))
-        assert home_handler.seen and home_handler.seen[0]["Authorization"] == f"Bearer {A}"
+        # PyGithub's Auth.Token writes the header (GitHub takes "token" and "Bearer" alike).
+        assert home_handler.seen and home_handler.seen[0]["Authorization"] == f"token {A}"
         assert foreign_handler.seen == []  # not even a token-less request went there
         assert A not in str(caught.value)
     finally:

@@ -19,18 +19,38 @@ client never sleeps more than `max_inline_wait` seconds), `NotFound` (404/410), 
 (401), `Forbidden` (403 that is not a rate limit), `Transient` (5xx, resets, timeouts,
 malformed bodies after bounded retries), `ForeignHost`. Messages never contain a token.
 
-Why `requests` and not PyGithub for REST: PyGithub's `PaginatedList` cannot send
-`If-None-Match` on list pages nor report a 304 (the whole incremental design rests on those),
-it builds page URLs itself and follows `Link`s without a host check we control, and its
-`GithubRetry` sleeps until the primary limit resets (up to an hour, holding a worker) and does
-not retry a 429 that lacks `Retry-After`. Configuring around all four leaves little of it, so
-this module does the HTTP with one `requests.Session` (keep-alive) and says so here.
+Transport: PyGithub. Every request (REST and GraphQL) is sent by PyGithub's `Requester`
+(`requestJson`, which answers `(status, headers, body)` without raising), one `github.Github`
+per token, so PyGithub's `Auth.Token` writes the `Authorization` header and masks it in
+PyGithub's DEBUG log (which otherwise logs every header). What we configure, not inherit:
+`base_url=GITHUB_API_URL`, `per_page=100`, `retry=None` (GithubRetry would sleep until a primary
+reset, up to an hour, and does not retry a 429 without `Retry-After`), no throttling sleeps
+(`seconds_between_requests`/`_writes=None`; the defaults, 0.25 s and 1 s, would cap a worker at
+4 REST requests and 1 GraphQL query a second), our timeout and user agent, API version
+2022-11-28. GraphQL goes through the same requester: one connection, one retry and rate-limit
+path, one token rotation for both APIs.
+
+What we still do ourselves, and why:
+- Pagination by `Link` as GitHub wrote it, conditional requests and 304s: `PaginatedList`
+  cannot send `If-None-Match` nor report a 304 (the incremental design rests on both) and
+  builds its own page URLs. PyGithub only re-encodes a Link's query (sorted; same values).
+- The host check, before PyGithub sees a URL: given an absolute URL, PyGithub keeps its path
+  and query and sends them to the configured host with the token, whatever the URL's host was.
+- 301s (renamed or transferred repositories): PyGithub follows them itself to the Location's
+  *path*, dropping its query (a renamed repository's `?state=all&since=…` would come back as
+  open issues only, 30 a page) and comparing host names but not ports. Our connection (PyGithub's
+  own connection class, one keep-alive session per client) hands the Location on under
+  `X-Pulse-Location` and the client follows it like a `Link`: query kept, host checked, bounded.
+- Retries, backoff with jitter, `Retry-After`, token rotation on `X-RateLimit-*`, typed errors.
+A GET answered 202 (GitHub computing statistics) would make PyGithub wait 2 s and ask again;
+no endpoint this project reads answers 202.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -39,13 +59,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import github
 import requests
+from github.Requester import (
+    HTTPRequestsConnectionClass,
+    HTTPSRequestsConnectionClass,
+    Requester,
+    RequestsResponse,
+)
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "pulse-community-dashboard"
 STAR_ACCEPT = "application/vnd.github.star+json"
 JSON_ACCEPT = "application/vnd.github+json"
+API_VERSION = "2022-11-28"
+# Where our connection puts a 301's Location, out of PyGithub's reach (see the module docstring).
+MOVED_HEADER = "X-Pulse-Location"
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -121,6 +151,7 @@ class ClientStats:
 @dataclass
 class _Token:
     value: str
+    requester: Requester
     # Per rate-limit resource ("core", "graphql", …): remaining budget and reset time.
     remaining: dict[str, int] = field(default_factory=dict)
     reset: dict[str, datetime] = field(default_factory=dict)
@@ -144,6 +175,28 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class _KeepsRedirects:
+    """Mixed into PyGithub's connection classes: a 301's Location is handed on under
+    MOVED_HEADER, so PyGithub's Requester returns the 301 instead of following it to the path
+    alone (it would drop the query and not compare ports)."""
+
+    def getresponse(self) -> RequestsResponse:
+        response = super().getresponse()  # type: ignore[misc]
+        if response.status == 301 and "Location" in response.headers:
+            moved = requests.structures.CaseInsensitiveDict(response.headers)
+            moved[MOVED_HEADER] = moved.pop("Location")
+            response.headers = moved
+        return response
+
+
+class _HTTPConnection(_KeepsRedirects, HTTPRequestsConnectionClass):
+    pass
+
+
+class _HTTPSConnection(_KeepsRedirects, HTTPSRequestsConnectionClass):
+    pass
+
+
 class GitHubClient:
     """One GitHub endpoint (GITHUB_API_URL) with one or more tokens used in turn."""
 
@@ -165,7 +218,32 @@ class GitHubClient:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("GITHUB_API_URL must be an http(s) URL such as https://api.github.com")
         self._origin = (parts.scheme, parts.netloc)
-        self._tokens = [_Token(t) for t in (tokens or []) if t]
+        # One PyGithub per token (its Auth.Token writes and, in its log, masks the header);
+        # configured, not inherited: see the module docstring.
+        pygithub = {
+            "base_url": self.base_url,
+            "per_page": 100,
+            "timeout": math.ceil(timeout),
+            "user_agent": USER_AGENT,
+            "retry": None,
+            "pool_size": 1,
+            "seconds_between_requests": None,
+            "seconds_between_writes": None,
+            "api_version": API_VERSION,
+        }
+        self._tokens = [
+            _Token(t, github.Github(auth=github.Auth.Token(t), **pygithub).requester)
+            for t in (tokens or [])
+            if t
+        ]
+        self._anonymous = github.Github(**pygithub).requester
+        self.per_page = self._anonymous.per_page
+        # Every requester sends through this one connection: one keep-alive pool per client.
+        # No urllib3 retries under it (retry=0): the retry policy is ours, below.
+        connection = _HTTPSConnection if parts.scheme == "https" else _HTTPConnection
+        self._connection = connection(
+            parts.hostname, parts.port, timeout=timeout, retry=0, pool_size=1
+        )
         self._current = 0
         self.timeout = timeout
         self.min_remaining = min_remaining
@@ -175,10 +253,6 @@ class GitHubClient:
         self.max_inline_wait = max_inline_wait
         self._sleep = sleep
         self.stats = ClientStats()
-        self.session = requests.Session()
-        self.session.headers.update(
-            {"User-Agent": USER_AGENT, "X-GitHub-Api-Version": "2022-11-28"}
-        )
         # GitHub Enterprise Server serves REST under /api/v3 and GraphQL under /api/graphql.
         if parts.path.rstrip("/").endswith("/v3"):
             self.graphql_url = self.base_url[: -len("/v3")] + "/graphql"
@@ -199,8 +273,8 @@ class GitHubClient:
         return cls(**kwargs)
 
     def clone(self) -> GitHubClient:
-        """A client with the same settings and tokens and its own connection pool (one per
-        thread: a requests.Session is not meant to be shared between threads)."""
+        """A client with the same settings and tokens and its own connection (one per thread:
+        the requests.Session under PyGithub's connection is not meant to be shared)."""
         return GitHubClient(
             base_url=self.base_url,
             tokens=[t.value for t in self._tokens],
@@ -214,7 +288,7 @@ class GitHubClient:
         )
 
     def close(self) -> None:
-        self.session.close()
+        self._connection.close()
 
     # --- public API -----------------------------------------------------------------------------
 
@@ -246,7 +320,7 @@ class GitHubClient:
         """
         params = dict(params or {})
         if not path.startswith(("http://", "https://")):  # a Link URL carries its own query
-            params.setdefault("per_page", 100)
+            params.setdefault("per_page", self.per_page)
         response = self.get_json(path, params, etag=etag, accept=accept)
         yield response
         while response.next_url and not response.not_modified:
@@ -320,12 +394,11 @@ class GitHubClient:
         delay = min(self.backoff_cap, self.backoff_base * (2**attempt))
         return delay * random.uniform(0.5, 1.0)
 
-    def _record_rate(
-        self, token: _Token | None, headers: requests.structures.CaseInsensitiveDict
-    ) -> None:
-        remaining = headers.get("X-RateLimit-Remaining")
-        reset = headers.get("X-RateLimit-Reset")
-        resource = headers.get("X-RateLimit-Resource", "core")
+    def _record_rate(self, token: _Token | None, headers: dict[str, str]) -> None:
+        """Note the budget left; `headers` as PyGithub hands them back, names in lower case."""
+        remaining = headers.get("x-ratelimit-remaining")
+        reset = headers.get("x-ratelimit-reset")
+        resource = headers.get("x-ratelimit-resource", "core")
         if remaining is None:
             return
         try:
@@ -358,25 +431,19 @@ class GitHubClient:
         redirects = 0
         while True:
             token = self._pick_token(resource)
-            send_headers = dict(headers or {})
-            if token is not None:
-                send_headers["Authorization"] = f"Bearer {token.value}"
+            requester = token.requester if token is not None else self._anonymous
+            # The URL as sent (PyGithub encodes parameters the same way): a page's own address,
+            # which callers keep as a resume cursor.
+            sent = Requester.add_parameters_to_url(url, params or {})
             self.stats.requests += 1
             try:
-                raw = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    headers=send_headers,
-                    json=json_body,
-                    timeout=self.timeout,
-                    allow_redirects=False,
+                status, answer_headers, body = requester.requestJson(
+                    method, sent, None, dict(headers or {}), json_body, cnx=self._connection
                 )
-                content = raw.content  # read the whole body now: a reset mid-body raises here
             except (
                 requests.ConnectionError,
                 requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ChunkedEncodingError,  # a reset mid-body
             ) as exc:
                 failures.append(f"connection failed ({type(exc).__name__})")
                 attempt += 1
@@ -386,33 +453,33 @@ class GitHubClient:
                 self._sleep(self._backoff(attempt))
                 continue
 
-            status = raw.status_code
-            self._record_rate(token, raw.headers)
+            self._record_rate(token, answer_headers)
             logger.debug("github %s %s -> %s", method, where, status)
+            location = answer_headers.get(MOVED_HEADER.lower()) or answer_headers.get("location")
 
-            if status in (301, 302, 307, 308) and raw.headers.get("Location") and redirects < 3:
+            if status in (301, 302, 307, 308) and location and redirects < 3:
                 # A renamed or transferred repository: follow, same host check as a Link.
                 redirects += 1
-                url = self._url(urljoin(url, raw.headers["Location"]))
+                url = self._url(urljoin(sent, location))
                 params = None
                 where = self._describe(url)
                 continue
             if status == 304:
                 self.stats.not_modified += 1
                 return Response(
-                    url=raw.url,
+                    url=sent,
                     status=304,
-                    etag=raw.headers.get("ETag", ""),
-                    headers=dict(raw.headers),
+                    etag=answer_headers.get("etag", ""),
+                    headers=answer_headers,
                 )
             if status == 401:
                 raise Unauthorized(
                     f"GitHub refused the token (401) for {where}; check GITHUB_TOKEN."
                 )
             if status in (403, 429):
-                retry_after = raw.headers.get("Retry-After")
-                exhausted = raw.headers.get("X-RateLimit-Remaining") == "0"
-                text = content[:500].decode("utf-8", "replace").lower()
+                retry_after = answer_headers.get("retry-after")
+                exhausted = answer_headers.get("x-ratelimit-remaining") == "0"
+                text = body[:500].lower()
                 if retry_after is not None:
                     try:
                         seconds = max(0.0, float(retry_after))
@@ -463,10 +530,10 @@ class GitHubClient:
                 self.stats.retries += 1
                 self._sleep(self._backoff(attempt))
                 continue
-            if status >= 400:
+            if status >= 400 or status in (301, 302, 307, 308):
                 raise GitHubError(f"GitHub rejected the request for {where} ({status}).")
             try:
-                data = json.loads(content) if content else None
+                data = json.loads(body) if body else None
             except ValueError:
                 failures.append("GitHub sent a malformed (cut-off or invalid) JSON body")
                 attempt += 1
@@ -475,14 +542,13 @@ class GitHubClient:
                 self.stats.retries += 1
                 self._sleep(self._backoff(attempt))
                 continue
-            next_url = _parse_link_next(raw.headers.get("Link"))
             return Response(
-                url=raw.url,
+                url=sent,
                 status=status,
                 data=data,
-                etag=raw.headers.get("ETag", ""),
-                next_url=next_url,
-                headers=dict(raw.headers),
+                etag=answer_headers.get("etag", ""),
+                next_url=_parse_link_next(answer_headers.get("link")),
+                headers=answer_headers,
             )
 
     def _gave_up(self, method: str, where: str, failures: list[str]) -> str:
