@@ -18,12 +18,12 @@ from django.db import transaction
 
 from ..models import Comment, Repository
 from .actors import actor_from_rest, actors_upsert, parse_time
-from .comments import COMMENT_FIELDS
+from .comments import COMMENT_COLUMNS
 from .context import SyncContext, now
 from .issues import OVERLAP, probe
 from .prefetch import prefetched
 from .state import state_get, state_save
-from .upsert import delete_missing, upsert
+from .upsert import delete_missing, upsert_rows
 
 
 def _pull_number(item: dict[str, Any]) -> int | None:
@@ -32,17 +32,18 @@ def _pull_number(item: dict[str, Any]) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-def _row(item: dict[str, Any], *, repository_id: int, actor_pks: dict[int, int]) -> Comment:
-    return Comment(
-        github_id=int(item["id"]),
-        kind=Comment.Kind.REVIEW,
-        repository_id=repository_id,
-        issue_number=_pull_number(item),
-        author_id=actor_pks.get((item.get("user") or {}).get("id")),
-        author_association=item.get("author_association") or "",
-        body_length=len(item.get("body") or ""),
-        created_at=parse_time(item["created_at"]),
-        updated_at=parse_time(item["updated_at"]),
+def _row(item: dict[str, Any], *, repository_id: int, actor_pks: dict[int, int]) -> tuple:
+    """One comment in COMMENT_COLUMNS order."""
+    return (
+        Comment.Kind.REVIEW.value,
+        int(item["id"]),
+        repository_id,
+        _pull_number(item),
+        actor_pks.get((item.get("user") or {}).get("id")),
+        item.get("author_association") or "",
+        len(item.get("body") or ""),
+        item["created_at"],
+        item["updated_at"],
     )
 
 
@@ -78,12 +79,12 @@ def repository_sync_review_comments(*, ctx: SyncContext, repository_id: int) -> 
                 (actor_from_rest(i.get("user")) for i in items), bots=ctx.bots, cache=ctx.actors
             )
             rows = [_row(i, repository_id=repo.pk, actor_pks=pks) for i in items]
-            written += upsert(
-                Comment, rows, unique_fields=["kind", "github_id"], update_fields=COMMENT_FIELDS
+            written += upsert_rows(
+                Comment, columns=COMMENT_COLUMNS, rows=rows, key=["kind", "github_id"]
             )
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)
-        seen.update(r.github_id for r in rows)
+        seen.update(row[1] for row in rows)
     with transaction.atomic():
         if ctx.full:
             removed = delete_missing(
