@@ -13,6 +13,7 @@ A pull request's difficulty comes, in this order, from:
 from collections import defaultdict
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -26,13 +27,13 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Lower, Rank, RowNumber
 
 from ingest.models import Issue, PullRequest
 
 EASY, MEDIUM, HARD = "Easy", "Medium", "Hard"
 _RANK = {EASY: 1, MEDIUM: 2, HARD: 3}
-_LABEL_WORDS = {"easy": EASY, "medium": MEDIUM, "hard": HARD}
 _DOCS_TITLE_SQL = r"^\s*\[?(docs?|documentation)([^a-zA-Z0-9_]|$)"
 _TYPO_SQL = r"(^|[^a-zA-Z0-9_])typos?([^a-zA-Z0-9_]|$)"
 
@@ -56,50 +57,34 @@ def _labels_level(field: str) -> Case:
     )
 
 
-def labelled_issues(*, repository_ids: list[int]) -> dict[int, dict[int, list[int]]]:
-    """repository → level → numbers of its issues with a difficulty label (few: one query)."""
-    labelled = Q()
-    for word in _LABEL_WORDS:
-        labelled |= Q(labels_text__iregex=_label_word(word))
-    found: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for rid, number, level in (
-        Issue.objects.filter(repository_id__in=repository_ids)
-        .exclude(labels=[])  # most issues: no label, no regular expression
-        .annotate(labels_text=Cast("labels", TextField()))
-        .filter(labelled)
-        .annotate(level=_labels_level("labels_text"))
-        .values_list("repository_id", "number", "level")
-    ):
-        found[rid][level].append(number)
-    return found
+def _closed_issue_level() -> RawSQL:
+    """The hardest difficulty label among the issues a pull request closes, else NULL.
+
+    A correlated subquery: the pull request's `closes_issues` numbers unnested
+    (PostgreSQL `jsonb_array_elements_text`, SQLite `json_each`) and joined to its
+    repository's issues on the (repository, number) index, so each pull request costs an
+    index probe per closed issue. (Matching the numbers of every labelled issue as one
+    regular expression instead cost minutes on a community with thousands of them.)"""
+    pull, issue = PullRequest._meta.db_table, Issue._meta.db_table
+    if connection.vendor == "postgresql":
+        numbers = f'jsonb_array_elements_text("{pull}"."closes_issues") AS c(n)'
+        number, match = "c.n::integer", "i.labels::text ~* %s"
+    else:
+        numbers = f'json_each("{pull}"."closes_issues") AS c'
+        number, match = "c.value", "i.labels REGEXP '(?i)' || %s"
+    levels = (("hard", HARD), ("medium", MEDIUM), ("easy", EASY))
+    case = " ".join(f"WHEN {match} THEN {_LEVEL_NUMBER[level]}" for _, level in levels)
+    return RawSQL(
+        f"SELECT MAX(CASE {case} END) FROM {numbers} JOIN {issue} i "
+        f'ON i.repository_id = "{pull}"."repository_id" AND i.number = {number}',
+        [_label_word(word) for word, _ in levels],
+        output_field=IntegerField(),
+    )
 
 
-def _closed_issue_level(*, labelled: dict[int, dict[int, list[int]]]) -> Case | Cast:
-    """The hardest level among the labelled issues a pull request closes, else NULL.
-
-    `closes_issues` is a JSON list of numbers ("[12, 40]" in PostgreSQL, "[12,40]" in SQLite),
-    so "closes one of these issues" is a regular expression over its text; the labelled
-    issues are read first, which keeps this a plain condition instead of a subquery per row.
-    """
-    whens = []
-    for rid, levels in labelled.items():
-        for level in (3, 2, 1):
-            if levels.get(level):
-                numbers = "|".join(str(n) for n in sorted(levels[level]))
-                whens.append(When(Q(repository_id=rid,
-                                    closes_text__regex=f"[^0-9]({numbers})[^0-9]"),
-                                  then=Value(level)))
-    if not whens:
-        return Cast(Value(None), output_field=IntegerField())  # typed NULL for COALESCE
-    return Case(*whens, default=None, output_field=IntegerField())
-
-
-def with_difficulty(
-    queryset: QuerySet, *, rules: dict[int, object], labelled: dict | None = None
-) -> QuerySet:
+def with_difficulty(queryset: QuerySet, *, rules: dict[int, object]) -> QuerySet:
     """Annotate pull requests with `difficulty` (1 Easy, 2 Medium, 3 Hard) and
-    `difficulty_source` (label / issue label / size), by each repository's rule thresholds.
-    `labelled`: `labelled_issues(…)` of these repositories when the caller already has it."""
+    `difficulty_source` (label / issue label / size), by each repository's rule thresholds."""
     groups: dict[tuple, list[int]] = defaultdict(list)
     for rid, rule in rules.items():
         groups[(rule.hard_min_lines, rule.hard_min_files,
@@ -121,12 +106,9 @@ def with_difficulty(
           for (_, _, medium_lines, medium_files), rids in groups.items()),
         default=Value(1), output_field=IntegerField(),
     )
-    if labelled is None:
-        labelled = labelled_issues(repository_ids=list(rules))
-    issue_level = _closed_issue_level(labelled=labelled)
+    issue_level = _closed_issue_level()
     return queryset.annotate(
         labels_text=Cast("labels", TextField()),
-        closes_text=Cast("closes_issues", TextField()),
         size_lines=F("additions") + F("deletions"),
     ).annotate(
         # Most pull requests have no labels: skip the regular expressions for them.
@@ -148,7 +130,6 @@ def with_difficulty(
 def merged_work_by_author(
     *, repository_ids: list[int], before: datetime | None, rules: dict[int, object],
     progress=None, bots: Q | None = None, exclude: Q | None = None,
-    labelled: dict | None = None,
     limit: int | None = None,
 ) -> list[dict]:
     """Per (repository, author): merged pull requests before `before` — how many, how many
@@ -165,7 +146,7 @@ def merged_work_by_author(
     if before is not None:
         merged = merged.filter(merged_at__lt=before)
     rows = (
-        with_difficulty(merged, rules=rules, labelled=labelled)
+        with_difficulty(merged, rules=rules)
         .values("repository_id", "author_id", "author__login")
         .annotate(
             merged=Count("pk"),
@@ -190,7 +171,7 @@ def merged_work_by_author(
 
 def hardest_merged(
     *, pairs: set[tuple[int, int]], before: datetime | None, rules: dict[int, object],
-    per_author: int, labelled: dict | None = None,
+    per_author: int,
 ) -> dict[tuple[int, int], list[tuple[int, str, str]]]:
     """The Hard and Medium merged pull requests of a few (repository, author) pairs (the
     evidence for the rule): pair → [(number, level, source)], hardest first, at most
@@ -212,7 +193,7 @@ def hardest_merged(
     )
     found: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
     for rid, author_id, number, level, source in (
-        with_difficulty(merged, rules=rules, labelled=labelled)
+        with_difficulty(merged, rules=rules)
         .filter(difficulty__gte=2)
         .annotate(place=Window(RowNumber(), partition_by=[F("repository_id"), F("author_id")],
                                order_by=[F("difficulty").desc(), F("number").asc()]))

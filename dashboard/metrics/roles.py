@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Max, Q, QuerySet, Value, Window
+from django.db.models.functions import Lower, RowNumber
 
 from dashboard.models import ActivityMonth, ContributionEvent, PromotionRule, RoleSignal
 from ingest import identity
@@ -147,16 +147,22 @@ def human(prefix: str, bots: set[str]) -> Q:
 def first_by_actor(
     qs: QuerySet, *, actor: str, at: str, number: str, before: datetime | None, bots: set[str]
 ) -> QuerySet:
-    """Per (repository, actor): first time, count and the number of the first item."""
+    """Per (repository, actor): the first item — `first_at` and its `first_number` — picked by
+    a window over one sort of the matching rows (a correlated "first number" subquery per
+    person cost seconds per signal on a medium community)."""
     qs = qs.filter(**{f"{actor}__isnull": False, f"{at}__isnull": False}).filter(human(actor, bots))
     if before is not None:
         qs = qs.filter(**{f"{at}__lt": before})
-    first_number = qs.filter(
-        repository_id=OuterRef("repository_id"), **{actor: OuterRef(actor)}
-    ).order_by(at, "pk").values(number)[:1]
     return (
-        qs.values("repository_id", f"{actor}__login")
-        .annotate(first_at=Min(at), n=Count("pk"), first_number=Subquery(first_number))
+        qs.annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("repository_id"), F(actor)],
+                order_by=[F(at).asc(), F("pk").asc()],
+            )
+        )
+        .filter(place=1)
+        .values("repository_id", f"{actor}__login", first_at=F(at), first_number=F(number))
         .order_by()
     )
 
