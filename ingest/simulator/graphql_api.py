@@ -26,6 +26,7 @@ from typing import Any
 import graphql
 from graphql import GraphQLError, GraphQLSchema
 
+from ingest.simulator import graphql_fast
 from ingest.simulator.world import Repo, User, World, iso, node_id, parse_node_id
 
 HERE = Path(__file__).resolve().parent
@@ -177,16 +178,36 @@ def list_connection(
         size = 0
     chunk = items[start : start + size] if last is None else items[max(0, len(items) - size) :]
     begin = start if last is None else max(0, len(items) - size)
-    edges = [{"cursor": encode_cursor([begin + n]), "node": node} for n, node in enumerate(chunk)]
+    return connection(
+        chunk,
+        lambda n: encode_cursor([begin + n]),
+        total=len(items),
+        has_next=begin + len(chunk) < len(items),
+        has_previous=begin > 0,
+    )
+
+
+def connection(
+    nodes: list[Any],
+    cursor_of: Callable[[int], str],
+    *,
+    total: Any,
+    has_next: bool,
+    has_previous: bool,
+) -> dict[str, Any]:
+    """A connection's fields over one page of nodes. Cursors (JSON and base64 each) are made
+    only when asked for: ingest reads `endCursor` alone, most connections not even that."""
     return {
-        "totalCount": len(items),
-        "nodes": chunk,
-        "edges": edges,
+        "totalCount": total,
+        "nodes": nodes,
+        "edges": lambda info: [
+            {"cursor": cursor_of(n), "node": node} for n, node in enumerate(nodes)
+        ],
         "pageInfo": {
-            "hasNextPage": begin + len(chunk) < len(items),
-            "hasPreviousPage": begin > 0,
-            "startCursor": edges[0]["cursor"] if edges else None,
-            "endCursor": edges[-1]["cursor"] if edges else None,
+            "hasNextPage": has_next,
+            "hasPreviousPage": has_previous,
+            "startCursor": lambda info: cursor_of(0) if nodes else None,
+            "endCursor": lambda info: cursor_of(len(nodes) - 1) if nodes else None,
         },
     }
 
@@ -202,9 +223,11 @@ def keyset_connection(
     first: int | None,
     last: int | None,
     after: str | None,
-    build: Callable[[sqlite3.Row], Any],
+    build: Callable[[list[sqlite3.Row]], list[Any]],
 ) -> dict[str, Any]:
-    """A connection over a SQL table, paged by opaque keyset cursors (stable under inserts)."""
+    """A connection over a SQL table, paged by opaque keyset cursors (stable under inserts).
+
+    `build` makes the page's nodes from its rows, all at once (so that they can share queries)."""
     size = _page_size(info, first, last)
     if last is not None and first is None:
         raise GraphQLError(f"The simulator pages `{info.field_name}` forwards only; use `first`.")
@@ -238,23 +261,77 @@ def keyset_connection(
     rows = world.query(
         f"SELECT * FROM {table} WHERE {clause} ORDER BY {order_sql} LIMIT {size + 1}", args
     )
+    return keyset_page(rows, size, order=order, after=after, build=build, total=total)
+
+
+def keyset_page(
+    rows: list[sqlite3.Row],
+    size: int,
+    *,
+    order: list[tuple[str, str]],
+    after: str | None,
+    build: Callable[[list[sqlite3.Row]], list[Any]],
+    total: Any,
+) -> dict[str, Any]:
+    """The connection of one keyset page, from up to `size + 1` rows in order (one more than
+    the page tells that there is a next page)."""
     more = len(rows) > size
     rows = rows[:size]
-    edges = [
-        {"cursor": encode_cursor([row[column] for column, _ in order]), "node": build(row)}
-        for row in rows
-    ]
-    return {
-        "totalCount": total,
-        "nodes": [e["node"] for e in edges],
-        "edges": edges,
-        "pageInfo": {
-            "hasNextPage": more,
-            "hasPreviousPage": bool(after),
-            "startCursor": edges[0]["cursor"] if edges else None,
-            "endCursor": edges[-1]["cursor"] if edges else None,
-        },
-    }
+    return connection(
+        build(rows),
+        lambda n: encode_cursor([rows[n][column] for column, _ in order]),
+        total=total,
+        has_next=more,
+        has_previous=bool(after),
+    )
+
+
+class PullPage:
+    """What the pull requests of one page share, each read in one query when first asked for:
+    their reviews, and which of the issue numbers they reference are issues of the repository.
+
+    A page of 100 pull requests with their first reviews and linked issues is then a handful
+    of queries instead of two or three per pull request."""
+
+    def __init__(self, world: World, repo: Repo, rows: list[sqlite3.Row]) -> None:
+        self.world = world
+        self.repo = repo
+        self.numbers = [row["number"] for row in rows]
+        self.referenced = sorted(
+            {n for row in rows for n in json.loads(row["closes"] or "[]") if isinstance(n, int)}
+        )
+        self._reviews: dict[int, list[sqlite3.Row]] | None = None
+        self._issues: set[int] | None = None
+
+    def reviews(self, number: int) -> list[sqlite3.Row]:
+        """Every review of one of the page's pull requests, in id order."""
+        if self._reviews is None:
+            self._reviews = {n: [] for n in self.numbers}
+            for row in self._in_chunks(
+                "SELECT * FROM reviews WHERE repo_id=? AND number IN ({}) ORDER BY id",
+                self.numbers,
+            ):
+                self._reviews[row["number"]].append(row)
+        return self._reviews[number]
+
+    def issues(self) -> set[int]:
+        """The referenced numbers that are issues (not pull requests) of the repository."""
+        if self._issues is None:
+            self._issues = {
+                row[0]
+                for row in self._in_chunks(
+                    "SELECT number FROM issues WHERE repo_id=? AND is_pull=0 AND number IN ({})",
+                    self.referenced,
+                )
+            }
+        return self._issues
+
+    def _in_chunks(self, sql: str, numbers: list[int]) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(numbers), 500):  # well below SQLite's bound-parameter limit
+            chunk = numbers[start : start + 500]
+            rows += self.world.query(sql.format(",".join("?" * len(chunk))), (self.repo.id, *chunk))
+        return rows
 
 
 class Resolver:
@@ -406,8 +483,12 @@ class Resolver:
             first=first,
             last=last,
             after=after,
-            build=lambda row: self.pull_request(repo, row),
+            build=lambda rows: self.pull_requests_of(repo, rows),
         )
+
+    def pull_requests_of(self, repo: Repo, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+        page = PullPage(self.world, repo, rows)
+        return [self.pull_request(repo, row, page) for row in rows]
 
     def pull_request_numbered(self, repo: Repo, number: int) -> dict[str, Any]:
         row = self.world.query_one(
@@ -417,16 +498,20 @@ class Resolver:
             raise NotFound(f"Could not resolve to a PullRequest with the number of {number}.")
         return self.pull_request(repo, row)
 
-    def pull_request(self, repo: Repo, row: sqlite3.Row) -> dict[str, Any]:
+    def pull_request(
+        self, repo: Repo, row: sqlite3.Row, page: PullPage | None = None
+    ) -> dict[str, Any]:
+        page = page or PullPage(self.world, repo, [row])
         state = "MERGED" if row["merged_at"] else row["state"].upper()
         labels = [{"__typename": "Label", "name": name} for name in json.loads(row["labels"])]
-        closes = [
-            {"__typename": "Issue", "number": n}
-            for n in json.loads(row["closes"] or "[]")
-            if self.world.query_one(
-                "SELECT 1 FROM issues WHERE repo_id=? AND number=? AND is_pull=0", (repo.id, n)
-            )
-        ]
+
+        def closes() -> list[dict[str, Any]]:
+            issues = page.issues()
+            return [
+                {"__typename": "Issue", "number": n}
+                for n in json.loads(row["closes"] or "[]")
+                if n in issues
+            ]
         return {
             "__typename": "PullRequest",
             "id": f"{_pr_node(row['pr_id'])}",
@@ -451,12 +536,14 @@ class Resolver:
             "mergedBy": self.actor(row["merged_by_id"]),
             "url": f"https://github.com/{repo.full_name}/pull/{row['number']}",
             "labels": lambda info, **args: list_connection(info, labels, **args),
-            "closingIssuesReferences": lambda info, **args: list_connection(info, closes, **args),
+            "closingIssuesReferences": lambda info, **args: list_connection(
+                info, closes(), **args
+            ),
             "commits": lambda info, **args: list_connection(
                 info, [{}] * (row["commits"] or 0), **args
             ),
             "comments": lambda info, **args: list_connection(info, [{}] * row["comments"], **args),
-            "reviews": lambda info, **args: self.reviews(info, repo, row["number"], **args),
+            "reviews": lambda info, **args: self.reviews(info, repo, row["number"], page, **args),
         }
 
     def reviews(
@@ -464,6 +551,7 @@ class Resolver:
         info: graphql.GraphQLResolveInfo,
         repo: Repo,
         number: int,
+        page: PullPage,
         *,
         first: int | None = None,
         last: int | None = None,
@@ -471,6 +559,19 @@ class Resolver:
         states: list[str] | None = None,
         **_: Any,
     ) -> dict[str, Any]:
+        if first is not None and last is None and after is None and not states:
+            # A pull request's first reviews, as in ingest's page of pull requests: from the
+            # page's shared read, the same answer as the keyset query below gives.
+            size = _page_size(info, first, last)
+            rows = page.reviews(number)
+            return keyset_page(
+                rows[: size + 1],
+                size,
+                order=[("id", "ASC")],
+                after=None,
+                build=lambda chunk: [self.review(row) for row in chunk],
+                total=len(rows),
+            )
         where = "repo_id=:repo AND number=:number"
         params: dict[str, Any] = {"repo": repo.id, "number": number}
         if states:
@@ -486,13 +587,13 @@ class Resolver:
             first=first,
             last=last,
             after=after,
-            build=self.review,
+            build=lambda rows: [self.review(row) for row in rows],
         )
 
     def review(self, row: sqlite3.Row) -> dict[str, Any]:
         return {
             "__typename": "PullRequestReview",
-            "id": _node("PullRequestReview", row["id"]),
+            "id": lambda info: _node("PullRequestReview", row["id"]),
             "databaseId": row["id"],
             "fullDatabaseId": str(row["id"]),
             "state": row["state"],
@@ -557,7 +658,7 @@ class Resolver:
                 first=first,
                 last=last,
                 after=after,
-                build=lambda r: self.commit(repo, r),
+                build=lambda rows: [self.commit(repo, r) for r in rows],
             )
 
         def associated(info: graphql.GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
@@ -624,17 +725,6 @@ def _git_time(value: str) -> str:
         ) from None
 
 
-def _field(source: Any, info: graphql.GraphQLResolveInfo, **args: Any) -> Any:
-    """graphql-core's default resolver for this module's objects, which are all plain dicts
-    (skips its Mapping isinstance check, paid once per field of every node)."""
-    value = source.get(info.field_name) if type(source) is dict else None
-    return value(info, **args) if callable(value) else value
-
-
-def _never_awaitable(value: Any) -> bool:
-    return False
-
-
 _documents_lock = threading.Lock()
 _documents: dict[tuple[int, str], graphql.DocumentNode | list[dict[str, Any]]] = {}
 DOCUMENTS_KEPT = 256
@@ -669,9 +759,17 @@ def _checked_document(
 
 
 def execute(
-    world: World, schema: GraphQLSchema, payload: Any, *, rate: Callable[[int], dict[str, Any]]
+    world: World,
+    schema: GraphQLSchema,
+    payload: Any,
+    *,
+    rate: Callable[[int], dict[str, Any]],
+    reference: bool = False,
 ) -> tuple[int, dict[str, Any], int]:
-    """Run one GraphQL request; returns (HTTP status, JSON answer, cost charged)."""
+    """Run one GraphQL request; returns (HTTP status, JSON answer, cost charged).
+
+    Executed by `graphql_fast` (graphql-core's executor with a lean field loop), or, with
+    `reference=True`, by graphql-core's own executor alone: the tests compare the two."""
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
         return (
             400,
@@ -687,16 +785,24 @@ def execute(
     document = parsed
     cost = query_cost(document, variables, payload.get("operationName"))
     resolver = Resolver(world, rate=rate(cost))
-    result = graphql.execute(
-        schema,
-        document,
-        root_value=resolver.root(),
-        variable_values=variables,
-        operation_name=payload.get("operationName"),
-        field_resolver=_field,
-        # Every resolver here is synchronous: skip graphql-core's awaitable check of each value.
-        is_awaitable=_never_awaitable,
-    )
+    if reference:
+        result = graphql.execute(
+            schema,
+            document,
+            root_value=resolver.root(),
+            variable_values=variables,
+            operation_name=payload.get("operationName"),
+            field_resolver=graphql_fast.dict_field,
+            is_awaitable=graphql_fast.never_awaitable,
+        )
+    else:
+        result = graphql_fast.execute(
+            schema,
+            document,
+            root_value=resolver.root(),
+            variable_values=variables,
+            operation_name=payload.get("operationName"),
+        )
     answer: dict[str, Any] = {}
     if result.errors:
         answer["errors"] = [_format(e) for e in result.errors]
