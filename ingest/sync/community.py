@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from ..github.client import GitHubClient
+from ..identity import commits_recompute_author_keys
 from ..models import IngestRun, Repository
 from .repository import SyncFailed, SyncRescheduled, organization_sync, repository_sync
 
@@ -86,6 +87,7 @@ def community_sync(
                 full=full,
                 trigger=trigger,
                 listed=name in from_orgs,
+                rekey_commits=False,  # once for all of them, below
             )
         except SyncRescheduled as exc:
             stop.set()
@@ -128,6 +130,8 @@ def community_sync(
     summary.repository_ids = list(
         Repository.objects.filter(full_name__in=names).values_list("pk", flat=True)
     )
+    if summary.repository_ids:
+        commits_recompute_author_keys(repository_ids=summary.repository_ids)
     return summary
 
 

@@ -105,11 +105,15 @@ def repository_sync(
     full: bool = False,
     trigger: str = "task",
     listed: bool = False,
+    rekey_commits: bool = True,
 ) -> IngestRun:
     """Sync every resource of one repository. Errors of one resource are recorded in plain
     words and the others still run; a rate limit stops the run (SyncRescheduled).
 
-    `listed`: the row was just written from the organisation's list; don't fetch it again."""
+    `listed`: the row was just written from the organisation's list; don't fetch it again.
+    `rekey_commits`: re-key the community's commits afterwards (identities are community-wide,
+    so the pass costs the same for every repository: a caller that syncs many repositories
+    passes False and runs it once at the end)."""
     with scope_lock(scope=full_name) as acquired:
         if not acquired:
             return _skipped(scope=full_name, trigger=trigger, full=full)
@@ -167,7 +171,8 @@ def repository_sync(
         except GitHubError as exc:
             ctx.error(f"Profiles of people met in {repo.full_name}: {exc}")
         repository_update_first_responses(repository_id=repo.pk)
-        commits_recompute_author_keys(repository_ids=None if full else [repo.pk])
+        if rekey_commits:
+            commits_recompute_author_keys(repository_ids=None if full else [repo.pk])
         status = "success" if not ctx.errors else "partial"
         if transient == len(RESOURCES):
             raise SyncFailed(ctx.save(status="failed"))
