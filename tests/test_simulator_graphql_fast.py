@@ -328,3 +328,25 @@ def test_the_server_answers_ingest_queries_on_the_fast_path(world, github_sim):
     assert len(answer.json()["data"]["repository"]["pullRequests"]["nodes"]) == 100
     assert graphql_fast.STATS["fast"] == before["fast"] + 1
     assert graphql_fast.STATS["fallback"] == before["fallback"]
+
+
+def test_reviews_read_for_a_whole_page_match_the_keyset_query_of_one(world, schema):
+    """A page's pull requests read their first reviews together; asking with a states filter
+    takes the per-pull-request keyset query: both give the same reviews, count and cursor."""
+    query = """query($owner: String!, $name: String!) {
+      repository(owner: $owner, name: $name) {
+        pullRequests(first: 100, orderBy: {field: CREATED_AT, direction: ASC}) { nodes {
+          number
+          shared: reviews(first: 50) { totalCount pageInfo { hasNextPage endCursor }
+                                       nodes { fullDatabaseId state author { login } } }
+          own: reviews(first: 50, states: [APPROVED, COMMENTED, CHANGES_REQUESTED, DISMISSED, PENDING]) {
+            totalCount pageInfo { hasNextPage endCursor }
+            nodes { fullDatabaseId state author { login } }
+          }
+        } }
+      }
+    }"""
+    owner, name = REPO.split("/")
+    pulls = both(world, schema, query, owner=owner, name=name)["data"]["repository"]
+    reviewed = [p for p in pulls["pullRequests"]["nodes"] if p["shared"]["totalCount"]]
+    assert reviewed and all(p["shared"] == p["own"] for p in pulls["pullRequests"]["nodes"])

@@ -7,7 +7,22 @@ is served. Resolvers exist for the fields ingest reads (see `ingest/github/queri
 anything else in the schema validates but resolves to null.
 
 Objects are dicts whose keys are GraphQL field names; a callable value is a field with
-arguments (graphql-core's default resolver calls it with `info` and the arguments).
+arguments, or one that is dear to compute and often not asked for (it is called with `info`
+and the arguments).
+
+Execution, the fast path: validation is graphql-core's alone (parsed and validated once per
+query text, `_checked_document`), so what GitHub would reject is still rejected here. A valid
+document is then executed by `graphql_fast.FastExecutor`: graphql-core's own `Executor`
+(operation and variables, field collection with fragments and `@skip`/`@include`, argument
+coercion, runtime types, error location and null propagation) with a lean per-field loop for
+these dict objects, which was most of the simulator's CPU. It declines what it does not
+reproduce exactly (introspection, mutations, other resolvers or type checks than these), and
+graphql-core executes that request; `execute(..., reference=True)` always uses graphql-core,
+and tests/test_simulator_graphql_fast.py holds the two to byte-identical answers.
+
+Resolvers read a page's shared facts once: the reviews and linked issues of a page of pull
+requests (`PullPage`), the pull requests of a page of commits (`CommitPage`); cursors and
+review ids are made only when a query asks for them.
 """
 
 from __future__ import annotations
@@ -307,8 +322,10 @@ class PullPage:
         """Every review of one of the page's pull requests, in id order."""
         if self._reviews is None:
             self._reviews = {n: [] for n in self.numbers}
-            for row in self._in_chunks(
+            for row in rows_numbered(
+                self.world,
                 "SELECT * FROM reviews WHERE repo_id=? AND number IN ({}) ORDER BY id",
+                self.repo,
                 self.numbers,
             ):
                 self._reviews[row["number"]].append(row)
@@ -319,19 +336,45 @@ class PullPage:
         if self._issues is None:
             self._issues = {
                 row[0]
-                for row in self._in_chunks(
+                for row in rows_numbered(
+                    self.world,
                     "SELECT number FROM issues WHERE repo_id=? AND is_pull=0 AND number IN ({})",
+                    self.repo,
                     self.referenced,
                 )
             }
         return self._issues
 
-    def _in_chunks(self, sql: str, numbers: list[int]) -> list[sqlite3.Row]:
-        rows: list[sqlite3.Row] = []
-        for start in range(0, len(numbers), 500):  # well below SQLite's bound-parameter limit
-            chunk = numbers[start : start + 500]
-            rows += self.world.query(sql.format(",".join("?" * len(chunk))), (self.repo.id, *chunk))
-        return rows
+
+class CommitPage:
+    """The pull requests the commits of one page came in with, read in one query (and as one
+    `PullPage`) when first asked for."""
+
+    def __init__(self, world: World, repo: Repo, rows: list[sqlite3.Row]) -> None:
+        self.world = world
+        self.repo = repo
+        self.numbers = sorted({row["pr_number"] for row in rows if row["pr_number"] is not None})
+        self._pulls: tuple[dict[int, sqlite3.Row], PullPage] | None = None
+
+    def pulls(self) -> tuple[dict[int, sqlite3.Row], PullPage]:
+        if self._pulls is None:
+            rows = rows_numbered(
+                self.world,
+                "SELECT * FROM issues WHERE repo_id=? AND is_pull=1 AND number IN ({})",
+                self.repo,
+                self.numbers,
+            )
+            self._pulls = {row["number"]: row for row in rows}, PullPage(self.world, self.repo, rows)
+        return self._pulls
+
+
+def rows_numbered(world: World, sql: str, repo: Repo, numbers: list[int]) -> list[sqlite3.Row]:
+    """`sql` (with `repo_id=?` and `number IN ({})`) for a repository and a list of numbers."""
+    rows: list[sqlite3.Row] = []
+    for start in range(0, len(numbers), 500):  # well below SQLite's bound-parameter limit
+        chunk = numbers[start : start + 500]
+        rows += world.query(sql.format(",".join("?" * len(chunk))), (repo.id, *chunk))
+    return rows
 
 
 class Resolver:
@@ -341,6 +384,7 @@ class Resolver:
         self.world = world
         self.rate = rate
         self._users: dict[int, User | None] = {}
+        self._accounts: dict[int, dict[str, Any]] = {}
 
     def root(self) -> dict[str, Any]:
         return {
@@ -373,6 +417,13 @@ class Resolver:
         return self.account(user)
 
     def account(self, user: User) -> dict[str, Any]:
+        # The same person authors many things on a page: one object each, read-only.
+        found = self._accounts.get(user.id)
+        if found is None:
+            found = self._accounts[user.id] = self._account(user)
+        return found
+
+    def _account(self, user: User) -> dict[str, Any]:
         return {
             "__typename": user.type,
             "id": user.node_id,
@@ -503,7 +554,8 @@ class Resolver:
     ) -> dict[str, Any]:
         page = page or PullPage(self.world, repo, [row])
         state = "MERGED" if row["merged_at"] else row["state"].upper()
-        labels = [{"__typename": "Label", "name": name} for name in json.loads(row["labels"])]
+        def labels() -> list[dict[str, Any]]:
+            return [{"__typename": "Label", "name": name} for name in json.loads(row["labels"])]
 
         def closes() -> list[dict[str, Any]]:
             issues = page.issues()
@@ -535,7 +587,7 @@ class Resolver:
             "author": self.actor(row["author_id"]),
             "mergedBy": self.actor(row["merged_by_id"]),
             "url": f"https://github.com/{repo.full_name}/pull/{row['number']}",
-            "labels": lambda info, **args: list_connection(info, labels, **args),
+            "labels": lambda info, **args: list_connection(info, labels(), **args),
             "closingIssuesReferences": lambda info, **args: list_connection(
                 info, closes(), **args
             ),
@@ -623,7 +675,10 @@ class Resolver:
 
         return resolve
 
-    def commit(self, repo: Repo, row: sqlite3.Row) -> dict[str, Any]:
+    def commit(
+        self, repo: Repo, row: sqlite3.Row, page: CommitPage | None = None
+    ) -> dict[str, Any]:
+        page = page or CommitPage(self.world, repo, [row])
         parents = [{"__typename": "Commit", "oid": sha} for sha in json.loads(row["parents"])]
 
         def history(
@@ -658,18 +713,16 @@ class Resolver:
                 first=first,
                 last=last,
                 after=after,
-                build=lambda rows: [self.commit(repo, r) for r in rows],
+                build=lambda rows: self.commits_of(repo, rows),
             )
 
         def associated(info: graphql.GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
             found = []
             if row["pr_number"] is not None:
-                pr = self.world.query_one(
-                    "SELECT * FROM issues WHERE repo_id=? AND number=? AND is_pull=1",
-                    (repo.id, row["pr_number"]),
-                )
+                pulls, pull_page = page.pulls()
+                pr = pulls.get(row["pr_number"])
                 if pr is not None:
-                    found.append(self.pull_request(repo, pr))
+                    found.append(self.pull_request(repo, pr, pull_page))
             return list_connection(
                 info, found, **{k: v for k, v in args.items() if k in ("first", "last", "after")}
             )
@@ -699,6 +752,10 @@ class Resolver:
             "history": history,
             "associatedPullRequests": associated,
         }
+
+    def commits_of(self, repo: Repo, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+        page = CommitPage(self.world, repo, rows)
+        return [self.commit(repo, row, page) for row in rows]
 
     def git_actor(
         self, name: str | None, email: str | None, date: str, uid: int | None

@@ -366,10 +366,20 @@ _AS_IS_SCALARS = {
 NOTHING: frozenset = frozenset()
 
 
+_as_is_found: dict[int, tuple[Any, tuple[frozenset, frozenset, bool]]] = {}
+
+
 def _as_is(named_type: Any) -> tuple[frozenset, frozenset, bool]:
     """(Python types passed as they are, enum names passed as they are, whether in-range ints
     are) for values of a named type: the cases where graphql-core's output coercion returns its
-    input unchanged."""
+    input unchanged. Kept per type for the process (it depends on nothing else)."""
+    found = _as_is_found.get(id(named_type))
+    if found is None:
+        found = _as_is_found.setdefault(id(named_type), (named_type, _as_is_of(named_type)))
+    return found[1]
+
+
+def _as_is_of(named_type: Any) -> tuple[frozenset, frozenset, bool]:
     if named_type is graphql.GraphQLInt:
         return NOTHING, NOTHING, True
     if named_type in (graphql.GraphQLString, graphql.GraphQLID, graphql.GraphQLBoolean):
