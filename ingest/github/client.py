@@ -33,7 +33,8 @@ path, one token rotation for both APIs.
 What we still do ourselves, and why:
 - Pagination by `Link` as GitHub wrote it, conditional requests and 304s: `PaginatedList`
   cannot send `If-None-Match` nor report a 304 (the incremental design rests on both) and
-  builds its own page URLs. PyGithub only re-encodes a Link's query (sorted; same values).
+  builds its own page URLs. PyGithub only re-encodes a Link's query (sorted, empty values
+  dropped: the same request to GitHub).
 - The host check, before PyGithub sees a URL: given an absolute URL, PyGithub keeps its path
   and query and sends them to the configured host with the token, whatever the URL's host was.
 - 301s (renamed or transferred repositories): PyGithub follows them itself to the Location's
@@ -432,9 +433,9 @@ class GitHubClient:
         while True:
             token = self._pick_token(resource)
             requester = token.requester if token is not None else self._anonymous
-            # The URL as sent (PyGithub encodes parameters the same way): a page's own address,
-            # which callers keep as a resume cursor.
-            sent = Requester.add_parameters_to_url(url, params or {})
+            # The page's own address, which callers keep as a resume cursor: parameters encoded
+            # as PyGithub encodes them (a Link URL already carries its own).
+            sent = Requester.add_parameters_to_url(url, params) if params else url
             self.stats.requests += 1
             try:
                 status, answer_headers, body = requester.requestJson(
@@ -530,7 +531,9 @@ class GitHubClient:
                 self.stats.retries += 1
                 self._sleep(self._backoff(attempt))
                 continue
-            if status >= 400 or status in (301, 302, 307, 308):
+            if status in (301, 302, 307, 308):
+                raise GitHubError(f"GitHub kept redirecting {where} ({status}); not following.")
+            if status >= 400:
                 raise GitHubError(f"GitHub rejected the request for {where} ({status}).")
             try:
                 data = json.loads(body) if body else None
