@@ -152,14 +152,16 @@ def linked_email_logins() -> dict[str, str]:
     rows = (
         Commit.objects.filter(author__isnull=False)
         .exclude(author_email="")
-        .values("author_email", "author__login")
+        .values_list("author_email", "author__login")
         .annotate(last=Max("authored_at"))
+        .order_by()
+        .iterator(chunk_size=5000)  # community-wide: streamed, not held as a list of dicts
     )
     best: dict[str, tuple] = {}
-    for row in rows:
-        email = _norm(row["author_email"])
-        if email not in best or row["last"] > best[email][0]:
-            best[email] = (row["last"], row["author__login"])
+    for raw_email, login, last in rows:
+        email = _norm(raw_email)
+        if email not in best or last > best[email][0]:
+            best[email] = (last, login)
     return {email: login for email, (_, login) in best.items()}
 
 
@@ -319,30 +321,32 @@ def commits_recompute_author_keys(*, repository_ids: list[int] | None = None) ->
     del repository_ids  # kept for callers that name what they synced; see the docstring
     bots = bot_logins()
     bot_ids = set(Actor.objects.filter(is_bot=True).values_list("pk", flat=True))
-    groups = list(
-        Commit.objects.values("author_name", "author_email", "author_id", "author__login",
-                              "author_key")
+    # Streamed as tuples: this pass is community-wide, so a list of dicts here grew the ingest
+    # process's memory with the size of the whole community.
+    groups = (
+        Commit.objects.values_list("author_name", "author_email", "author_id", "author__login",
+                                   "author_key")
         .annotate(first_at=Min("authored_at"), last_at=Max("authored_at"), n=Count("id"))
         .order_by()
+        .iterator(chunk_size=5000)
     )
     # One identity per (name, e-mail, account); its rows may carry several current keys.
     identities: dict[tuple, dict] = {}
-    for g in groups:
-        ident = (g["author_name"], g["author_email"], g["author_id"])
+    for name, email, author_id, login, current, first_at, last_at, n in groups:
+        ident = (name, email, author_id)
         known = identities.get(ident)
         if known is None:
-            login = g["author__login"]
             identities[ident] = {
-                "name": g["author_name"], "email": g["author_email"], "login": login,
-                "first_at": g["first_at"], "last_at": g["last_at"],
-                "bot": g["author_id"] in bot_ids or is_bot(login=login or "", extra_bots=bots)
-                or bool(BOT_TEXT.search(g["author_name"]) or BOT_TEXT.search(g["author_email"])),
-                "current": {g["author_key"]: g["n"]},
+                "name": name, "email": email, "login": login,
+                "first_at": first_at, "last_at": last_at,
+                "bot": author_id in bot_ids or is_bot(login=login or "", extra_bots=bots)
+                or bool(BOT_TEXT.search(name) or BOT_TEXT.search(email)),
+                "current": {current: n},
             }
         else:
-            known["first_at"] = min(known["first_at"], g["first_at"])
-            known["last_at"] = max(known["last_at"], g["last_at"])
-            known["current"][g["author_key"]] = g["n"]
+            known["first_at"] = min(known["first_at"], first_at)
+            known["last_at"] = max(known["last_at"], last_at)
+            known["current"][current] = n
     listed = list(identities.items())
     keys = resolve_identities([i for _, i in listed])
     changes = []
