@@ -173,6 +173,8 @@ def test_sync_through_faults_ends_with_the_same_rows_as_a_clean_one(sim):
     faults.fail(status=503, nth=3, endpoint="POST /graphql")
     faults.reset_connection(nth=4, endpoint="GET /repos/{owner}/{repo}/issues")
     faults.truncate(nth=2, endpoint="GET /repos/{owner}/{repo}/issues/comments")
+    faults.fail(status=502, nth=3, times=2, endpoint="GET /repos/{owner}/{repo}/pulls/comments")
+    faults.truncate(nth=5, endpoint="GET /repos/{owner}/{repo}/pulls/comments")
     faults.malformed(nth=5, endpoint="POST /graphql")
     faults.secondary_limit(status=429, retry_after=0.2, nth=6)
     faults.secondary_limit(
@@ -191,6 +193,8 @@ def test_sync_through_faults_ends_with_the_same_rows_as_a_clean_one(sim):
         time.sleep(1.2)  # the simulated primary limit resets after a second
     assert rounds >= 2, "the exhausted rate limit should have stopped the first round"
     assert snapshot() == clean
+    review_calls = sim.stats()["by_endpoint"]["GET /repos/{owner}/{repo}/pulls/comments"]
+    assert review_calls.get("502") == 2, review_calls  # the injected failures were met
     partial = IngestRun.objects.filter(status="partial").first()
     assert partial is not None and any("rate limit" in e for e in partial.errors), [
         (r.scope, r.status, r.errors) for r in IngestRun.objects.all()
