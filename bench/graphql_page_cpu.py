@@ -1,8 +1,10 @@
 """Simulator CPU per GraphQL page: `graphql_api.execute()` timed in-process on a synthetic world.
 
-Pages through every repository's pull requests (pages of 100, ingest's PullRequests query),
-commit history and profiles, as ingest would, and prints the median process CPU per page of
-each query over several passes. Needs no servers.
+Pages through the repositories' pull requests (ingest's PullRequests query, 100 a page) and
+commit histories (CommitHistory), repository after repository, up to --pages pages a pass, and
+asks for 100 profiles by node id (Profiles) --pages times; prints the median process CPU per
+page of each query, and each pass's median (the spread says how noisy the machine was). The
+JSON encoding and HTTP of the server are not included. Needs no servers.
 
     .venv/bin/python bench/graphql_page_cpu.py [--scale small|medium] [--passes N] [--pages N]
 """
@@ -85,7 +87,9 @@ def main() -> None:
         for _ in range(args.pages):
             started = time.process_time()
             graphql_api.execute(
-                world, schema, {"query": ALL_QUERIES["Profiles"], "variables": {"ids": profile_ids}},
+                world,
+                schema,
+                {"query": ALL_QUERIES["Profiles"], "variables": {"ids": profile_ids}},
                 rate=rate,
             )
             times.append(time.process_time() - started)

@@ -113,14 +113,16 @@ def test_every_ingest_query_answers_alike_through_every_page(world, schema):
             ("PullRequests", lambda d: d["repository"]["pullRequests"]),
             (
                 "CommitHistory",
-                lambda d: (d["repository"]["defaultBranchRef"] or {})
-                .get("target", {})
-                .get("history"),
+                lambda d: (
+                    (d["repository"]["defaultBranchRef"] or {}).get("target", {}).get("history")
+                ),
             ),
         ):
             after, pages = None, 0
             while pages < 4:
-                answer = both(world, schema, ALL_QUERIES[query], owner=owner, name=name, after=after)
+                answer = both(
+                    world, schema, ALL_QUERIES[query], owner=owner, name=name, after=after
+                )
                 requests_sent += 1
                 assert "errors" not in answer, answer["errors"]
                 page = connection(answer["data"])
@@ -132,9 +134,7 @@ def test_every_ingest_query_answers_alike_through_every_page(world, schema):
     # rest through PullRequestReviews, page by page.
     owner, name = REPO.split("/")
     pulls = both(world, schema, ALL_QUERIES["PullRequests"], owner=owner, name=name)
-    busy = next(
-        p for p in pulls["data"]["repository"]["pullRequests"]["nodes"] if p["number"] == 4
-    )
+    busy = next(p for p in pulls["data"]["repository"]["pullRequests"]["nodes"] if p["number"] == 4)
     assert busy["reviews"]["totalCount"] == 120 and busy["reviews"]["pageInfo"]["hasNextPage"]
     assert None in [r["author"] for r in busy["reviews"]["nodes"]]  # deleted reviewers
     assert any(p["author"] is None for p in pulls["data"]["repository"]["pullRequests"]["nodes"])
@@ -147,8 +147,13 @@ def test_every_ingest_query_answers_alike_through_every_page(world, schema):
     after, seen = None, 0
     while True:
         answer = both(
-            world, schema, ALL_QUERIES["PullRequestReviews"],
-            owner=owner, name=name, number=4, after=after,
+            world,
+            schema,
+            ALL_QUERIES["PullRequestReviews"],
+            owner=owner,
+            name=name,
+            number=4,
+            after=after,
         )
         requests_sent += 1
         reviews = answer["data"]["repository"]["pullRequest"]["reviews"]
@@ -198,7 +203,7 @@ def test_errors_from_resolvers_answer_alike(world, schema):
     without_size = both(
         world,
         schema,
-        "query { repository(owner: \"sofastack\", name: \"fast-check\") "
+        'query { repository(owner: "sofastack", name: "fast-check") '
         "{ pullRequests { nodes { number } } } }",
     )
     assert without_size["data"]["repository"] is None  # pullRequests is non-null: propagated

@@ -364,7 +364,10 @@ class CommitPage:
                 self.repo,
                 self.numbers,
             )
-            self._pulls = {row["number"]: row for row in rows}, PullPage(self.world, self.repo, rows)
+            self._pulls = (
+                {row["number"]: row for row in rows},
+                PullPage(self.world, self.repo, rows),
+            )
         return self._pulls
 
 
@@ -554,6 +557,7 @@ class Resolver:
     ) -> dict[str, Any]:
         page = page or PullPage(self.world, repo, [row])
         state = "MERGED" if row["merged_at"] else row["state"].upper()
+
         def labels() -> list[dict[str, Any]]:
             return [{"__typename": "Label", "name": name} for name in json.loads(row["labels"])]
 
@@ -564,6 +568,7 @@ class Resolver:
                 for n in json.loads(row["closes"] or "[]")
                 if n in issues
             ]
+
         return {
             "__typename": "PullRequest",
             "id": f"{_pr_node(row['pr_id'])}",
@@ -588,9 +593,7 @@ class Resolver:
             "mergedBy": self.actor(row["merged_by_id"]),
             "url": f"https://github.com/{repo.full_name}/pull/{row['number']}",
             "labels": lambda info, **args: list_connection(info, labels(), **args),
-            "closingIssuesReferences": lambda info, **args: list_connection(
-                info, closes(), **args
-            ),
+            "closingIssuesReferences": lambda info, **args: list_connection(info, closes(), **args),
             "commits": lambda info, **args: list_connection(
                 info, [{}] * (row["commits"] or 0), **args
             ),

@@ -347,7 +347,7 @@ class FastExecutor(Executor):
                 # graphql-core's own check, with its errors (the info it takes is unused when
                 # the name is a string).
                 runtime_type = self.ensure_valid_runtime_type(
-                    name, return_type, field.details, None, result  # type: ignore[arg-type]
+                    name, return_type, field.details, None, result
                 )
                 runtime_types[(return_type.name, name)] = runtime_type
             if runtime_type.is_type_of is not None:
