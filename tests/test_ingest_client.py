@@ -168,3 +168,38 @@ def test_link_or_redirect_to_another_host_never_gets_the_token(status):
     finally:
         home.shutdown()
         foreign.shutdown()
+
+
+class _EnterpriseServer(BaseHTTPRequestHandler):
+    """GitHub Enterprise Server's layout: REST under /api/v3, two pages linked by `Link`."""
+
+    paths: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - stdlib name
+        type(self).paths.append(self.path)
+        self.send_response(200)
+        if "page=2" not in self.path:
+            port = self.server.server_address[1]
+            link = f"http://127.0.0.1:{port}/api/v3/repositories/7/issues?page=2&state=all"
+            self.send_header("Link", f'<{link}>; rel="next"')
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"[]")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_enterprise_server_paths_keep_their_prefix_once():
+    server = _serve(_EnterpriseServer)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/api/v3"
+        client = GitHubClient(base_url=base, tokens=[A])
+        pages = list(client.paginate("/repos/acme/core/issues", {"state": "all"}))
+        assert len(pages) == 2
+        assert _EnterpriseServer.paths == [
+            "/api/v3/repos/acme/core/issues?per_page=100&state=all",
+            "/api/v3/repositories/7/issues?page=2&state=all",
+        ]
+    finally:
+        server.shutdown()
