@@ -108,6 +108,19 @@ def test_a_renamed_repository_is_followed_with_its_query(world):
         assert all("/repositories/" in p.url for p in pages)
 
 
+def test_pygithub_does_not_pause_between_requests(world):
+    with SimulatorServer(world, tokens=[A]) as sim:
+        client = GitHubClient(base_url=sim.url, tokens=[A])
+        started = time.monotonic()
+        for _ in range(20):
+            client.get_json("/repos/acme/core/issues")
+        for _ in range(5):
+            client.graphql('query { repository(owner: "acme", name: "core") { id } }', {})
+        # PyGithub's default pauses (0.25 s before a request, 1 s before a write) would take
+        # about 9 s here.
+        assert time.monotonic() - started < 4
+
+
 def test_pygithub_sends_the_requests_and_its_debug_log_never_shows_the_token(world, caplog):
     # As an operator debugging might: the settings keep "github" and "urllib3" at WARNING.
     for name in (None, "github", "urllib3"):
