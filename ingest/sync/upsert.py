@@ -137,7 +137,8 @@ def _sqlite_time(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        if len(value) == 20 and value[10] == "T" and value[19] == "Z":
+        utc = connection.timezone_name == "UTC"
+        if utc and len(value) == 20 and value[10] == "T" and value[19] == "Z":
             return f"{value[:10]} {value[11:19]}"
         value = datetime.fromisoformat(value)
     return connection.ops.adapt_datetimefield_value(value)
