@@ -134,11 +134,17 @@ def test_full_sync_reconciles_deleted_issue_and_renamed_repository(sim):
     sim.world.rename_repo("acme/docs", "handbook")
     deleted = Comment.objects.filter(kind=Comment.Kind.REVIEW).order_by("github_id")[5]
     sim.world.delete_comment("acme/core", deleted.github_id)
+    spoken = Comment.objects.filter(
+        kind=Comment.Kind.ISSUE, repository__full_name="acme/core"
+    ).order_by("github_id")[3]
+    sim.world.delete_comment("acme/core", spoken.github_id)
     sync(sim)
     assert Comment.objects.filter(pk=deleted.pk).exists(), "only a full run reconciles"
+    assert Comment.objects.filter(pk=spoken.pk).exists()
     sync(sim, full=True)
     assert not Issue.objects.filter(pk=doomed.pk).exists()
     assert not Comment.objects.filter(pk=deleted.pk).exists()
+    assert not Comment.objects.filter(pk=spoken.pk).exists()
     assert Comment.objects.filter(kind=Comment.Kind.REVIEW).count() == sim.expected[
         "review_comments"
     ] - 1

@@ -12,7 +12,7 @@ from .context import SyncContext, now
 from .issues import OVERLAP, probe
 from .prefetch import prefetched
 from .state import state_get, state_save
-from .upsert import upsert_rows
+from .upsert import delete_missing, upsert_rows
 
 # What an upsert may change (review_comments.py shares it); the key is (kind, github_id).
 COMMENT_FIELDS = [
@@ -34,8 +34,9 @@ def _issue_number(item: dict[str, Any]) -> int | None:
 
 
 def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
-    """Issue and pull request conversation comments updated since the watermark, oldest first
-    (one checkpoint per page). Returns comments written."""
+    """Issue and pull request conversation comments updated since the watermark (all of them
+    with ctx.full), oldest first, one checkpoint per page. A full run that finishes deletes the
+    conversation comments GitHub no longer lists (deleted there). Returns comments written."""
     repo = Repository.objects.get(pk=repository_id)
     state = state_get(scope=repo.full_name, resource="comments")
     base = f"/repos/{repo.full_name}/issues/comments"
@@ -51,6 +52,7 @@ def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
     if state.watermark and not ctx.full:
         params["since"] = (state.watermark - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     written = 0
+    seen: set[int] = set()
     for page in prefetched(ctx.client.paginate(base, params)):
         items = [
             i
@@ -81,6 +83,14 @@ def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
             )
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)
-    state_save(state, etag=etag, last_success_at=now())
+        seen.update(row[1] for row in rows)
+    with transaction.atomic():
+        if ctx.full:
+            removed = delete_missing(
+                Comment.objects.filter(repository_id=repo.pk, kind=Comment.Kind.ISSUE), seen=seen
+            )
+            if removed:
+                ctx.wrote("comments_removed", removed)
+        state_save(state, etag=etag, last_success_at=now())
     ctx.wrote("comments", written)
     return written
