@@ -91,6 +91,17 @@ class Actor(models.Model):
 
     class Meta:
         ordering = ["login"]
+        indexes = [
+            # Each repository's sync looks for the people still without a profile (few), and
+            # a full one for stale profiles: without these, both walked every actor (160 ms a
+            # repository at 166,000 people, growing with the community).
+            models.Index(
+                fields=["id"],
+                condition=models.Q(profile_fetched_at__isnull=True),
+                name="actor_profile_missing",
+            ),
+            models.Index(fields=["profile_fetched_at"], name="actor_profile_fetched"),
+        ]
 
     def __str__(self) -> str:
         return self.login

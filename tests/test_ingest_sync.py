@@ -254,3 +254,25 @@ def test_a_new_star_after_a_full_last_page_is_not_missed():
         world.add_star("acme/core", user="fan100", starred_at=at(200))
         sync(server)
     assert Star.objects.count() == 101
+
+
+def test_profiles_missing_are_fetched_each_run_and_stale_ones_on_a_full_run(sim):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ingest.models import Actor
+
+    sync(sim, full=True)
+    assert not Actor.objects.filter(profile_fetched_at=None).exclude(node_id="").exists()
+    person = Actor.objects.filter(type="User").exclude(node_id="").order_by("pk").first()
+    sim.world.update_user(person.login, company="Moved On Ltd")
+    month_ago = timezone.now() - timedelta(days=30)
+    Actor.objects.filter(pk=person.pk).update(profile_fetched_at=month_ago)
+    sync(sim)
+    person.refresh_from_db()
+    assert person.company != "Moved On Ltd", "an incremental run leaves fetched profiles alone"
+    sync(sim, full=True)
+    person.refresh_from_db()
+    assert person.company == "Moved On Ltd"
+    assert person.profile_fetched_at > month_ago

@@ -31,26 +31,26 @@ REFRESH_AFTER = timedelta(days=7)
 def actors_sync_profiles(*, ctx: SyncContext) -> int:
     """Fetch the profile of every actor that has none yet (with ctx.full, also stale ones)
     and derive its bot flag and affiliation. Returns profiles written."""
+    # Who needs one, found through an index each (missing: a partial index; stale: the fetch
+    # time), not by walking every actor in key order: that cost 160 ms a repository at
+    # 166,000 people and grew with the community.
+    people = Actor.objects.exclude(node_id="").exclude(type=Actor.Type.MANNEQUIN).order_by("pk")
     wanted = Q(profile_fetched_at__isnull=True)
+    pks = list(people.filter(wanted).values_list("pk", flat=True))
     if ctx.full:
-        wanted |= Q(profile_fetched_at__lt=now() - REFRESH_AFTER)
-    candidates = (
-        Actor.objects.filter(wanted)
-        .exclude(node_id="")
-        .exclude(type=Actor.Type.MANNEQUIN)
-        .order_by("pk")
-    )
+        stale = Q(profile_fetched_at__lt=now() - REFRESH_AFTER)
+        pks += people.filter(stale).values_list("pk", flat=True)
+        wanted |= stale
     written = 0
-    last_pk = 0
-    while True:
+    for start in range(0, len(pks), 100):
+        # Still wanted: another repository's sync may have fetched some meanwhile.
         batch = list(
-            candidates.filter(pk__gt=last_pk).values_list(
+            people.filter(wanted, pk__in=pks[start : start + 100]).values_list(
                 "pk", "github_id", "node_id", "login", "type", *STORED
-            )[:100]
+            )
         )
         if not batch:
-            break
-        last_pk = batch[-1][0]
+            continue
         data = ctx.client.graphql(queries.PROFILES, {"ids": [a[2] for a in batch]})
         by_id = {n["id"]: n for n in data.get("nodes") or [] if isinstance(n, dict) and n.get("id")}
         fetched = now()
