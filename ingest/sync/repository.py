@@ -31,6 +31,7 @@ from .repositories import organization_sync_repositories, repository_sync_metada
 from .responses import repository_update_first_responses
 from .review_comments import repository_sync_review_comments
 from .stars import repository_sync_stars
+from .statistics import tables_analyze_if_grown
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ def repository_sync(
             ctx.error(f"{exc} Profiles of new people will be fetched at the next run.")
         except GitHubError as exc:
             ctx.error(f"Profiles of people met in {repo.full_name}: {exc}")
+        tables_analyze_if_grown()
         repository_update_first_responses(repository_id=repo.pk)
         if rekey_commits:
             commits_recompute_author_keys(repository_ids=None if full else [repo.pk])
