@@ -141,14 +141,19 @@ class Issue(models.Model):
 
     github_id = models.BigIntegerField(unique=True)
     node_id = models.CharField(max_length=100, blank=True)
-    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="issues")
+    # Indexed by the composite indexes in Meta that start with it (an index of its own
+    # would only cost every insert).
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="issues", db_index=False
+    )
     number = models.IntegerField()
     title = models.TextField()
     state = models.CharField(max_length=10)
     state_reason = models.CharField(max_length=20, blank=True)
     locked = models.BooleanField(default=False)
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues"
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues",
+        db_index=False,
     )
     author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
     labels = models.JSONField(default=list, blank=True)
@@ -177,7 +182,8 @@ class PullRequest(models.Model):
     github_id = models.BigIntegerField(unique=True)
     node_id = models.CharField(max_length=100, blank=True)
     repository = models.ForeignKey(
-        Repository, on_delete=models.CASCADE, related_name="pull_requests"
+        Repository, on_delete=models.CASCADE, related_name="pull_requests",
+        db_index=False,
     )
     number = models.IntegerField()
     title = models.TextField()
@@ -185,7 +191,8 @@ class PullRequest(models.Model):
     draft = models.BooleanField(default=False)
     locked = models.BooleanField(default=False)
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="pull_requests"
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="pull_requests",
+        db_index=False,
     )
     author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
     labels = models.JSONField(default=list, blank=True)
@@ -201,7 +208,8 @@ class PullRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     merged_by = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_pull_requests"
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_pull_requests",
+        db_index=False,
     )
     first_response_at = models.DateTimeField(null=True, blank=True)
     first_responder = models.ForeignKey(
@@ -223,10 +231,15 @@ class PullRequest(models.Model):
 
 class Review(models.Model):
     github_id = models.BigIntegerField(unique=True)
-    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="reviews")
+    # Indexed by the composite indexes in Meta that start with it (an index of its own
+    # would only cost every insert).
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="reviews", db_index=False
+    )
     pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews",
+        db_index=False,
     )
     state = models.CharField(max_length=20)  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED
     author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
@@ -251,10 +264,15 @@ class Comment(models.Model):
 
     github_id = models.BigIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ISSUE)
-    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="comments")
+    # Indexed by the composite indexes in Meta that start with it (an index of its own
+    # would only cost every insert).
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
     issue_number = models.IntegerField()  # issue or pull request number
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments",
+        db_index=False,
     )
     author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
     body_length = models.IntegerField(default=0)
@@ -277,17 +295,22 @@ class Comment(models.Model):
 
 
 class Commit(models.Model):
-    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="commits")
+    # Indexed by the composite indexes in Meta that start with it (an index of its own
+    # would only cost every insert).
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="commits", db_index=False
+    )
     sha = models.CharField(max_length=40)
     # The GitHub account the commit is linked to, when GitHub could link it.
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="commits"
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="commits",
+        db_index=False,
     )
     author_name = models.CharField(max_length=255, blank=True)
-    author_email = models.CharField(max_length=255, blank=True, db_index=True)
+    author_email = models.CharField(max_length=255, blank=True)
     # Who the commit counts for: "login:<login>" (linked, or an e-mail seen on a linked commit,
     # or a GitHub noreply address), else "email:<lower-cased e-mail>". See docs/metrics.md.
-    author_key = models.CharField(max_length=300, blank=True, db_index=True)
+    author_key = models.CharField(max_length=300, blank=True)
     committer = models.ForeignKey(
         Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -309,6 +332,10 @@ class Commit(models.Model):
         indexes = [
             models.Index(fields=["repository", "authored_at"]),
             models.Index(fields=["author", "authored_at"]),
+            # Plain indexes: identity re-keying matches these exactly, never with LIKE (a
+            # db_index CharField also gets a pattern-ops copy on PostgreSQL).
+            models.Index(fields=["author_email"], name="commit_author_email"),
+            models.Index(fields=["author_key"], name="commit_author_key"),
         ]
 
     def __str__(self) -> str:
