@@ -3,12 +3,21 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("pulse")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _tune_garbage_collector(**_) -> None:
+    """Workers decode GitHub's pages all day: see ingest/gc_tuning.py."""
+    from ingest.gc_tuning import gc_tune_for_ingest
+
+    gc_tune_for_ingest()
 
 
 @app.task(name="pulse.ping", ignore_result=False)

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
+from ingest.gc_tuning import gc_tune_for_ingest
 from ingest.github.client import GitHubClient
 from ingest.models import TrackedOrganization, TrackedRepository
 from ingest.scope import scope_seed_from_settings
@@ -102,6 +103,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, org: list[str], repo: list[str], full: bool, jobs: int | None, **options
     ) -> None:
+        gc_tune_for_ingest()
         if jobs is None:
             # While one repository waits for GitHub, others are written: on 2 cores, 4 at once
             # took the medium world from ~1,650 to ~2,100 issues+PRs/s (bench/ingest_throughput.py).
