@@ -1,7 +1,10 @@
-"""Conversation comments of one repository's issues and pull requests (REST, repository-wide)."""
+"""Comments of one repository from GitHub's repository-wide lists (REST): conversation
+comments of issues and pull requests here; review comments (on a diff) in review_comments.py,
+through the same `comments_sync`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -27,19 +30,28 @@ COMMENT_FIELDS = [
 COMMENT_COLUMNS = ["kind", "github_id", *COMMENT_FIELDS]
 
 
-def _issue_number(item: dict[str, Any]) -> int | None:
-    url = item.get("issue_url") or ""
-    tail = url.rstrip("/").rsplit("/", 1)[-1]
+def number_from_url(url: str | None) -> int | None:
+    """The issue or pull request number at the end of GitHub's `issue_url`/`pull_request_url`."""
+    tail = (url or "").rstrip("/").rsplit("/", 1)[-1]
     return int(tail) if tail.isdigit() else None
 
 
-def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
-    """Issue and pull request conversation comments updated since the watermark (all of them
-    with ctx.full), oldest first, one checkpoint per page. A full run that finishes deletes the
-    conversation comments GitHub no longer lists (deleted there). Returns comments written."""
+def comments_sync(
+    *,
+    ctx: SyncContext,
+    repository_id: int,
+    kind: Comment.Kind,
+    resource: str,
+    path: str,
+    number_of: Callable[[dict[str, Any]], int | None],
+) -> int:
+    """Comments of one kind updated since the watermark (all of them with ctx.full), from the
+    repository-wide list at `/repos/{owner}/{repo}/{path}`, oldest-updated first, one
+    checkpoint per page. A full run that finishes deletes those GitHub no longer lists (deleted
+    there). `number_of(item)`: the issue or pull request it belongs to. Returns comments written."""
     repo = Repository.objects.get(pk=repository_id)
-    state = state_get(scope=repo.full_name, resource="comments")
-    base = f"/repos/{repo.full_name}/issues/comments"
+    state = state_get(scope=repo.full_name, resource=resource)
+    base = f"/repos/{repo.full_name}/{path}"
     unchanged, etag = probe(
         ctx,
         path=base,
@@ -57,7 +69,7 @@ def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
         items = [
             i
             for i in (page.data if isinstance(page.data, list) else [])
-            if isinstance(i, dict) and _issue_number(i) is not None
+            if isinstance(i, dict) and number_of(i) is not None
         ]
         watermark = max((parse_time(i["updated_at"]) for i in items), default=None)
         with transaction.atomic():
@@ -66,10 +78,10 @@ def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
             )
             rows = [
                 (
-                    Comment.Kind.ISSUE.value,
+                    kind.value,
                     int(i["id"]),
                     repo.pk,
-                    _issue_number(i),
+                    number_of(i),
                     pks.get((i.get("user") or {}).get("id")),
                     i.get("author_association") or "",
                     len(i.get("body") or ""),
@@ -87,10 +99,22 @@ def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
     with transaction.atomic():
         if ctx.full:
             removed = delete_missing(
-                Comment.objects.filter(repository_id=repo.pk, kind=Comment.Kind.ISSUE), seen=seen
+                Comment.objects.filter(repository_id=repo.pk, kind=kind), seen=seen
             )
             if removed:
-                ctx.wrote("comments_removed", removed)
+                ctx.wrote(f"{resource}_removed", removed)
         state_save(state, etag=etag, last_success_at=now())
-    ctx.wrote("comments", written)
+    ctx.wrote(resource, written)
     return written
+
+
+def repository_sync_comments(*, ctx: SyncContext, repository_id: int) -> int:
+    """Issue and pull request conversation comments (see `comments_sync`)."""
+    return comments_sync(
+        ctx=ctx,
+        repository_id=repository_id,
+        kind=Comment.Kind.ISSUE,
+        resource="comments",
+        path="issues/comments",
+        number_of=lambda item: number_from_url(item.get("issue_url")),
+    )
