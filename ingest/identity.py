@@ -142,29 +142,6 @@ def author_key(
     return f"email:{lowered}"
 
 
-def linked_email_logins() -> dict[str, str]:
-    """Lower-cased e-mail -> login, from commits GitHub linked to an account (community-wide).
-
-    When one e-mail was linked to several accounts, the account of the latest commit wins.
-    """
-    from .models import Commit
-
-    rows = (
-        Commit.objects.filter(author__isnull=False)
-        .exclude(author_email="")
-        .values_list("author_email", "author__login")
-        .annotate(last=Max("authored_at"))
-        .order_by()
-        .iterator(chunk_size=5000)  # community-wide: streamed, not held as a list of dicts
-    )
-    best: dict[str, tuple] = {}
-    for raw_email, login, last in rows:
-        email = _norm(raw_email)
-        if email not in best or last > best[email][0]:
-            best[email] = (last, login)
-    return {email: login for email, (_, login) in best.items()}
-
-
 # -- Joining a person's git identities (docs/metrics.md, "Contributor") --------------------
 # The placeholders people leave in git config: never evidence that two commits share an author.
 GENERIC_NAMES = frozenset({

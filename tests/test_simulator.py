@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from ingest.github.queries import COMMIT_HISTORY, PROFILES, PULL_REQUEST_REVIEWS, PULL_REQUESTS
+from ingest.github.queries import (
+    COMMIT_HISTORY,
+    ISSUES,
+    PROFILES,
+    PULL_REQUEST_REVIEWS,
+    PULL_REQUESTS,
+)
 from ingest.simulator import World, WorldError
 
 REPO = "sofastack/sofa-rpc"
@@ -297,6 +303,46 @@ def test_pull_requests_query_pages_newest_updated_first_with_cursors(github_sim)
     assert node["state"] == "MERGED" and node["mergedBy"]["login"] == "alice"
     assert isinstance(node["fullDatabaseId"], str)
     assert node["labels"]["nodes"] == [{"name": "medium"}]
+
+
+def test_issues_query_pages_issues_only_oldest_updated_first_from_since(github_sim):
+    world = pull_world(3)  # pull requests #1-#3: GitHub's `issues` connection leaves them out
+    world.add_user("gone", created_at=T0)
+    world.add_issue(REPO, author="gone", title="orphan", created_at=T0, updated_at=T0)
+    world.delete_user("gone", shown_as="ghost")
+    for n in range(149):
+        world.add_issue(
+            REPO,
+            author="bob",
+            title=f"issue {n}",
+            created_at=T0 + timedelta(days=n),
+            updated_at=T0 + timedelta(days=300 - n),  # the newest issue was updated first
+            closed_at=T0 + timedelta(days=300 - n) if n == 0 else None,
+            state_reason="duplicate" if n == 0 else None,
+            labels=["easy"] if n == 1 else [],
+        )
+    sim = github_sim(world)
+    seen, after = [], None
+    while True:
+        data = graphql(sim, ISSUES, owner="sofastack", name="sofa-rpc", after=after)
+        assert "errors" not in data
+        conn = data["data"]["repository"]["issues"]
+        seen += conn["nodes"]
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    assert len(seen) == 150 and all(n["number"] > 3 for n in seen)
+    updated = [n["updatedAt"] for n in seen]
+    assert updated == sorted(updated)
+    assert seen[0]["title"] == "orphan" and seen[0]["author"] is None  # deleted: null, as GitHub
+    assert seen[-1]["title"] == "issue 0"
+    assert seen[-1]["state"] == "CLOSED" and seen[-1]["stateReason"] == "DUPLICATE"
+    assert seen[-2]["labels"]["nodes"] == [{"name": "easy"}]
+    assert seen[-2]["author"]["login"] == "bob" and isinstance(seen[-2]["fullDatabaseId"], str)
+    since = seen[-3]["updatedAt"]
+    recent = graphql(sim, ISSUES, owner="sofastack", name="sofa-rpc", since=since)
+    titles = [n["title"] for n in recent["data"]["repository"]["issues"]["nodes"]]
+    assert titles == ["issue 2", "issue 1", "issue 0"]  # updated at or after `since`
 
 
 def test_pull_request_reviews_query_pages_past_the_first_hundred(github_sim):

@@ -182,6 +182,7 @@ def run_queries(sim: SimulatorServer, world: World) -> dict[str, dict]:
     )[0]
     ids = [row[0] for row in world.query("SELECT node_id FROM users ORDER BY id LIMIT 100")]
     variables = {
+        "Issues": {"owner": "sofastack", "name": "sofa-rpc", "after": None, "since": None},
         "PullRequests": {"owner": "sofastack", "name": "sofa-rpc", "after": None},
         "PullRequestReviews": {
             "owner": "sofastack",
@@ -211,6 +212,8 @@ def test_graphql_answers_have_exactly_the_shape_asked_for(contracts, demo_world,
     for name, answer in answers.items():
         assert "errors" not in answer, (name, answer.get("errors"))
         assert shape_problems(schema, ALL_QUERIES[name], answer["data"]) == [], name
+    issues = answers["Issues"]["data"]["repository"]["issues"]["nodes"]
+    assert len(issues) == 100 and all(isinstance(i["fullDatabaseId"], str) for i in issues)
     pulls = answers["PullRequests"]["data"]["repository"]["pullRequests"]["nodes"]
     assert len(pulls) == 100 and all(isinstance(p["fullDatabaseId"], str) for p in pulls)
     typenames = {n["__typename"] for n in answers["Profiles"]["data"]["nodes"] if n}

@@ -110,6 +110,7 @@ def test_every_ingest_query_answers_alike_through_every_page(world, schema):
     requests_sent = 0
     for owner, name in repositories(world):
         for query, connection in (
+            ("Issues", lambda d: d["repository"]["issues"]),
             ("PullRequests", lambda d: d["repository"]["pullRequests"]),
             (
                 "CommitHistory",
@@ -184,6 +185,8 @@ def test_errors_from_resolvers_answer_alike(world, schema):
     assert bad_cursor["errors"][0]["path"] == ["repository", "pullRequests"]
     both(world, schema, ALL_QUERIES["CommitHistory"], owner=owner, name=name, after="Y3Vyc29y")
     both(world, schema, ALL_QUERIES["CommitHistory"], owner=owner, name=name, since="yesterday")
+    bad_since = both(world, schema, ALL_QUERIES["Issues"], owner=owner, name=name, since="soon")
+    assert "invalid value (soon)" in bad_since["errors"][0]["message"]
 
     too_many = both(
         world,

@@ -17,6 +17,43 @@ fragment ActorFields on Actor {
 }
 """
 
+# Issues (not pull requests), oldest-updated first from a watermark, with only what ingest
+# stores: the REST list would also bring every pull request, in full, to be thrown away.
+ISSUES = (
+    """
+query Issues($owner: String!, $name: String!, $after: String, $since: DateTime) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    issues(
+      first: 100
+      after: $after
+      orderBy: {field: UPDATED_AT, direction: ASC}
+      filterBy: {since: $since}
+    ) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id
+        fullDatabaseId
+        number
+        title
+        state
+        stateReason(enableDuplicate: true)
+        locked
+        createdAt
+        updatedAt
+        closedAt
+        authorAssociation
+        author { ...ActorFields }
+        labels(first: 20) { nodes { name } }
+        comments { totalCount }
+      }
+    }
+  }
+}
+"""
+    + ACTOR_FIELDS
+)
+
 # Pull requests, newest-updated first, with everything ingest stores about them (merged_by,
 # size, author association, labels, linked issues) and their reviews, in pages of 100.
 PULL_REQUESTS = (
@@ -140,6 +177,7 @@ query Profiles($ids: [ID!]!) {
 """
 
 ALL_QUERIES = {
+    "Issues": ISSUES,
     "PullRequests": PULL_REQUESTS,
     "PullRequestReviews": PULL_REQUEST_REVIEWS,
     "CommitHistory": COMMIT_HISTORY,

@@ -497,9 +497,87 @@ class Resolver:
             "description": repo.description,
             "url": f"https://github.com/{repo.full_name}",
             "owner": self.account(self.world.user_by_id(repo.owner_id)),
+            "issues": lambda info, **args: self.issues(info, repo, **args),
             "pullRequests": lambda info, **args: self.pull_requests(info, repo, **args),
             "pullRequest": lambda info, number: self.pull_request_numbered(repo, number),
             "defaultBranchRef": self.default_branch(repo),
+        }
+
+    def issues(
+        self,
+        info: graphql.GraphQLResolveInfo,
+        repo: Repo,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        orderBy: dict | None = None,  # noqa: N803
+        filterBy: dict | None = None,  # noqa: N803
+        states: list[str] | None = None,
+        labels: list[str] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """Issues proper (GitHub's `issues` connection leaves pull requests out), with the
+        filters ingest uses (`filterBy.since`: updated at or after; states) and ordering."""
+        where = "repo_id=:repo AND is_pull=0"
+        params: dict[str, Any] = {"repo": repo.id}
+        filters = filterBy or {}
+        states = filters.get("states") or states
+        if states:
+            where += " AND state IN (" + ",".join(f"'{s.lower()}'" for s in states) + ")"
+        if filters.get("since") is not None:
+            where += " AND updated_at >= :since"
+            params["since"] = _date_time(
+                filters["since"], "Argument 'since' on InputObject 'IssueFilters'"
+            )
+        if labels or filters.get("labels") or filters.get("createdBy") or filters.get("assignee"):
+            raise GraphQLError("The simulator filters issues by `since` and `states` only.")
+        order = orderBy or {"field": "CREATED_AT", "direction": "ASC"}
+        if order.get("field") == "COMMENTS":
+            raise GraphQLError("The simulator orders issues by CREATED_AT or UPDATED_AT only.")
+        column = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}[order["field"]]
+        direction = order.get("direction", "ASC")
+        return keyset_connection(
+            info,
+            self.world,
+            table="issues",
+            where=where,
+            params=params,
+            order=[(column, direction), ("id", direction)],
+            first=first,
+            last=last,
+            after=after,
+            build=lambda rows: [self.issue(repo, row) for row in rows],
+        )
+
+    def issue(self, repo: Repo, row: sqlite3.Row) -> dict[str, Any]:
+        def state_reason(info: graphql.GraphQLResolveInfo, enableDuplicate: bool = False):  # noqa: N803
+            reason = (row["state_reason"] or "").upper() or None
+            # GitHub shows a duplicate as NOT_PLANNED unless asked (`enableDuplicate`).
+            return "NOT_PLANNED" if reason == "DUPLICATE" and not enableDuplicate else reason
+
+        return {
+            "__typename": "Issue",
+            "id": node_id("Issue", row["id"]),
+            "databaseId": row["id"],
+            "fullDatabaseId": str(row["id"]),
+            "number": row["number"],
+            "title": row["title"],
+            "body": row["body"] or "",
+            "state": row["state"].upper(),
+            "stateReason": state_reason,
+            "closed": row["state"] == "closed",
+            "locked": bool(row["locked"]),
+            "createdAt": row["created_at"],
+            "updatedAt": row["updated_at"],
+            "closedAt": row["closed_at"],
+            "authorAssociation": row["author_association"],
+            "author": self.actor(row["author_id"]),
+            "url": f"https://github.com/{repo.full_name}/issues/{row['number']}",
+            "labels": lambda info, **args: list_connection(
+                info, [{"__typename": "Label", "name": n} for n in json.loads(row["labels"])], **args
+            ),
+            "comments": lambda info, **args: list_connection(info, [{}] * row["comments"], **args),
         }
 
     def pull_requests(
@@ -777,12 +855,15 @@ def _pr_node(pr_id: int) -> str:
 
 
 def _git_time(value: str) -> str:
+    return _date_time(value, "Argument 'since' on Field 'history'")
+
+
+def _date_time(value: Any, argument: str) -> str:
+    """A DateTime/GitTimestamp argument as the world's text, or GitHub's error for it."""
     try:
         return iso(value)
-    except ValueError:
-        raise GraphQLError(
-            f"Argument 'since' on Field 'history' has an invalid value ({value})."
-        ) from None
+    except (TypeError, ValueError, AttributeError):
+        raise GraphQLError(f"{argument} has an invalid value ({value}).") from None
 
 
 _documents_lock = threading.Lock()

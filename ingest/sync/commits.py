@@ -10,7 +10,7 @@ from django.db import transaction
 
 from ..github import queries
 from ..github.client import GitHubError
-from ..identity import author_key, linked_email_logins
+from ..identity import author_key
 from ..models import Commit, Repository
 from .actors import actors_upsert, parse_time
 from .context import SyncContext, now
@@ -91,7 +91,11 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
     since = None
     if state.watermark and not ctx.full:
         since = (state.watermark - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
-    linked = linked_email_logins()
+    # E-mails this run saw on commits GitHub linked to an account: an unlinked commit with the
+    # same e-mail is keyed to that login straight away. Provisional: the re-key pass that ends
+    # every sync (identity.commits_recompute_author_keys) decides keys community-wide. (Asking
+    # the whole community's commits here, once per repository, grew with the community.)
+    linked: dict[str, str] = {}
     newest: datetime | None = state.watermark
     written = 0
     for history in prefetched(_history_pages(ctx, repo=repo, since=since)):

@@ -1,14 +1,16 @@
-"""Issues of one repository (REST; pull requests in the list are skipped, GraphQL brings them)."""
+"""Issues of one repository (GraphQL pages of 100 from a watermark, behind a REST ETag probe)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 
+from ..github import queries
 from ..models import Issue, Repository
-from .actors import actor_from_rest, actors_upsert, parse_time
+from .actors import actor_from_graphql, actors_upsert, parse_time
 from .context import SyncContext, now
 from .prefetch import prefetched
 from .state import state_get, state_save
@@ -45,64 +47,88 @@ def probe(
     return response.not_modified, response.etag or etag
 
 
-def issue_row(item: dict[str, Any], *, repository_id: int, actor_pks: dict[int, int]) -> tuple:
-    """One row in ISSUE_COLUMNS order; timestamps stay GitHub's text (the database parses)."""
-    user = item.get("user")
+def issue_row(node: dict[str, Any], *, repository_id: int, actor_pks: dict[int, int]) -> tuple:
+    """One row in ISSUE_COLUMNS order from a GraphQL issue node; timestamps stay GitHub's text
+    (the database parses), enums in REST's lower case as before."""
+    author = node.get("author")
     return (
-        int(item["id"]),
-        item.get("node_id") or "",
+        int(node["fullDatabaseId"]),
+        node.get("id") or "",
         repository_id,
-        int(item["number"]),
-        item.get("title") or "",
-        item.get("state") or "open",
-        item.get("state_reason") or "",
-        bool(item.get("locked")),
-        actor_pks.get(user.get("id")) if user else None,
-        item.get("author_association") or "",
-        [label["name"] for label in item.get("labels") or [] if isinstance(label, dict)],
-        int(item.get("comments") or 0),
-        item["created_at"],
-        item["updated_at"],
-        item.get("closed_at") or None,
+        int(node["number"]),
+        node.get("title") or "",
+        (node.get("state") or "OPEN").lower(),
+        (node.get("stateReason") or "").lower(),
+        bool(node.get("locked")),
+        actor_pks.get(author.get("databaseId")) if author else None,
+        node.get("authorAssociation") or "",
+        [label.get("name") for label in connection_nodes(node.get("labels"))],
+        connection_total(node.get("comments")),
+        node["createdAt"],
+        node["updatedAt"],
+        node.get("closedAt") or None,
     )
+
+
+def connection_nodes(connection: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The nodes of a GraphQL connection (nulls, e.g. unreadable items, left out)."""
+    return [n for n in (connection or {}).get("nodes") or [] if isinstance(n, dict)]
+
+
+def connection_total(connection: dict[str, Any] | None) -> int:
+    return int((connection or {}).get("totalCount") or 0)
+
+
+def _issue_pages(
+    ctx: SyncContext, *, repo: Repository, since: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Pages of issue nodes, oldest-updated first from `since` (GraphQL: only issues, and only
+    the fields stored; the REST list would also bring every pull request, in full)."""
+    after = None
+    while True:
+        data = ctx.client.graphql(
+            queries.ISSUES,
+            {"owner": repo.owner_login, "name": repo.name, "after": after, "since": since},
+        )
+        connection = ((data.get("repository") or {}).get("issues")) or {}
+        yield [n for n in connection_nodes(connection) if n.get("fullDatabaseId") is not None]
+        info = connection.get("pageInfo") or {}
+        if not info.get("hasNextPage"):
+            return
+        after = info.get("endCursor")
 
 
 def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
     """Issues updated since the watermark (all of them with ctx.full), oldest-updated first so
     each page's checkpoint is a safe place to resume. A full run that finishes deletes issues
-    GitHub no longer lists (deleted or transferred). Returns issues written."""
+    GitHub no longer lists (deleted or transferred). Returns issues written.
+
+    The If-None-Match probe is REST's (GraphQL has no ETags): its newest-updated item moves
+    when an issue or a pull request changes, and an unchanged repository costs one 304."""
     repo = Repository.objects.get(pk=repository_id)
     state = state_get(scope=repo.full_name, resource="issues")
-    base = f"/repos/{repo.full_name}/issues"
     unchanged, etag = probe(
         ctx,
-        path=base,
+        path=f"/repos/{repo.full_name}/issues",
         etag="" if ctx.full else state.etag,
         params={"state": "all", "sort": "updated", "direction": "desc"},
     )
     if unchanged:
         return 0
-    params: dict[str, Any] = {
-        "state": "all",
-        "sort": "updated",
-        "direction": "asc",
-        "per_page": 100,
-    }
+    since = None
     if state.watermark and not ctx.full:
-        params["since"] = (state.watermark - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
+        since = (state.watermark - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     written = 0
     seen: set[int] = set()
-    for page in prefetched(ctx.client.paginate(base, params)):
-        items = page.data if isinstance(page.data, list) else []
-        issues = [i for i in items if isinstance(i, dict) and "pull_request" not in i]
-        watermark = max(
-            (parse_time(i["updated_at"]) for i in items if isinstance(i, dict)), default=None
-        )
+    for nodes in prefetched(_issue_pages(ctx, repo=repo, since=since)):
+        watermark = max((parse_time(n["updatedAt"]) for n in nodes), default=None)
         with transaction.atomic():
             pks = actors_upsert(
-                (actor_from_rest(i.get("user")) for i in issues), bots=ctx.bots, cache=ctx.actors
+                (actor_from_graphql(n.get("author")) for n in nodes),
+                bots=ctx.bots,
+                cache=ctx.actors,
             )
-            rows = [issue_row(i, repository_id=repo.pk, actor_pks=pks) for i in issues]
+            rows = [issue_row(n, repository_id=repo.pk, actor_pks=pks) for n in nodes]
             written += upsert_rows(Issue, columns=ISSUE_COLUMNS, rows=rows, key=["github_id"])
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)

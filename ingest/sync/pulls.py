@@ -13,6 +13,8 @@ from ..models import PullRequest, Repository, Review
 from .actors import actor_from_graphql, actors_upsert, parse_time
 from .context import SyncContext, now
 from .issues import OVERLAP, probe
+from .issues import connection_nodes as _nodes
+from .issues import connection_total as _total
 from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import upsert_rows, upsert_rows_returning_pks
@@ -50,14 +52,6 @@ REVIEW_COLUMNS = [
     "author_association",
     "submitted_at",
 ]
-
-
-def _nodes(connection: dict[str, Any] | None) -> list[dict[str, Any]]:
-    return [n for n in (connection or {}).get("nodes") or [] if isinstance(n, dict)]
-
-
-def _total(connection: dict[str, Any] | None) -> int:
-    return int((connection or {}).get("totalCount") or 0)
 
 
 def _review_rows(
