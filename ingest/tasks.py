@@ -20,6 +20,7 @@ from django.db import transaction
 from .github.client import GitHubClient
 from .models import Repository, TrackedOrganization, TrackedRepository
 from .scope import scope_seed_from_settings
+from .sync.repositories import largest_first
 from .sync.repository import SyncFailed, SyncRescheduled, organization_sync, repository_sync
 
 logger = logging.getLogger(__name__)
@@ -94,9 +95,8 @@ def sync_organization(self, login: str, full: bool = False) -> int:
             "full_name", flat=True
         )
     )
-    for full_name in names:
-        if full_name in active:
-            sync_repository.delay(full_name, full, listed=True)
+    for full_name in largest_first([n for n in names if n in active]):
+        sync_repository.delay(full_name, full, listed=True)
     return len(active)
 
 

@@ -276,3 +276,32 @@ def test_profiles_missing_are_fetched_each_run_and_stale_ones_on_a_full_run(sim)
     person.refresh_from_db()
     assert person.company == "Moved On Ltd"
     assert person.profile_fetched_at > month_ago
+
+
+def test_the_largest_repository_is_synced_first():
+    """Repositories run side by side; the biggest one starts first so that it does not run
+    alone at the end: by GitHub's open-issue count on a first sync, by what is stored after."""
+    world = World()
+    build_community(world)
+    world.add_repo("acme", "aaa-tiny", created_at=at(-100))  # listed first: newest, and by name
+    world.add_issue("acme/aaa-tiny", author="bob", title="lonely", created_at=at(1))
+    with SimulatorServer(world, tokens=[TOKEN]) as server:
+        listed = [r["full_name"] for r in requests_json(server, "/orgs/acme/repos")]
+        assert listed[0] == "acme/aaa-tiny"
+        for full in (True, False):
+            IngestRun.objects.all().delete()
+            community_sync(client=client_for(server), orgs=["acme"], repos=[], full=full)
+            order = list(
+                IngestRun.objects.exclude(scope__startswith="org:")
+                .order_by("started_at", "pk")
+                .values_list("scope", flat=True)
+            )
+            assert order[0] == "acme/core" and len(order) == 3, (full, order)
+
+
+def requests_json(server, path: str):
+    import requests
+
+    answer = requests.get(server.url + path, headers={"Authorization": f"token {TOKEN}"})
+    answer.raise_for_status()
+    return answer.json()

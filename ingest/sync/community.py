@@ -13,6 +13,7 @@ from django.db import connection
 from ..github.client import GitHubClient
 from ..identity import commits_recompute_author_keys
 from ..models import IngestRun, Repository
+from .repositories import largest_first
 from .repository import SyncFailed, SyncRescheduled, organization_sync, repository_sync
 
 
@@ -72,6 +73,7 @@ def community_sync(
     for name in repos:
         if name not in names:
             names.append(name)
+    names = largest_first(names)
     if on_repositories:
         on_repositories(len(names))
     stop = threading.Event()

@@ -129,3 +129,33 @@ def repository_sync_metadata(*, ctx: SyncContext, full_name: str) -> int:
         )
         state_save(state, etag=response.etag, last_success_at=now())
     return Repository.objects.get(github_id=int(response.data["id"])).pk
+
+
+def largest_first(names: list[str]) -> list[str]:
+    """The repositories in order of the work a sync of them is expected to take, largest first:
+    issues and pull requests already stored, else (never synced) GitHub's count of open ones,
+    then stars. Repositories run side by side (threads or workers), so starting the largest
+    first keeps one big repository from running alone at the end."""
+    from django.db.models import Count
+
+    from ..models import Issue, PullRequest
+
+    stored: dict[str, int] = {}
+    for model in (Issue, PullRequest):
+        counts = (
+            model.objects.filter(repository__full_name__in=names)
+            .values_list("repository__full_name")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for name, n in counts:
+            stored[name] = stored.get(name, 0) + n
+    listed = dict(
+        (name, (opened, stars))
+        for name, opened, stars in Repository.objects.filter(full_name__in=names).values_list(
+            "full_name", "open_issues_count", "stargazers_count"
+        )
+    )
+    return sorted(
+        names, key=lambda name: (stored.get(name, 0), *listed.get(name, (0, 0))), reverse=True
+    )
