@@ -1,7 +1,7 @@
 """Simulator CPU per GraphQL page: `graphql_api.execute()` timed in-process on a synthetic world.
 
-Pages through the repositories' pull requests (ingest's PullRequests query, 100 a page) and
-commit histories (CommitHistory), repository after repository, up to --pages pages a pass, and
+Pages through the repositories' issues (ingest's Issues query, 100 a page), pull requests
+(PullRequests) and commit histories (CommitHistory), repository after repository, up to --pages pages a pass, and
 asks for 100 profiles by node id (Profiles) --pages times; prints the median process CPU per
 page of each query, and each pass's median (the spread says how noisy the machine was). The
 JSON encoding and HTTP of the server are not included. Needs no servers.
@@ -46,11 +46,10 @@ def pages(world, schema, name, variables_of, limit):
             out.append(time.process_time() - started)
             assert status == 200 and "errors" not in answer, answer
             data = answer["data"]["repository"]
-            conn = (
-                data["pullRequests"]
-                if name == "PullRequests"
-                else (data["defaultBranchRef"] or {}).get("target", {}).get("history")
-            )
+            if name in ("Issues", "PullRequests"):
+                conn = data["issues" if name == "Issues" else "pullRequests"]
+            else:
+                conn = (data["defaultBranchRef"] or {}).get("target", {}).get("history")
             if not conn or not conn["pageInfo"]["hasNextPage"]:
                 break
             after = conn["pageInfo"]["endCursor"]
@@ -70,6 +69,7 @@ def main() -> None:
 
     profile_ids = [node_id("User", i) for i in ids]
     for name, variables_of in (
+        ("Issues", lambda o, n: {"owner": o, "name": n}),
         ("PullRequests", lambda o, n: {"owner": o, "name": n}),
         ("CommitHistory", lambda o, n: {"owner": o, "name": n}),
     ):

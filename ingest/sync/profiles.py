@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from django.db.models import Q
@@ -26,11 +27,19 @@ PROFILE_FIELDS = [
 STORED = ["name", "company", "email", "location", "created_at"]
 # A full run refreshes profiles older than this (people change jobs and companies).
 REFRESH_AFTER = timedelta(days=7)
+# One profile pass at a time in a process: repositories synced side by side (--jobs) finish
+# close together and met mostly the same new people, whom each pass would fetch again.
+_one_pass = threading.Lock()
 
 
 def actors_sync_profiles(*, ctx: SyncContext) -> int:
     """Fetch the profile of every actor that has none yet (with ctx.full, also stale ones)
     and derive its bot flag and affiliation. Returns profiles written."""
+    with _one_pass:
+        return _sync_profiles(ctx)
+
+
+def _sync_profiles(ctx: SyncContext) -> int:
     # Who needs one, found through an index each (missing: a partial index; stale: the fetch
     # time), not by walking every actor in key order: that cost 160 ms a repository at
     # 166,000 people and grew with the community.
