@@ -83,6 +83,7 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
     for t in page.tables:
         rows, more = t.html_rows()
         tables.append({"table": t, "rows": rows, "more": more,
+                       "more_note": more if isinstance(more, str) else "",
                        "csv_url": _link(request, format="csv", table=t.id)})
     context = {
         "page": page,

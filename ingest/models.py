@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class AuthorAssociation(models.TextChoices):
@@ -101,6 +102,9 @@ class Actor(models.Model):
                 name="actor_profile_missing",
             ),
             models.Index(fields=["profile_fetched_at"], name="actor_profile_fetched"),
+            # Logins are case-insensitive: the dashboard matches governance-file names and
+            # reads profiles for affiliation by LOWER(login), thousands at a time.
+            models.Index(Lower("login"), name="actor_login_lower"),
         ]
 
     def __str__(self) -> str:

@@ -99,6 +99,53 @@ def promotion_candidates(
     world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     if not world.repositories:
         return []
+    evidence, people = _shortlist(world=world, limit=limit)
+    return _candidate_rows(world=world, evidence=evidence, people=people, limit=limit)
+
+
+def best_promotion_candidates(
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None,
+    limit: int, best: int,
+) -> tuple[list[dict], int]:
+    """The `best` rows of `promotion_candidates(limit=limit)` over all the projects (the
+    ranking's keys without the project), in that list's order, and how many rows it has.
+
+    The ranking's first keys (progress, reviews, answers) come with the shortlist. The
+    full list's rows carry each project's first `limit` of those figures, so the people at
+    or above its `best`-th row on them hold every row that can end in the best, and every
+    row ranking above one of them in its project: their project ranks are the full list's.
+    Only they get the costlier figures (months active, recency, evidence)."""
+    world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
+    if not world.repositories:
+        return [], 0
+    evidence, people = _shortlist(world=world, limit=limit)
+    per_project: dict[int, int] = defaultdict(int)
+    for rid, _ in people:
+        per_project[rid] += 1
+    total = sum(min(n, limit) for n in per_project.values())
+
+    def first_keys(item) -> tuple:
+        p = item[1]
+        return (p["progress"], p.get("reviews", 0), p.get("answers", 0))
+
+    if total > best:
+        # The figures the rows of the full list have: each project's first `limit` on these
+        # keys (tie-breaks below them decide who, not which figures).
+        by_project: dict[int, list[tuple]] = defaultdict(list)
+        for item in people.items():
+            by_project[item[0][0]].append(first_keys(item))
+        kept = sorted((keys for found in by_project.values()
+                       for keys in sorted(found, reverse=True)[:limit]), reverse=True)
+        edge = kept[best - 1]
+        people = dict(item for item in people.items() if first_keys(item) >= edge)
+    rows = _candidate_rows(world=world, evidence=evidence, people=people, limit=limit,
+                           best=best)
+    return rows, total
+
+
+def _shortlist(*, world: RoleWorld, limit: int | None
+               ) -> tuple[dict, dict[tuple[int, str], dict]]:
+    """The people's role evidence, and the shortlist: (project, login) → rule figures."""
     ids = list(world.repositories)
     day = world.day()
     evidence = {(rid, login.lower()): ev for rid, login, ev in world.people()}
@@ -116,6 +163,15 @@ def promotion_candidates(
     else:
         people = _shortlist_from_facts(world=world, holders=holders if above else None,
                                        above=above, limit=limit)
+    return evidence, people
+
+
+def _candidate_rows(*, world: RoleWorld, evidence: dict, people: dict, limit: int | None,
+                    best: int | None = None) -> list[dict]:
+    """The shortlist with the tie-break figures and evidence, ranked and cut per project
+    (then to the `best` over all projects, when given)."""
+    ids = list(world.repositories)
+    day = world.day()
     activity = activity_by_person(repository_ids=ids, logins={login for _, login in people},
                                   before=world.before)
     world.load_affiliations(logins={login.lower() for _, login in people})
@@ -135,15 +191,20 @@ def promotion_candidates(
             "months_active": month_count,
             "last_activity": last_at.date().isoformat() if last_at else "",
         })
-    rows.sort(key=lambda r: (
-        r["project"], -r["progress_percent"], -r["reviews_given"], -r["issues_answered"],
-        -r["months_active"], _negated_day(r["last_activity"]), r["login"].lower(),
-    ))
+
+    def standing(r: dict) -> tuple:
+        return (-r["progress_percent"], -r["reviews_given"], -r["issues_answered"],
+                -r["months_active"], _negated_day(r["last_activity"]), r["login"].lower())
+
+    rows.sort(key=lambda r: (r["project"], *standing(r)))
     ranked, rank = [], defaultdict(int)
     for row in rows:
         rank[row["project"]] += 1
         if limit is None or rank[row["project"]] <= limit:
             ranked.append({**row, "rank": rank[row["project"]]})
+    if best is not None and len(ranked) > best:
+        kept = {id(r) for r in sorted(ranked, key=lambda r: (*standing(r), r["project"]))[:best]}
+        ranked = [r for r in ranked if id(r) in kept]
     # Evidence exists only for the Hard and Medium counted above: people with none (most of
     # a large shortlist) need no look at their merged pull requests.
     hardest = hardest_merged(

@@ -35,6 +35,10 @@ class Table:
     note: str = ""
     html_limit: int = 200  # the page shows this many rows; the CSV has all
     sortable: bool = True
+    # Optional: a callable returning (rows, note) for the HTML instead of the first
+    # `html_limit` rows, for a table whose full rows cost much more than the few a page can
+    # show; the note (empty when nothing was left out) says what the CSV has beyond them.
+    preview: object = None
 
     def header(self) -> list[tuple[str, str]]:
         return [(c.key, c.label) for c in self.columns if c.kind != "spark"]
@@ -42,8 +46,11 @@ class Table:
     def _source(self):
         return self.rows() if callable(self.rows) else self.rows
 
-    def html_rows(self) -> tuple[list[dict], bool]:
-        """The first rows for the page, and whether there were more."""
+    def html_rows(self) -> tuple[list[dict], bool | str]:
+        """The rows for the page, and whether there were more (or the preview's note)."""
+        if self.preview is not None:
+            rows, note = self.preview()
+            return list(rows), note
         source = self._source()
         if isinstance(source, QuerySet):
             taken = list(source[: self.html_limit + 1])

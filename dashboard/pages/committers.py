@@ -6,7 +6,7 @@ as they stood that day. Without `until`, everything ingested counts.
 """
 
 from ..forms import Filters
-from ..metrics.promotion import promotion_candidates
+from ..metrics.promotion import best_promotion_candidates, promotion_candidates
 from ..metrics.roles import (
     RoleWorld,
     external_committer_share_by_quarter,
@@ -17,6 +17,10 @@ from .base import Chart, Column, Page, Table
 
 CANDIDATES_ONE_PROJECT = 50
 CANDIDATES_EACH = 10
+# With several projects the HTML shows the best this many candidates over all of them (300
+# projects make 3,000 rows nobody reads, and their evidence costs seconds); the CSV and
+# JSON keep every project's best CANDIDATES_EACH.
+CANDIDATES_SHOWN = 50
 
 
 def _person(row: dict) -> str:
@@ -31,11 +35,27 @@ def committers_page(*, filters: Filters) -> Page:
     share = external_committer_share_by_quarter(**scope)
     # A shortlist per project: longer when one project is looked at.
     limit = CANDIDATES_ONE_PROJECT if len(filters.repository_ids) == 1 else CANDIDATES_EACH
-    candidates = [
-        {**row, "evidence_text": "; ".join(e["label"] for e in row["evidence"]),
-         "evidence_url": row["evidence"][0]["url"] if row["evidence"] else ""}
-        for row in promotion_candidates(**scope, limit=limit)
-    ]
+
+    def with_evidence_text(rows: list[dict]) -> list[dict]:
+        return [
+            {**row, "evidence_text": "; ".join(e["label"] for e in row["evidence"]),
+             "evidence_url": row["evidence"][0]["url"] if row["evidence"] else ""}
+            for row in rows
+        ]
+
+    def candidates() -> list[dict]:
+        return with_evidence_text(promotion_candidates(**scope, limit=limit))
+
+    def candidates_shown() -> tuple[list[dict], str]:
+        rows, total = best_promotion_candidates(**scope, limit=limit, best=CANDIDATES_SHOWN)
+        note = "" if total <= len(rows) else (
+            f"Showing the best {len(rows)} of {total:,} candidates over these "
+            f"{len(filters.repository_ids)} projects; the CSV and JSON have all of them, and "
+            f"choosing one project shows its best {CANDIDATES_ONE_PROJECT}."
+        )
+        return with_evidence_text(rows), note
+
+    several = len(filters.repository_ids) > 1
     charts = [
         Chart(
             id="chart-promotions",
@@ -74,6 +94,7 @@ def committers_page(*, filters: Filters) -> Page:
         ),
         Table(
             id="candidates", title="Promotion candidates", rows=candidates,
+            preview=candidates_shown if several else None,
             columns=[
                 Column("project", "Project"),
                 Column("rank", "Rank", kind="number"),
@@ -90,7 +111,10 @@ def committers_page(*, filters: Filters) -> Page:
             ],
             note=f"The best {limit} per project among contributors below the rule's target "
                  "role, ranked by progress against it, then reviews given, issues answered, "
-                 "months active and recency.",
+                 "months active and recency."
+                 + (f" With several projects the page shows the best {CANDIDATES_SHOWN} "
+                    "of those rows over all of them (by the same ranking, listed by project); "
+                    "the CSV and JSON have every project's." if several else ""),
         ),
         Table(
             id="promotions", title="Promotions", rows=promotions["promotions"],
