@@ -153,14 +153,16 @@ def _shortlist(*, world: RoleWorld, limit: int | None
         key for key, ev in evidence.items()
         if _at_or_above(ev, day, world.rules[key[0]].target_role)
     }
-    holders = Q()
-    for rid in ids:
-        logins = [login for r, login in above if r == rid]
-        if logins:
-            holders |= Q(repository_id=rid, login_lower__in=logins)
     if world.before is None:
         people = _shortlist_from_rollup(world=world, above=above, limit=limit)
     else:
+        by_project: dict[int, list[str]] = defaultdict(list)
+        for rid, login in above:
+            by_project[rid].append(login)
+        holders = Q()
+        for rid in ids:
+            if by_project[rid]:
+                holders |= Q(repository_id=rid, login_lower__in=by_project[rid])
         people = _shortlist_from_facts(world=world, holders=holders if above else None,
                                        above=above, limit=limit)
     return evidence, people

@@ -15,6 +15,7 @@ as_of=…)` gives a person's roles on every project, with dates and evidence.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -192,6 +193,7 @@ class RoleWorld:
         self._overrides: dict[str, list] = defaultdict(list)
         self._loaded: set[str] = set()
         self._by_profile: dict[str, str] = {}
+        self._people: list | None = None
         if self.repositories:
             self._collect()
 
@@ -341,12 +343,16 @@ class RoleWorld:
             self._overrides[lower].append((start, end, is_home))
 
     def people(self) -> list[tuple[int, str, list[Evidence]]]:
-        """(repository_id, login, evidence) per person; admin entries replace inferred ones."""
-        keys = set(self.evidence) | set(self.admin)
-        return [
-            (rid, login, self.admin.get((rid, login)) or self.evidence[(rid, login)])
-            for rid, login in sorted(keys, key=lambda k: (self.repositories[k[0]], k[1].lower()))
-        ]
+        """(repository_id, login, evidence) per person; admin entries replace inferred ones.
+        (Read by every selector of a page: built once, the evidence being complete then.)"""
+        if self._people is None:
+            keys = set(self.evidence) | set(self.admin)
+            self._people = [
+                (rid, login, self.admin.get((rid, login)) or self.evidence[(rid, login)])
+                for rid, login in sorted(keys,
+                                         key=lambda k: (self.repositories[k[0]], k[1].lower()))
+            ]
+        return list(self._people)
 
     def day(self) -> date:
         """The as-of day facts are judged on: the day before `as_of` (the last counted)."""
@@ -418,34 +424,39 @@ def ladder(
 ) -> list[Holding]:
     """Everyone above Contributor on the projects, with role, since, evidence, last activity,
     affiliation on the as-of day, and the inactivity flag of the project's rule."""
-    return _ladder(world or RoleWorld(repository_ids=repository_ids, as_of=as_of))
+    return list(_ladder(world or RoleWorld(repository_ids=repository_ids, as_of=as_of)))
 
 
-def _ladder(world: RoleWorld) -> list[Holding]:
+def _ladder(world: RoleWorld, *, chunk: int | None = None):
+    """The holdings in page order; with `chunk`, lazily, reading last activity for `chunk`
+    holdings at a time (a page showing the first rows of 300 projects' ladder reads them
+    for those only; the whole ladder's holders have hundreds of thousands of active months)."""
     day = world.day()
-    held_by = [
-        (rid, login, evidence, held) for rid, login, evidence in world.people()
-        if (held := holding_on(evidence, day)) is not None and held[0] != Role.CONTRIBUTOR
-    ]
-    holders = {login for _, login, _, _ in held_by}
-    activity = activity_by_person(
-        repository_ids=list(world.repositories), logins=holders, before=world.before,
-        count_months=False,
-    ) if holders else {}
-    holdings = []
-    for rid, login, _, (role, since, proving) in held_by:
-        last_at = activity.get((rid, login), (0, None))[1]
-        months = world.rules[rid].inactive_months
-        inactive = RANK[role] >= RANK[Role.COMMITTER] and (
-            last_at is None or last_at.date() < _months_before(day, months)
+    held_by = sorted(
+        (
+            (rid, login, held) for rid, login, evidence in world.people()
+            if (held := holding_on(evidence, day)) is not None and held[0] != Role.CONTRIBUTOR
+        ),
+        key=lambda h: (world.repositories[h[0]], -RANK[h[2][0]], h[2][1], h[1].lower()),
+    )
+    step = chunk or max(len(held_by), 1)
+    for first in range(0, len(held_by), step):
+        part = held_by[first:first + step]
+        activity = activity_by_person(
+            repository_ids=sorted({rid for rid, _, _ in part}),
+            logins={login for _, login, _ in part}, before=world.before, count_months=False,
         )
-        holdings.append(Holding(
-            repository_id=rid, repository=world.repositories[rid], login=login, role=role,
-            since=since, evidence=proving, last_activity=last_at,
-            affiliation=world.affiliation(login=login, on=day), inactive=inactive,
-        ))
-    holdings.sort(key=lambda h: (h.repository, -RANK[h.role], h.since, h.login.lower()))
-    return holdings
+        for rid, login, (role, since, proving) in part:
+            last_at = activity.get((rid, login), (0, None))[1]
+            months = world.rules[rid].inactive_months
+            inactive = RANK[role] >= RANK[Role.COMMITTER] and (
+                last_at is None or last_at.date() < _months_before(day, months)
+            )
+            yield Holding(
+                repository_id=rid, repository=world.repositories[rid], login=login, role=role,
+                since=since, evidence=proving, last_activity=last_at,
+                affiliation=world.affiliation(login=login, on=day), inactive=inactive,
+            )
 
 
 def _months_before(day: date, months: int) -> date:
@@ -455,10 +466,12 @@ def _months_before(day: date, months: int) -> date:
 
 
 def ladder_rows(
-    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
-) -> list[dict]:
-    """The ladder as table/export rows (one per person and project)."""
-    return [
+    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None,
+    chunk: int = 500,
+) -> Iterator[dict]:
+    """The ladder as table/export rows (one per person and project), lazily: `chunk`
+    holdings' last activity at a time, so a page showing the first rows reads only theirs."""
+    return (
         {
             "project": h.repository,
             "login": h.login,
@@ -470,16 +483,18 @@ def ladder_rows(
             "affiliation": h.affiliation,
             "inactive": h.inactive,
         }
-        for h in ladder(repository_ids=repository_ids, as_of=as_of, world=world)
-    ]
+        for h in _ladder(world or RoleWorld(repository_ids=repository_ids, as_of=as_of),
+                         chunk=chunk)
+    )
 
 
 def committer_periods(world: RoleWorld) -> list[tuple[int, str, list[tuple[date, date | None]]]]:
     """Per person and project: the periods in which they held Committer or above."""
     out = []
+    committer = RANK[Role.COMMITTER]  # once: an enum member's lookup costs a few µs
     for rid, login, evidence in world.people():
         periods = sorted(
-            (e.since, e.ended) for e in evidence if RANK[e.role] >= RANK[Role.COMMITTER]
+            (e.since, e.ended) for e in evidence if RANK[e.role] >= committer
         )
         if periods:
             out.append((rid, login, periods))

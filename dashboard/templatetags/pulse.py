@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -56,3 +57,22 @@ def sparkline(values) -> str:
 @register.filter
 def get_item(row: dict, key: str):
     return row.get(key)
+
+
+@register.simple_tag
+def row_cells(row: dict, columns) -> str:
+    """A table row's cells, built here rather than by four template tags per cell (a page of
+    a few hundred rows spent most of its rendering time resolving them)."""
+    cells = []
+    for column in columns:
+        if column.kind == "spark":
+            cells.append(format_html('<td class="spark">{}</td>', sparkline(row.get(column.key))))
+            continue
+        href = cell_href(row, column)
+        if href:
+            cells.append(format_html('<td class="{}" data-sort="{}"><a href="{}">{}</a></td>',
+                                     column.kind, cell_sort(row, column), href, cell(row, column)))
+        else:
+            cells.append(format_html('<td class="{}" data-sort="{}">{}</td>',
+                                     column.kind, cell_sort(row, column), cell(row, column)))
+    return mark_safe("".join(cells))  # noqa: S308 - every part is built by format_html
