@@ -17,13 +17,14 @@ from django.utils import timezone
 
 from ingest.models import BotAccount, Repository
 
-from .metrics.activity import people_scope_key
+from .metrics.activity import bucket_totals, people_scope_key
 from .metrics.series import INTERVALS, trunc_date
 from .metrics.sql import seconds_between_sql
 from .models import (
     ActiveCount,
     ActiveDay,
     ActivityMonth,
+    BucketTotal,
     CandidateTotal,
     ClosedItem,
     ContributionEvent,
@@ -195,9 +196,11 @@ def _active_rebuild(cursor, repository_ids: list[int] | None) -> None:
 
 
 def _active_counts_rebuild() -> None:
-    """Distinct people per whole bucket of each interval for every tracked repository and for
-    each organisation (the page scopes without a repository choice); a few hundred rows."""
+    """Distinct people (ActiveCount) and the other activity figures (BucketTotal) per whole
+    bucket of each interval for every tracked repository and for each organisation (the page
+    scopes without a repository choice); a few thousand rows."""
     ActiveCount.objects.all().delete()
+    BucketTotal.objects.all().delete()
     scopes = [list(Repository.objects.filter(tracked=True).values_list("id", flat=True))]
     by_org: dict[str, list[int]] = {}
     for rid, owner in Repository.objects.values_list("id", "owner_login"):
@@ -215,6 +218,10 @@ def _active_counts_rebuild() -> None:
                 for row in ActiveDay.objects.filter(repository_id__in=ids)
                 .annotate(bucket=trunc_date("day", interval)).values("bucket")
                 .annotate(n=Count("person_key", distinct=True)).order_by()
+            )
+            BucketTotal.objects.bulk_create(
+                BucketTotal(scope=key, interval=interval, bucket=bucket, what=what, value=value)
+                for bucket, what, value in bucket_totals(repository_ids=ids, interval=interval)
             )
 
 

@@ -17,7 +17,7 @@ from dashboard.metrics.activity import activity_by_interval, people_scope_key
 from dashboard.metrics.newcomers import newcomer_retention_by_month
 from dashboard.metrics.promotion import promotion_candidates
 from dashboard.metrics.series import INTERVALS, bucket_start, bucket_starts
-from dashboard.models import ActiveCount, CandidateTotal
+from dashboard.models import ActiveCount, BucketTotal, CandidateTotal
 from dashboard.rollups import rollups_rebuild
 from tests.conftest import ROOT
 from tests.factories import (
@@ -133,6 +133,23 @@ def test_active_contributors_same_from_whole_bucket_counts_and_from_days(interva
     assert ActiveCount.objects.filter(
         scope=people_scope_key([r.id for r in built["repos"].values()]), interval=interval
     ).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("interval", INTERVALS)
+def test_every_activity_metric_same_from_whole_bucket_totals_and_from_days(interval):
+    built = small_world()
+    rollups_rebuild()
+    since, until = dt.date(2023, 11, 15), dt.date(2024, 8, 20)  # cut mid-bucket at both ends
+    for names in (WORLD_REPOS, ["acme/alpha", "acme/beta"]):
+        ids = [built["repos"][n].id for n in names]
+        scope = people_scope_key(ids)
+        assert BucketTotal.objects.filter(scope=scope, interval=interval).exists()
+        args = {"repository_ids": ids, "since": since, "until": until, "interval": interval}
+        from_totals = activity_by_interval.uncached(**args)
+        BucketTotal.objects.filter(scope=scope).delete()  # as if never counted: all from days
+        assert activity_by_interval.uncached(**args) == from_totals, names
+        assert any(v for values in from_totals["metrics"].values() for v in values)
 
 
 @pytest.mark.django_db

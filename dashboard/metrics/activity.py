@@ -5,11 +5,19 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
-from django.db.models import CharField, Count, Exists, F, Q, Sum, Value
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 
-from ..models import ActiveCount, ActiveDay, ClosedItem, ContributionEvent, DailyCount
+from ..models import (
+    ActiveCount,
+    ActiveDay,
+    BucketTotal,
+    ClosedItem,
+    ContributionEvent,
+    DailyCount,
+)
 from .cached import cached_until_rebuild
 from .series import (
+    as_date,
     bucket_label,
     bucket_next,
     bucket_starts,
@@ -39,6 +47,8 @@ _EVENT_COUNTS = {"issue": "issues_opened", "pull_request": "prs_opened", "commit
 _PEOPLE = "people"  # not a DailyCount kind: the active contributors' rows of the union
 _CLOSED_COUNTS = {"issue_closed": "issues_closed", "pr_merged": "prs_merged",
                   "pr_closed_unmerged": "prs_closed_unmerged"}
+# BucketTotal `what` of the two medians (the counts use the DailyCount kinds).
+RESPONSE_MEDIAN, MERGE_MEDIAN = "response_median", "merge_median"
 
 
 def people_scope_key(repository_ids: Sequence[int]) -> str:
@@ -51,70 +61,119 @@ def _hours(seconds):
     return None if seconds is None else round(seconds / 3600.0, 1)
 
 
+def _counts(daily: QuerySet, interval: str) -> QuerySet:
+    """Per bucket and kind: the daily rollup's contributions and closures."""
+    return (
+        daily.filter(kind__in=[*_EVENT_COUNTS, *_CLOSED_COUNTS])
+        .annotate(bucket=trunc_date("day", interval), what=F("kind"))
+        .values("bucket", "what").annotate(n=Sum("n")).order_by()
+    )
+
+
+def _response_medians(events: QuerySet, interval: str) -> QuerySet:
+    # response_seconds is set on issues and pull requests only; the median covers bots'
+    # items too, by the bucket they were opened in.
+    return (
+        events.filter(response_seconds__isnull=False)
+        .annotate(bucket=trunc("occurred_at", interval)).values("bucket")
+        .annotate(value=Median("response_seconds")).order_by()
+    )
+
+
+def _merge_medians(closed: QuerySet, interval: str) -> QuerySet:
+    return (
+        closed.filter(kind="pr_merged").annotate(bucket=trunc("closed_at", interval))
+        .values("bucket").annotate(value=Median("open_seconds")).order_by()
+    )
+
+
+def bucket_totals(*, repository_ids: Sequence[int], interval: str) -> list[tuple]:
+    """(bucket, what, value) of every bucket of the projects: the BucketTotal rollup's rows,
+    from the same queries the selector runs on a period's partial buckets."""
+    ids = list(repository_ids)
+    rows = [(as_date(r["bucket"]), r["what"], r["n"])
+            for r in _counts(DailyCount.objects.filter(repository_id__in=ids), interval)]
+    for what, medians in (
+        (RESPONSE_MEDIAN, _response_medians(
+            ContributionEvent.objects.filter(repository_id__in=ids), interval)),
+        (MERGE_MEDIAN, _merge_medians(ClosedItem.objects.filter(repository_id__in=ids),
+                                      interval)),
+    ):
+        rows.extend((as_date(r["bucket"]), what, r["value"]) for r in medians)
+    return rows
+
+
 @cached_until_rebuild
 def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until: dt.date,
                          interval: str) -> dict:
     """Every activity metric per bucket: `{"buckets": [date…], "labels": […], "metrics":
-    {key: [value per bucket]}}` (4 queries over the rollups, each an indexed aggregate)."""
+    {key: [value per bucket]}}`.
+
+    For a scope the rollups have counted (every tracked project, an organisation) the
+    period's whole buckets come from BucketTotal and ActiveCount, and only its partial first
+    and last buckets are aggregated here (DailyCount, ActiveDay, the events and closed items
+    of those days); other scopes aggregate the whole period. 4 queries."""
     buckets = bucket_starts(since=since, until=until, interval=interval)
-    start, end = period_bounds(since=since, until=until)
     ids = list(repository_ids)
     metrics: dict[str, list] = {}
-
-    events = ContributionEvent.objects.filter(
-        repository_id__in=ids, occurred_at__gte=start, occurred_at__lt=end
-    )
-    # Counts come from the daily rollup (a few rows per project and day), and in the same
-    # round trip the distinct people per bucket from the per-day people rollup (each person
-    # once per project and day; UTC days in [since, until] are exactly the events' period).
-    # Only the medians need the per-item rollups.
-    counts = (
-        DailyCount.objects.filter(repository_id__in=ids, day__gte=since, day__lte=until,
-                                  kind__in=[*_EVENT_COUNTS, *_CLOSED_COUNTS])
-        .annotate(bucket=trunc_date("day", interval), what=F("kind"))
-        .values("bucket", "what").annotate(n=Sum("n")).order_by()
-    )
-    # Whole buckets of a scope the rollup has counted come from ActiveCount; the period's
-    # partial first and last buckets (and every bucket of other scopes) from ActiveDay.
     scope = people_scope_key(ids)
     whole = [b for b in buckets
              if b >= since and bucket_next(b, interval) - dt.timedelta(days=1) <= until]
-    days = ActiveDay.objects.filter(repository_id__in=ids, day__gte=since, day__lte=until)
-    counted = ActiveCount.objects.filter(scope=scope, interval=interval)
-    parts = []
+    totals: list[BucketTotal] = []
     if whole:
         low, high = whole[0], bucket_next(whole[-1], interval)
-        days = days.filter(~Q(day__gte=low, day__lt=high) | ~Exists(counted))
-        parts.append(counted.filter(bucket__gte=low, bucket__lt=high)
-                     .annotate(what=Value(_PEOPLE, output_field=CharField()), count=F("n"))
-                     .values("bucket", "what", "count"))
+        totals = list(BucketTotal.objects.filter(scope=scope, interval=interval,
+                                                 bucket__gte=low, bucket__lt=high))
+    # The days aggregated here: the whole period, or only those outside the whole buckets
+    # (a range before them and one after, either possibly empty).
+    ranges = [(since, until)]
+    if totals:
+        ranges = [(since, low - dt.timedelta(days=1)), (high, until)]
+    days = Q()
+    for first, last in ranges:
+        days |= Q(day__gte=first, day__lte=last)
+
+    def between(field: str) -> Q:
+        found = Q()
+        for first, last in ranges:
+            low_at, high_at = period_bounds(since=first, until=last)
+            found |= Q(**{f"{field}__gte": low_at, f"{field}__lt": high_at})
+        return found
+
+    counts = _counts(DailyCount.objects.filter(repository_id__in=ids).filter(days), interval)
     people = (
-        days.annotate(bucket=trunc_date("day", interval),
-                      what=Value(_PEOPLE, output_field=CharField()))
+        ActiveDay.objects.filter(repository_id__in=ids).filter(days)
+        .annotate(bucket=trunc_date("day", interval),
+                  what=Value(_PEOPLE, output_field=CharField()))
         .values("bucket", "what").annotate(n=Count("person_key", distinct=True)).order_by()
     )
+    parts = []
+    if totals:
+        parts.append(ActiveCount.objects.filter(scope=scope, interval=interval,
+                                                bucket__gte=low, bucket__lt=high)
+                     .annotate(what=Value(_PEOPLE, output_field=CharField()), count=F("n"))
+                     .values("bucket", "what", "count"))
     daily = list(counts.union(people, *parts, all=True))
+    whole_rows = {what: [] for what in (*_EVENT_COUNTS, *_CLOSED_COUNTS, RESPONSE_MEDIAN,
+                                        MERGE_MEDIAN)}
+    for total in totals:
+        if total.what in whole_rows:
+            whole_rows[total.what].append({"bucket": total.bucket, "value": total.value})
     for kind, key in {**_EVENT_COUNTS, **_CLOSED_COUNTS, _PEOPLE: "active_contributors"}.items():
-        metrics[key] = fill((r for r in daily if r["what"] == kind), buckets=buckets)
+        counted = [{"bucket": r["bucket"], "n": int(r["value"])} for r in whole_rows.get(kind, [])]
+        metrics[key] = fill([*(r for r in daily if r["what"] == kind), *counted],
+                            buckets=buckets)
 
-    # response_seconds is set on issues and pull requests only; the median covers bots'
-    # items too, by the bucket they were opened in.
-    responses = list(
-        events.filter(response_seconds__isnull=False)
-        .annotate(bucket=trunc("occurred_at", interval)).values("bucket")
-        .annotate(response=Median("response_seconds")).order_by()
-    )
+    events = ContributionEvent.objects.filter(repository_id__in=ids).filter(
+        between("occurred_at"))
+    responses = [*_response_medians(events, interval), *whole_rows[RESPONSE_MEDIAN]]
     metrics["median_first_response_hours"] = [
-        _hours(v) for v in fill(responses, buckets=buckets, value="response", empty=None)
+        _hours(v) for v in fill(responses, buckets=buckets, value="value", empty=None)
     ]
-    merge_times = list(
-        ClosedItem.objects.filter(repository_id__in=ids, kind="pr_merged", closed_at__gte=start,
-                                  closed_at__lt=end)
-        .annotate(bucket=trunc("closed_at", interval)).values("bucket")
-        .annotate(merge=Median("open_seconds")).order_by()
-    )
+    closed = ClosedItem.objects.filter(repository_id__in=ids).filter(between("closed_at"))
+    merge_times = [*_merge_medians(closed, interval), *whole_rows[MERGE_MEDIAN]]
     metrics["median_time_to_merge_hours"] = [
-        _hours(v) for v in fill(merge_times, buckets=buckets, value="merge", empty=None)
+        _hours(v) for v in fill(merge_times, buckets=buckets, value="value", empty=None)
     ]
     return {
         "buckets": buckets,
