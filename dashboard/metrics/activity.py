@@ -125,35 +125,36 @@ def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until
         totals = list(BucketTotal.objects.filter(scope=scope, interval=interval,
                                                  bucket__gte=low, bucket__lt=high))
     # The days aggregated here: the whole period, or only those outside the whole buckets
-    # (a range before them and one after, either possibly empty).
+    # (a range before them and one after, either possibly empty). Each range is its own
+    # branch of a UNION ALL, an index range scan (an OR of the two made PostgreSQL scan the
+    # table); each lies within one bucket, so no bucket is split between branches.
     ranges = [(since, until)]
     if totals:
         ranges = [(since, low - dt.timedelta(days=1)), (high, until)]
-    days = Q()
-    for first, last in ranges:
-        days |= Q(day__gte=first, day__lte=last)
 
-    def between(field: str) -> Q:
-        found = Q()
-        for first, last in ranges:
-            low_at, high_at = period_bounds(since=first, until=last)
-            found |= Q(**{f"{field}__gte": low_at, f"{field}__lt": high_at})
-        return found
+    def per_range(aggregate) -> list[QuerySet]:
+        return [aggregate(first, last) for first, last in ranges]
 
-    counts = _counts(DailyCount.objects.filter(repository_id__in=ids).filter(days), interval)
-    people = (
-        ActiveDay.objects.filter(repository_id__in=ids).filter(days)
+    def between(field: str, first: dt.date, last: dt.date) -> Q:
+        low_at, high_at = period_bounds(since=first, until=last)
+        return Q(**{f"{field}__gte": low_at, f"{field}__lt": high_at})
+
+    counts = per_range(lambda first, last: _counts(
+        DailyCount.objects.filter(repository_id__in=ids, day__gte=first, day__lte=last),
+        interval))
+    people = per_range(lambda first, last: (
+        ActiveDay.objects.filter(repository_id__in=ids, day__gte=first, day__lte=last)
         .annotate(bucket=trunc_date("day", interval),
                   what=Value(_PEOPLE, output_field=CharField()))
         .values("bucket", "what").annotate(n=Count("person_key", distinct=True)).order_by()
-    )
+    ))
     parts = []
     if totals:
         parts.append(ActiveCount.objects.filter(scope=scope, interval=interval,
                                                 bucket__gte=low, bucket__lt=high)
                      .annotate(what=Value(_PEOPLE, output_field=CharField()), count=F("n"))
                      .values("bucket", "what", "count"))
-    daily = list(counts.union(people, *parts, all=True))
+    daily = list(counts[0].union(*counts[1:], *people, *parts, all=True))
     whole_rows = {what: [] for what in (*_EVENT_COUNTS, *_CLOSED_COUNTS, RESPONSE_MEDIAN,
                                         MERGE_MEDIAN)}
     for total in totals:
@@ -164,14 +165,17 @@ def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until
         metrics[key] = fill([*(r for r in daily if r["what"] == kind), *counted],
                             buckets=buckets)
 
-    events = ContributionEvent.objects.filter(repository_id__in=ids).filter(
-        between("occurred_at"))
-    responses = [*_response_medians(events, interval), *whole_rows[RESPONSE_MEDIAN]]
+    medians = per_range(lambda first, last: _response_medians(
+        ContributionEvent.objects.filter(between("occurred_at", first, last),
+                                         repository_id__in=ids), interval))
+    responses = [*medians[0].union(*medians[1:], all=True), *whole_rows[RESPONSE_MEDIAN]]
     metrics["median_first_response_hours"] = [
         _hours(v) for v in fill(responses, buckets=buckets, value="value", empty=None)
     ]
-    closed = ClosedItem.objects.filter(repository_id__in=ids).filter(between("closed_at"))
-    merge_times = [*_merge_medians(closed, interval), *whole_rows[MERGE_MEDIAN]]
+    medians = per_range(lambda first, last: _merge_medians(
+        ClosedItem.objects.filter(between("closed_at", first, last), repository_id__in=ids),
+        interval))
+    merge_times = [*medians[0].union(*medians[1:], all=True), *whole_rows[MERGE_MEDIAN]]
     metrics["median_time_to_merge_hours"] = [
         _hours(v) for v in fill(merge_times, buckets=buckets, value="value", empty=None)
     ]
