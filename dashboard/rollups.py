@@ -30,6 +30,7 @@ from .models import (
     ContributionEvent,
     DailyCount,
     FirstContribution,
+    MonthlyCount,
     RoleSignal,
     RollupState,
 )
@@ -39,6 +40,7 @@ EVENTS = ContributionEvent._meta.db_table
 FIRSTS = FirstContribution._meta.db_table
 CLOSED = ClosedItem._meta.db_table
 DAILY = DailyCount._meta.db_table
+MONTHLY = MonthlyCount._meta.db_table
 ACTIVE = ActiveDay._meta.db_table
 LASTS = "pulse_rollup_lasts"  # temporary, during a rebuild
 # The committers page's rollups: without fresh statistics after a rebuild the planner took
@@ -183,6 +185,19 @@ def _daily_rebuild(cursor, repository_ids: list[int] | None) -> None:
     )
 
 
+def _monthly_rebuild(cursor, repository_ids: list[int] | None) -> None:
+    where, params = _repo_clause("repository_id", repository_ids)
+    cursor.execute(f"DELETE FROM {MONTHLY} WHERE 1 = 1{where}", params)
+    month = ("CAST(DATE_TRUNC('month', day) AS DATE)" if connection.vendor == "postgresql"
+             else "DATE(day, 'start of month')")
+    cursor.execute(
+        f"""INSERT INTO {MONTHLY} (repository_id, month, kind, is_bot, n)
+            SELECT repository_id, {month}, kind, is_bot, SUM(n) FROM {DAILY}
+            WHERE 1 = 1{where} GROUP BY repository_id, {month}, kind, is_bot""",
+        params,
+    )
+
+
 def _active_rebuild(cursor, repository_ids: list[int] | None) -> None:
     where, params = _repo_clause("repository_id", repository_ids)
     cursor.execute(f"DELETE FROM {ACTIVE} WHERE 1 = 1{where}", params)
@@ -312,6 +327,7 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         _events_rebuild(cursor, ids)
         _closed_rebuild(cursor, ids)
         _daily_rebuild(cursor, ids)
+        _monthly_rebuild(cursor, ids)
         _active_rebuild(cursor, ids)
         _active_counts_rebuild()
         _firsts_rebuild(cursor, repository_ids=ids)
@@ -333,7 +349,7 @@ def rollups_rebuild(*, repository_ids: list[int] | None = None) -> int:
         # without touching the table.
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
-            for table in (EVENTS, FIRSTS, CLOSED, DAILY, ACTIVE, *ROLE_TABLES):
+            for table in (EVENTS, FIRSTS, CLOSED, DAILY, MONTHLY, ACTIVE, *ROLE_TABLES):
                 cursor.execute(f"{command} {table}")
     if not connection.in_atomic_block:
         # Only once the new rollups are visible to others (not inside a caller's transaction).

@@ -18,7 +18,7 @@ from dashboard.metrics.overview import project_summaries
 from dashboard.metrics.people import contributions_by_project
 from dashboard.models import ContributionEvent
 from dashboard.rollups import KIND_GROUPS, rollups_rebuild
-from ingest.models import BotAccount
+from ingest.models import BotAccount, PullRequest
 from tests.factories import (
     WORLD_BOTS,
     WORLD_CONTRIBUTIONS,
@@ -184,6 +184,27 @@ def test_overview_rows_per_project(world):
         repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 5, 29))}
     # 90 days ending 2024-05-29 start 2024-03-01: erin (03-01) and bob (05-20).
     assert june["acme/alpha"]["active_contributors_90d"] == 2
+
+
+def test_overview_counts_of_a_period_cut_mid_month_at_both_ends(world):
+    # Whole months come from the monthly rollup, the days around them from the daily one.
+    since, until = dt.date(2023, 12, 10), dt.date(2024, 5, 25)
+    rows = {r["project"]: r for r in project_summaries(
+        repository_ids=world["ids"], since=since, until=until)}
+    months = [f"{year}-{month:02d}" for year, month in
+              [(2023, m) for m in range(6, 13)] + [(2024, m) for m in range(1, 6)]]
+    for name, row in rows.items():
+        assert row["merged_prs"] == PullRequest.objects.filter(
+            repository__full_name=name, merged_at__date__gte=since,
+            merged_at__date__lte=until).count()
+        assert row["sparkline"] == [
+            sum(1 for p, repo, _, when in WORLD_CONTRIBUTIONS if repo == name
+                and p not in WORLD_BOTS and when.startswith(month)
+                and when[:10] <= until.isoformat())
+            for month in months
+        ]
+    assert sum(row["merged_prs"] for row in rows.values()) > 0
+    assert any(row["sparkline"][-1] for row in rows.values())  # the cut month counts
 
 
 def test_person_contributions_across_projects(world):

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncYear
 
-from ingest.models import PullRequest, Repository
+from ingest.models import Repository
 
-from ..models import ContributionEvent, DailyCount, FirstContribution
+from ..models import ActiveDay, ContributionEvent, DailyCount, FirstContribution, MonthlyCount
 from .cached import cached_until_rebuild
-from .series import as_date, bucket_starts, fill, period_bounds, trunc_date
+from .series import as_date, bucket_next, bucket_starts, fill, period_bounds, trunc_date
 from .sql import Median
 
 ACTIVE_DAYS = 90
@@ -35,8 +35,13 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
             for row in queryset.values("repository_id").annotate(**aggregates).order_by()
         }
 
-    active = by_repo(events.filter(is_bot=False, occurred_at__gte=active_start),
-                     n=Count("person_key", distinct=True))
+    # ActiveDay holds each person (not a bot) once per project and UTC day of contribution:
+    # the same people as the events of those days, in fewer rows.
+    active = by_repo(
+        ActiveDay.objects.filter(repository_id__in=ids, day__gte=active_start.date(),
+                                 day__lte=until),
+        n=Count("person_key", distinct=True),
+    )
     # Only issues and pull requests have a response time: asking for it rather than for
     # their kinds reads the partial index of those rows alone (not every event's row).
     responses = by_repo(
@@ -54,24 +59,19 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
         .annotate(n=Count("id")).order_by()
     ):
         new[(row["repository_id"], as_date(row["year"]).year)] = row["n"]
-    merged = by_repo(
-        PullRequest.objects.filter(repository_id__in=ids, merged_at__gte=start,
-                                   merged_at__lt=end),
-        n=Count("id"),
-    )
+    # The daily rollup's pr_merged rows count every pull request by its merge day (UTC).
+    merged: dict[int, dict] = {}
+    for row in _daily_sums(repository_ids=ids, first=since, last=until, kinds=["pr_merged"]):
+        merged.setdefault(row["repository_id"], {"n": 0})["n"] += row["n"]
     waiting = by_repo(
         ContributionEvent.objects.filter(repository_id__in=ids, kind="pull_request",
                                          waiting=True),
         n=Count("id"),
     )
     months = _spark_months(until=until)
-    spark_rows = list(
-        DailyCount.objects.filter(repository_id__in=ids, is_bot=False,
-                                  kind__in=["commit", "pull_request", "issue", "review",
-                                            "comment"],
-                                  day__gte=months[0], day__lte=until)
-        .annotate(bucket=trunc_date("day", "month"))
-        .values("repository_id", "bucket").annotate(n=Sum("n")).order_by()
+    spark_rows = _daily_sums(
+        repository_ids=ids, first=months[0], last=until, by_month=True, humans=True,
+        kinds=["commit", "pull_request", "issue", "review", "comment"],
     )
     spark_by_repo: dict[int, list[dict]] = {}
     for row in spark_rows:
@@ -100,6 +100,38 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
             "sparkline": fill(spark_by_repo.get(rid, []), buckets=months),
         })
     return rows
+
+
+def _daily_sums(*, repository_ids: list[int], first: dt.date, last: dt.date, kinds: list[str],
+                humans: bool = False, by_month: bool = False) -> list[dict]:
+    """DailyCount's `n` of some kinds over the days first..last, per project (and month):
+    whole calendar months from MonthlyCount, the days before and after them from DailyCount,
+    in one UNION ALL (a project's rows of different branches are to be added up; with
+    `by_month` no month is split between branches)."""
+    low = first if first.day == 1 else bucket_next(first.replace(day=1), "month")
+    high = (last + dt.timedelta(days=1)).replace(day=1)
+    ranges = [(first, last)]
+    if low < high:
+        ranges = [(first, low - dt.timedelta(days=1)), (high, last)]
+
+    def shaped(queryset, field: str):
+        queryset = queryset.filter(repository_id__in=repository_ids, kind__in=kinds)
+        if humans:
+            queryset = queryset.filter(is_bot=False)
+        group = ["repository_id"]
+        if by_month:
+            queryset = queryset.annotate(bucket=trunc_date(field, "month"))
+            group.append("bucket")
+        return queryset.values(*group).annotate(n=Sum("n")).order_by()
+
+    parts = [shaped(DailyCount.objects.filter(day__gte=a, day__lte=b), "day")
+             for a, b in ranges if a <= b]
+    if low < high:
+        parts.append(shaped(MonthlyCount.objects.filter(month__gte=low, month__lt=high),
+                            "month"))
+    if not parts:
+        return []
+    return list(parts[0].union(*parts[1:], all=True))
 
 
 def _spark_months(*, until: dt.date) -> list[dt.date]:
