@@ -247,8 +247,10 @@ def _shortlist_from_rollup(*, world: RoleWorld, above: set, limit: int | None
             per_project[rid] += 1
         cut = limit + max(per_project.values(), default=0)
         if connection.vendor == "postgresql":
-            found = _top_per_project(repository_ids=list(world.repositories), cut=cut,
-                                     columns=columns)
+            found = _top_per_project(
+                cuts={rid: limit + per_project[rid] for rid in world.repositories},
+                columns=columns,
+            )
         else:
             found = rows.annotate(place=Window(
                 Rank(), partition_by=[F("repository_id")],
@@ -264,11 +266,12 @@ def _shortlist_from_rollup(*, world: RoleWorld, above: set, limit: int | None
     return people
 
 
-def _top_per_project(*, repository_ids: list[int], cut: int, columns: tuple[str, ...]
-                     ) -> list[dict]:
-    """PostgreSQL: the rows ranked `cut` or better in each project (ties included), as the
-    window rank would give them, reading `cut` index entries per project instead of ranking
-    every contributor of every project (a rank window partitioned by project sorts them all).
+def _top_per_project(*, cuts: dict[int, int], columns: tuple[str, ...]) -> list[dict]:
+    """PostgreSQL: the rows ranked `cuts[project]` or better in each project (ties included),
+    as the window rank would give them, reading that many index entries per project instead
+    of ranking every contributor of every project (a rank window partitioned by project sorts
+    them all). Each project's cut is the list's length plus its own role holders (dropped
+    afterwards), not the most any project has.
 
     Ranked `cut` or better is "(progress, reviews, answers) at least that of the project's
     `cut`-th row" (all three descending); a project with fewer rows takes them all (-1 is below
@@ -278,7 +281,7 @@ def _top_per_project(*, repository_ids: list[int], cut: int, columns: tuple[str,
     # OFFSET 0 keeps the second lateral a per-project index range instead of a hash join
     # over the whole table.
     sql = f"""
-        SELECT {names} FROM unnest(%s::bigint[]) AS r(id)
+        SELECT {names} FROM unnest(%s::bigint[], %s::int[]) AS r(id, cut)
         CROSS JOIN LATERAL (
             SELECT COALESCE(MAX(x.progress), -1) AS progress,
                    COALESCE(MAX(x.reviews), -1) AS reviews,
@@ -286,7 +289,7 @@ def _top_per_project(*, repository_ids: list[int], cut: int, columns: tuple[str,
             FROM (SELECT t.progress, t.reviews, t.answers FROM {table} t
                   WHERE t.repository_id = r.id
                   ORDER BY t.progress DESC, t.reviews DESC, t.answers DESC
-                  OFFSET %s LIMIT 1) x
+                  OFFSET r.cut - 1 LIMIT 1) x
         ) last
         CROSS JOIN LATERAL (
             SELECT * FROM {table} t
@@ -296,7 +299,7 @@ def _top_per_project(*, repository_ids: list[int], cut: int, columns: tuple[str,
             OFFSET 0
         ) c"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [repository_ids, cut - 1])
+        cursor.execute(sql, [list(cuts), list(cuts.values())])
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
