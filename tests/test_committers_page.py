@@ -99,3 +99,49 @@ def test_promotion_rule_is_editable_in_the_admin_and_changes_the_page(client, sm
     assert response.status_code == 302, response.content.decode()[:2000]
     html = client.get(AS_OF_URL).content.decode()
     assert table_rows(html, "candidates")[0][2:4] == ["carol", "3/3 merged, 2 Medium"]
+
+
+def test_with_many_projects_the_page_shows_the_best_candidates_and_the_csv_all(client):
+    from dashboard.pages.committers import CANDIDATES_EACH, CANDIDATES_SHOWN
+    from dashboard.rollups import rollups_rebuild
+    from tests.factories import actor, pull_request, repository
+
+    projects = 6
+    for k in range(projects):
+        repo = repository(f"acme/p{k}")
+        for j in range(CANDIDATES_EACH + 1):  # one more than each project's list holds
+            person = actor(f"dev{k}-{j}")
+            for n in range((j * 7 + k * 3) % 12 + 1):  # 1 to 12 merged pull requests
+                pull_request(repo, person, f"2024-0{1 + n % 9}-10", merged=f"2024-0{1 + n % 9}-11")
+    rollups_rebuild()
+    total = projects * CANDIDATES_EACH
+    assert total > CANDIDATES_SHOWN
+
+    html = client.get("/committers/").content.decode()
+    shown = table_rows(html, "candidates")
+    assert len(shown) == CANDIDATES_SHOWN
+    assert (f"Showing the best {CANDIDATES_SHOWN} of {total} candidates over these "
+            f"{projects} projects") in unescape(html)
+
+    response = client.get("/committers/?format=csv&table=candidates")
+    every = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(every) == total
+    assert {r["Project"] for r in every} == {f"acme/p{k}" for k in range(projects)}
+    response = client.get("/committers/?format=json&table=candidates")
+    assert len(json.loads(b"".join(response.streaming_content))["rows"]) == total
+    # The page's rows are rows of the full list, with the same rank and figures, and none
+    # left out ranks above a shown one by progress.
+    by_key = {(r["Project"], r["Person"]): r for r in every}
+    for project, rank, person, progress, percent, *_ in shown:
+        full = by_key[(project, person)]
+        assert (full["Rank"], full["Progress against the rule"], full["Progress (%)"]) == (
+            rank, progress, percent.rstrip("%"))
+    shown_keys = {(row[0], row[2]) for row in shown}
+    lowest_shown = min(float(row[4].rstrip("%")) for row in shown)
+    assert all(float(r["Progress (%)"]) <= lowest_shown
+               for key, r in by_key.items() if key not in shown_keys)
+
+    # One project: its whole list, as before, and no such note.
+    one = client.get("/committers/?repo=acme/p0").content.decode()
+    assert len(table_rows(one, "candidates")) == CANDIDATES_EACH + 1
+    assert "Showing the best" not in one
