@@ -4,13 +4,6 @@ import django.db.models.functions.text
 from django.db import migrations, models
 
 
-def analyze(apps, schema_editor):
-    # PostgreSQL keeps statistics of an expression index only after ANALYZE; until then
-    # the planner scans the table for `LOWER(login) IN (…)`.
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ANALYZE ingest_actor")
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -22,5 +15,4 @@ class Migration(migrations.Migration):
             model_name='actor',
             index=models.Index(django.db.models.functions.text.Lower('login'), name='actor_login_lower'),
         ),
-        migrations.RunPython(analyze, migrations.RunPython.noop),
     ]
