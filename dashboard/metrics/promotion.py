@@ -175,7 +175,7 @@ def _candidate_rows(*, world: RoleWorld, evidence: dict, people: dict, limit: in
     ids = list(world.repositories)
     day = world.day()
     activity = activity_by_person(repository_ids=ids, logins={login for _, login in people},
-                                  before=world.before)
+                                  before=world.before, pairs=set(people))
     world.load_affiliations(logins={login.lower() for _, login in people})
 
     rows = []

@@ -21,7 +21,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet, Value, Window
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Max, Q, QuerySet, Value, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, RowNumber
 
 from dashboard.models import ActivityMonth, ContributionEvent, PromotionRule, RoleSignal
@@ -373,9 +375,10 @@ def holding_on(evidence: list[Evidence], day: date) -> tuple[str, date, list[Evi
 
 def activity_by_person(
     *, repository_ids: list[int], logins: set[str], before: datetime | None,
-    count_months: bool = True,
+    count_months: bool = True, pairs: set[tuple[int, str]] | None = None,
 ) -> dict[tuple[int, str], tuple[int, datetime | None]]:
-    """(repository, login) → (months active, last activity) of some people.
+    """(repository, login) → (months active, last activity) of some people (of these
+    `pairs` only, when given; others may be answered too).
 
     Months active: calendar months with an authored commit, pull request, issue, review or
     comment; last activity: the latest of those or of a merge. Whole months before the as-of
@@ -383,6 +386,15 @@ def activity_by_person(
     from the contribution events and merges (a month of them at most).
     """
     months = ActivityMonth.objects.filter(repository_id__in=repository_ids, login__in=logins)
+    if pairs is not None and connection.vendor == "postgresql":
+        # Only the (project, login) pairs asked about: the people of a long list are active
+        # on many other projects too, and those months would be read and grouped for nothing.
+        months = months.alias(asked=RawSQL(
+            f"({ActivityMonth._meta.db_table}.repository_id, {ActivityMonth._meta.db_table}.login)"
+            " IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))",
+            [[rid for rid, _ in pairs], [login for _, login in pairs]],
+            output_field=BooleanField(),
+        )).filter(asked=True)
     partial: list = []
     if before is not None:
         month_start = before.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -445,6 +457,7 @@ def _ladder(world: RoleWorld, *, chunk: int | None = None):
         activity = activity_by_person(
             repository_ids=sorted({rid for rid, _, _ in part}),
             logins={login for _, login, _ in part}, before=world.before, count_months=False,
+            pairs={(rid, login) for rid, login, _ in part},
         )
         for rid, login, (role, since, proving) in part:
             last_at = activity.get((rid, login), (0, None))[1]
