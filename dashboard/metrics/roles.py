@@ -480,7 +480,7 @@ def _months_before(day: date, months: int) -> date:
 
 def ladder_rows(
     *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None,
-    chunk: int = 500,
+    chunk: int = 250,
 ) -> Iterator[dict]:
     """The ladder as table/export rows (one per person and project), lazily: `chunk`
     holdings' last activity at a time, so a page showing the first rows reads only theirs."""
