@@ -416,6 +416,11 @@ class CandidateTotal(models.Model):
     answers = models.IntegerField(default=0)  # other people's issues commented on
     # Progress against the project's rule (dashboard.metrics.promotion), set at each recount.
     progress = models.FloatField(default=0)
+    # The ranking's last tie-breaks, from ActivityMonth at each recount: months with authored
+    # contributions, and the last contribution or merge (none: null). Stored so a page ranks
+    # the many people tied on the first keys without reading their months.
+    months_active = models.IntegerField(default=0)
+    last_at = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [

@@ -5,8 +5,9 @@ calls `role_signals_rebuild` once the contribution events are rebuilt):
   (read by `dashboard.metrics.roles`);
 - ActivityMonth: contributions per person, project and month (months active and last
   activity of promotion candidates, `dashboard.metrics.promotion`);
-- CandidateTotal: everyone's all-time merged pull requests by difficulty, reviews given and
-  issues answered per project (the promotion candidates of the page without `until`); also
+- CandidateTotal: everyone's all-time merged pull requests by difficulty, reviews given,
+  issues answered, months active and last activity per project (the promotion candidates of
+  the page without `until`); also
   rebuilt for a project when its promotion rule changes (`dashboard.models`).
 """
 
@@ -105,7 +106,29 @@ def candidate_totals_rebuild(*, repository_ids: list[int]) -> int:
         CandidateTotal.objects.filter(repository_id__in=ids).update(
             progress=progress_expression(rules=promotion_rules(repository_ids=ids))
         )
+        _candidate_activity_update(ids)
     return len(totals)
+
+
+def _candidate_activity_update(ids: list[int]) -> None:
+    """Months active and last activity of every CandidateTotal row, from ActivityMonth (the
+    figures `dashboard.metrics.roles.activity_by_person` gives: authored months counted,
+    merges counted for recency only), in one UPDATE … FROM (PostgreSQL, SQLite 3.33+)."""
+    if not ids:
+        return
+    table, months = CandidateTotal._meta.db_table, ActivityMonth._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} SET months_active = a.n, last_at = a.last
+                FROM (SELECT repository_id, login,
+                             COUNT(DISTINCT CASE WHEN merges THEN NULL ELSE month END) AS n,
+                             MAX(last_at) AS last
+                      FROM {months} WHERE repository_id IN ({marks})
+                      GROUP BY repository_id, login) a
+                WHERE {table}.repository_id = a.repository_id AND {table}.login = a.login""",
+            list(ids),
+        )
 
 
 def _activity_months_rebuild(ids: list[int]) -> None:

@@ -23,6 +23,7 @@ from dashboard.metrics.roles import (
     role_history_for_person,
 )
 from dashboard.models import PromotionRule
+from dashboard.rollups import rollups_rebuild
 from ingest.models import Actor, AffiliationOverride, PullRequest
 from tests.committers_world import AS_OF, small_fixture  # noqa: F401 - the `small` fixture
 
@@ -220,3 +221,26 @@ def test_saving_a_rule_recounts_the_rollup_behind_the_page_without_until(small):
     carol = next(r for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
                  if r["login"] == "carol")
     assert (carol["progress"], carol["progress_percent"]) == ("3/3 merged, 1 Medium", 75.0)
+
+
+def test_months_active_then_recency_break_ties_alike_from_the_rollup_and_the_facts(small):
+    # gina and hank tie on the first keys (1 merged pull request, nothing else counted);
+    # gina was active in three months, hank in one, later: months active decides first.
+    for i, login in enumerate(("gina", "hank", "ivan")):
+        small.actors[login] = Actor.objects.create(github_id=900 + i, login=login)
+    small.merged_pr("gina", "2021-01-10")
+    small.issue("gina", "2021-03-10")
+    small.issue("gina", "2021-06-10")
+    small.merged_pr("hank", "2021-09-10")
+    small.merged_pr("ivan", "2021-09-20")  # ties with hank on months too: more recent first
+    rollups_rebuild()
+
+    def ranked(as_of):
+        return [(r["login"], r["months_active"], r["last_activity"])
+                for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of,
+                                              limit=None)
+                if r["login"] in ("gina", "hank", "ivan")]
+
+    assert ranked(None) == [("gina", 3, "2021-06-10"), ("ivan", 1, "2021-09-20"),
+                            ("hank", 1, "2021-09-10")]
+    assert ranked(None) == ranked(date(2100, 1, 1))

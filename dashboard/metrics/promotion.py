@@ -9,8 +9,9 @@ first, then reviews given, issues answered, months active and recency.
 - reviews given = reviews submitted on other people's pull requests;
 - issues answered = other people's issues the person commented on;
 - months active = calendar months with any authored pull request, issue, review, comment or
-  commit on the project (from the rollups ActivityMonth and ContributionEvent); recency = the
-  last of those or of a merge.
+  commit on the project (from the rollups ActivityMonth and ContributionEvent; stored per
+  person and project in CandidateTotal for the page without `until`); recency = the last of
+  those or of a merge.
 Only facts strictly before the as-of day count, so the ranking is the one of that day.
 """
 
@@ -91,8 +92,8 @@ def promotion_candidates(
 ) -> list[dict]:
     """The best `limit` candidates per project (all with `limit=None`), best first.
 
-    Without `as_of` the figures come from the CandidateTotal rollup, ranked and cut in one
-    query. As of a day they are counted from the raw facts: progress in SQL for everyone with
+    Without `as_of` the figures (months active and recency too) come from the CandidateTotal
+    rollup, ranked and cut in one query. As of a day they are counted from the raw facts: progress in SQL for everyone with
     merged work, cut per project (ties kept), then reviews and answers of the shortlist only.
     Months active and recency (the last tie-breaks) are read for the shortlist only.
     """
@@ -174,13 +175,16 @@ def _candidate_rows(*, world: RoleWorld, evidence: dict, people: dict, limit: in
     (then to the `best` over all projects, when given)."""
     ids = list(world.repositories)
     day = world.day()
-    activity = activity_by_person(repository_ids=ids, logins={login for _, login in people},
-                                  before=world.before, pairs=set(people))
-    world.load_affiliations(logins={login.lower() for _, login in people})
+    # The rollup's rows carry months active and last activity; an as-of shortlist reads them.
+    stored = all("months_active" in p for p in people.values())
+    activity = {} if stored else activity_by_person(
+        repository_ids=ids, logins={login for _, login in people}, before=world.before,
+        pairs=set(people))
 
     rows = []
     for (rid, login), p in people.items():
-        month_count, last_at = activity.get((rid, login), (0, None))
+        month_count, last_at = (p["months_active"], p["last_at"]) if stored \
+            else activity.get((rid, login), (0, None))
         rows.append({
             "repository_id": rid, "author_id": p["author_id"],
             "project": world.repositories[rid], "login": login,
@@ -207,6 +211,8 @@ def _candidate_rows(*, world: RoleWorld, evidence: dict, people: dict, limit: in
     if best is not None and len(ranked) > best:
         kept = {id(r) for r in sorted(ranked, key=lambda r: (*standing(r), r["project"]))[:best]}
         ranked = [r for r in ranked if id(r) in kept]
+    # Affiliations of the rows kept only (a shortlist cut to the best holds many more).
+    world.load_affiliations(logins={r["login"].lower() for r in ranked})
     # Evidence exists only for the Hard and Medium counted above: people with none (most of
     # a large shortlist) need no look at their merged pull requests.
     hardest = hardest_merged(
@@ -238,7 +244,7 @@ def _shortlist_from_rollup(*, world: RoleWorld, above: set, limit: int | None
     many more rows per project as it has holders, not a long exclusion list."""
     rows = CandidateTotal.objects.filter(repository_id__in=list(world.repositories))
     columns = ("repository_id", "login", "author_id", "merged", "hard", "medium", "easy",
-               "reviews", "answers", "progress")
+               "reviews", "answers", "progress", "months_active", "last_at")
     if limit is None:
         found = rows.values(*columns)
     else:
