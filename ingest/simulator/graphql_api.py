@@ -532,11 +532,33 @@ class Resolver:
             )
         if labels or filters.get("labels") or filters.get("createdBy") or filters.get("assignee"):
             raise GraphQLError("The simulator filters issues by `since` and `states` only.")
-        order = orderBy or {"field": "CREATED_AT", "direction": "ASC"}
-        if order.get("field") == "COMMENTS":
-            raise GraphQLError("The simulator orders issues by CREATED_AT or UPDATED_AT only.")
+        return self._items(
+            info,
+            where=where,
+            params=params,
+            order_by=orderBy,
+            page=(first, last, after),
+            build=lambda rows: [self.issue(repo, row) for row in rows],
+        )
+
+    def _items(
+        self,
+        info: graphql.GraphQLResolveInfo,
+        *,
+        where: str,
+        params: dict[str, Any],
+        order_by: dict | None,
+        page: tuple[int | None, int | None, str | None],
+        build: Callable[[list[sqlite3.Row]], list[Any]],
+    ) -> dict[str, Any]:
+        """A page of issues or pull requests (one table) in an IssueOrder (default: created,
+        ascending, as GitHub), by keyset cursor."""
+        order = order_by or {"field": "CREATED_AT", "direction": "ASC"}
+        if order.get("field") not in ("CREATED_AT", "UPDATED_AT"):
+            raise GraphQLError("The simulator orders by CREATED_AT or UPDATED_AT only.")
         column = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}[order["field"]]
         direction = order.get("direction", "ASC")
+        first, last, after = page
         return keyset_connection(
             info,
             self.world,
@@ -547,7 +569,7 @@ class Resolver:
             first=first,
             last=last,
             after=after,
-            build=lambda rows: [self.issue(repo, row) for row in rows],
+            build=build,
         )
 
     def issue(self, repo: Repo, row: sqlite3.Row) -> dict[str, Any]:
@@ -601,20 +623,12 @@ class Resolver:
                 "MERGED": "merged_at IS NOT NULL",
             }
             where += " AND (" + " OR ".join(conditions[s] for s in states) + ")"
-        column = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}[
-            (orderBy or {}).get("field", "CREATED_AT")
-        ]
-        direction = (orderBy or {}).get("direction", "ASC")
-        return keyset_connection(
+        return self._items(
             info,
-            self.world,
-            table="issues",
             where=where,
             params=params,
-            order=[(column, direction), ("id", direction)],
-            first=first,
-            last=last,
-            after=after,
+            order_by=orderBy,
+            page=(first, last, after),
             build=lambda rows: self.pull_requests_of(repo, rows),
         )
 
