@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from ..identity import author_key
 from ..models import Commit, Repository
 from .actors import actors_upsert, parse_time
 from .context import SyncContext, now
+from .graphql import connection_pages
 from .issues import OVERLAP, probe
 from .prefetch import prefetched
 from .state import state_get, state_save
@@ -52,20 +52,9 @@ def _git_actor(person: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _history_pages(ctx: SyncContext, *, repo: Repository, since: str | None) -> Iterator[dict]:
-    after = None
-    while True:
-        data = ctx.client.graphql(
-            queries.COMMIT_HISTORY,
-            {"owner": repo.owner_login, "name": repo.name, "after": after, "since": since},
-        )
-        ref = (data.get("repository") or {}).get("defaultBranchRef") or {}
-        history = (ref.get("target") or {}).get("history") or {}
-        yield history
-        info = history.get("pageInfo") or {}
-        if not info.get("hasNextPage"):
-            return
-        after = info.get("endCursor")
+def _history(data: dict[str, Any]) -> dict[str, Any] | None:
+    ref = (data.get("repository") or {}).get("defaultBranchRef") or {}
+    return (ref.get("target") or {}).get("history")
 
 
 def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
@@ -98,7 +87,13 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
     linked: dict[str, str] = {}
     newest: datetime | None = state.watermark
     written = 0
-    for history in prefetched(_history_pages(ctx, repo=repo, since=since)):
+    pages = connection_pages(
+        ctx,
+        queries.COMMIT_HISTORY,
+        {"owner": repo.owner_login, "name": repo.name, "since": since},
+        _history,
+    )
+    for history in prefetched(pages):
         nodes = [n for n in history.get("nodes") or [] if isinstance(n, dict) and n.get("oid")]
         with transaction.atomic():
             pks = actors_upsert(

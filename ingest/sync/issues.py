@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from ..github import queries
 from ..models import Issue, Repository
 from .actors import actor_from_graphql, actors_upsert, parse_time
 from .context import SyncContext, now
+from .graphql import connection_nodes, connection_pages, connection_total
 from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import delete_missing, upsert_rows
@@ -70,34 +70,6 @@ def issue_row(node: dict[str, Any], *, repository_id: int, actor_pks: dict[int, 
     )
 
 
-def connection_nodes(connection: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The nodes of a GraphQL connection (nulls, e.g. unreadable items, left out)."""
-    return [n for n in (connection or {}).get("nodes") or [] if isinstance(n, dict)]
-
-
-def connection_total(connection: dict[str, Any] | None) -> int:
-    return int((connection or {}).get("totalCount") or 0)
-
-
-def _issue_pages(
-    ctx: SyncContext, *, repo: Repository, since: str | None
-) -> Iterator[list[dict[str, Any]]]:
-    """Pages of issue nodes, oldest-updated first from `since` (GraphQL: only issues, and only
-    the fields stored; the REST list would also bring every pull request, in full)."""
-    after = None
-    while True:
-        data = ctx.client.graphql(
-            queries.ISSUES,
-            {"owner": repo.owner_login, "name": repo.name, "after": after, "since": since},
-        )
-        connection = ((data.get("repository") or {}).get("issues")) or {}
-        yield [n for n in connection_nodes(connection) if n.get("fullDatabaseId") is not None]
-        info = connection.get("pageInfo") or {}
-        if not info.get("hasNextPage"):
-            return
-        after = info.get("endCursor")
-
-
 def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
     """Issues updated since the watermark (all of them with ctx.full), oldest-updated first so
     each page's checkpoint is a safe place to resume. A full run that finishes deletes issues
@@ -120,7 +92,16 @@ def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
         since = (state.watermark - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     written = 0
     seen: set[int] = set()
-    for nodes in prefetched(_issue_pages(ctx, repo=repo, since=since)):
+    pages = connection_pages(
+        ctx,
+        queries.ISSUES,
+        {"owner": repo.owner_login, "name": repo.name, "since": since},
+        lambda data: (data.get("repository") or {}).get("issues"),
+    )
+    for connection in prefetched(pages):
+        # Only issues, and only the fields stored: the REST list would also bring every pull
+        # request, in full, to be thrown away.
+        nodes = [n for n in connection_nodes(connection) if n.get("fullDatabaseId") is not None]
         watermark = max((parse_time(n["updatedAt"]) for n in nodes), default=None)
         with transaction.atomic():
             pks = actors_upsert(

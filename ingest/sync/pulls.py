@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +11,10 @@ from ..github import queries
 from ..models import PullRequest, Repository, Review
 from .actors import actor_from_graphql, actors_upsert, parse_time
 from .context import SyncContext, now
+from .graphql import connection_nodes as _nodes
+from .graphql import connection_pages
+from .graphql import connection_total as _total
 from .issues import OVERLAP, probe
-from .issues import connection_nodes as _nodes
-from .issues import connection_total as _total
 from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import upsert_rows, upsert_rows_returning_pks
@@ -175,20 +175,6 @@ def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> N
         after = info.get("endCursor") if info.get("hasNextPage") else None
 
 
-def _pull_request_pages(ctx: SyncContext, *, repo: Repository) -> Iterator[dict[str, Any]]:
-    after = None
-    while True:
-        data = ctx.client.graphql(
-            queries.PULL_REQUESTS, {"owner": repo.owner_login, "name": repo.name, "after": after}
-        )
-        connection = ((data.get("repository") or {}).get("pullRequests")) or {}
-        yield connection
-        info = connection.get("pageInfo") or {}
-        if not info.get("hasNextPage"):
-            return
-        after = info.get("endCursor")
-
-
 def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> int:
     """Pull requests updated since the watermark (all with ctx.full), newest-updated first,
     stopping at the first page that reaches below the watermark. Returns pull requests written.
@@ -210,7 +196,12 @@ def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> in
         stop_at = state.watermark - OVERLAP
     newest = state.watermark
     written = 0
-    pages = _pull_request_pages(ctx, repo=repo)
+    pages = connection_pages(
+        ctx,
+        queries.PULL_REQUESTS,
+        {"owner": repo.owner_login, "name": repo.name},
+        lambda data: (data.get("repository") or {}).get("pullRequests"),
+    )
     # Prefetch on full reads only: an incremental run stops early, and a prefetched page
     # would be a wasted request.
     for connection in prefetched(pages) if stop_at is None else pages:
