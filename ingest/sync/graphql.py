@@ -22,10 +22,11 @@ def connection_pages(
     query: str,
     variables: dict[str, Any],
     connection_of: Callable[[dict[str, Any]], dict[str, Any] | None],
+    *,
+    after: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Each page of one connection (`connection_of` finds it in the answer's data), following
-    `endCursor` as `$after` while `hasNextPage`."""
-    after = None
+    """Each page of one connection (`connection_of` finds it in the answer's data), from the
+    cursor `after` (None: the start), following `endCursor` as `$after` while `hasNextPage`."""
     while True:
         connection = connection_of(ctx.client.graphql(query, {**variables, "after": after})) or {}
         yield connection

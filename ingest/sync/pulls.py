@@ -140,19 +140,17 @@ def _write_page(ctx: SyncContext, repo: Repository, nodes: list[dict[str, Any]])
 def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> None:
     """A pull request with more reviews than the first page holds: page the rest."""
     after = ((node.get("reviews") or {}).get("pageInfo") or {}).get("endCursor")
+    if not after:
+        return
     pr_id = PullRequest.objects.get(github_id=int(node["fullDatabaseId"])).pk
-    while after:
-        data = ctx.client.graphql(
-            queries.PULL_REQUEST_REVIEWS,
-            {
-                "owner": repo.owner_login,
-                "name": repo.name,
-                "number": int(node["number"]),
-                "after": after,
-            },
-        )
-        pr = ((data.get("repository") or {}).get("pullRequest")) or {}
-        connection = pr.get("reviews") or {}
+    pages = connection_pages(
+        ctx,
+        queries.PULL_REQUEST_REVIEWS,
+        {"owner": repo.owner_login, "name": repo.name, "number": int(node["number"])},
+        lambda data: ((data.get("repository") or {}).get("pullRequest") or {}).get("reviews"),
+        after=after,
+    )
+    for connection in pages:
         nodes = _nodes(connection)
         with transaction.atomic():
             pks = actors_upsert(
@@ -171,8 +169,6 @@ def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> N
                     key=["github_id"],
                 ),
             )
-        info = connection.get("pageInfo") or {}
-        after = info.get("endCursor") if info.get("hasNextPage") else None
 
 
 def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> int:
