@@ -3,10 +3,12 @@ pending request, not one per sync, and a request that arrives during a rebuild g
 more rebuild afterwards (so its data is not left out)."""
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from dashboard.models import ContributionEvent, RollupState
 from dashboard.rebuilds import rollups_pending, rollups_rebuild_pending, rollups_request
+from dashboard.rollups import rollups_rebuild
 from dashboard.tasks import rebuild_rollups
 from tests.factories import WORLD_CONTRIBUTIONS, commit, small_world
 
@@ -64,3 +66,18 @@ def test_a_rebuild_that_fails_keeps_its_requests_for_the_retry():
     assert rollups_pending()[1] is None  # still pending: the retry rebuilds everything
     assert len(rollups_rebuild_pending()) == 1
     assert RollupState.objects.get(name="contributions").rows == len(WORLD_CONTRIBUTIONS)
+
+
+def test_deleting_a_repository_deletes_its_rollup_rows():
+    # The rollups' repository keys have no database constraint (rebuild speed): Django's
+    # cascade is what removes a deleted repository's rows, and must still do so.
+    world = small_world()
+    alpha = world["repos"]["acme/alpha"]
+    rollups_rebuild()
+    rollups = [m for m in apps.get_app_config("dashboard").get_models()
+               if any(f.name == "repository" for f in m._meta.fields)]
+    assert ContributionEvent.objects.filter(repository=alpha).exists()
+    alpha.delete()
+    assert [m.__name__ for m in rollups if m.objects.filter(repository_id=alpha.id).exists()] \
+        == []
+    assert ContributionEvent.objects.exists()  # the other repositories' rows stay
