@@ -49,13 +49,20 @@ def main() -> None:
     items = PullRequest.objects.count()
     started = time.monotonic()
     rows = role_signals_rebuild()
-    print(f"world: {items:,} pull requests; RoleSignal rollup rebuilt: {rows:,} rows in "
-          f"{time.monotonic() - started:.1f} s")
+    print(
+        f"world: {items:,} pull requests; RoleSignal rollup rebuilt: {rows:,} rows in "
+        f"{time.monotonic() - started:.1f} s"
+    )
     repo = Repository.objects.order_by("id").first().full_name
     person = Actor.objects.filter(is_bot=False).order_by("id").first().login
-    paths = ["/committers/", f"/committers/?repo={repo}",
-             f"/committers/?repo={repo}&until=2022-02-01",
-             "/committers/?format=csv&table=candidates", "/", f"/people/{person}/"]
+    paths = [
+        "/committers/",
+        f"/committers/?repo={repo}",
+        f"/committers/?repo={repo}&until=2022-02-01",
+        "/committers/?format=csv&table=candidates",
+        "/",
+        f"/people/{person}/",
+    ]
     client = Client()
     print(f"{'path':58} {'median ms':>10} {'p95 ms':>8}")
     for path in paths:

@@ -35,24 +35,36 @@ def load(world) -> int:
     Repository.objects.all().delete()
     Actor.objects.all().delete()
     users = {uid: login for uid, login in world.db.execute("SELECT id, login FROM users")}
-    actors = {a.login: a.pk for a in Actor.objects.bulk_create(
-        [Actor(github_id=uid, login=login) for uid, login in users.items()])}
+    actors = {
+        a.login: a.pk
+        for a in Actor.objects.bulk_create(
+            [Actor(github_id=uid, login=login) for uid, login in users.items()]
+        )
+    }
     repos = {}
     for rid, full_name in world.db.execute("SELECT id, full_name FROM repos"):
         owner, name = full_name.split("/")
         repos[rid] = Repository.objects.create(
-            github_id=rid, owner_login=owner, name=name, full_name=full_name).pk
+            github_id=rid, owner_login=owner, name=name, full_name=full_name
+        ).pk
 
     def when(text: str) -> datetime:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
     rows = [
-        Commit(repository_id=repos[rid], sha=sha, author_id=actors.get(users.get(aid)),
-               author_name=name or "", author_email=email or "",
-               author_key=author_key(login=users.get(aid), email=email),
-               authored_at=when(authored), committed_at=when(authored))
+        Commit(
+            repository_id=repos[rid],
+            sha=sha,
+            author_id=actors.get(users.get(aid)),
+            author_name=name or "",
+            author_email=email or "",
+            author_key=author_key(login=users.get(aid), email=email),
+            authored_at=when(authored),
+            committed_at=when(authored),
+        )
         for sha, rid, aid, name, email, authored in world.db.execute(
-            "SELECT sha, repo_id, author_id, author_name, author_email, authored_at FROM commits")
+            "SELECT sha, repo_id, author_id, author_name, author_email, authored_at FROM commits"
+        )
     ]
     Commit.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
@@ -72,9 +84,11 @@ def measure(label: str, world, runs: int) -> None:
         assert commits_recompute_author_keys() == 0
         laters.append(time.perf_counter() - started)
     people = Commit.objects.values("author_key").distinct().count()
-    print(f"{label}: {commits} commits, {changed} re-keyed, {people} author keys; "
-          f"first pass median {statistics.median(firsts) * 1000:.0f} ms, "
-          f"unchanged pass median {statistics.median(laters) * 1000:.0f} ms ({runs} runs)")
+    print(
+        f"{label}: {commits} commits, {changed} re-keyed, {people} author keys; "
+        f"first pass median {statistics.median(firsts) * 1000:.0f} ms, "
+        f"unchanged pass median {statistics.median(laters) * 1000:.0f} ms ({runs} runs)"
+    )
 
 
 def main() -> None:

@@ -73,8 +73,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--jobs", type=int, default=4, help="repositories synced at once (the command's default "
-        "on PostgreSQL)"
+        "--jobs",
+        type=int,
+        default=4,
+        help="repositories synced at once (the command's default on PostgreSQL)",
     )
     parser.add_argument("--repo", help="only this repository of the world (e.g. its largest)")
     parser.add_argument(

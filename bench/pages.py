@@ -56,8 +56,9 @@ REPOS = 20
 BATCH = 5000
 SPAN_DAYS = 6 * 365
 # The world ends today, so that the pages' default period (the last 365 days) is full.
-START = dt.datetime.combine(dt.date.today() - dt.timedelta(days=SPAN_DAYS), dt.time.min,
-                            tzinfo=dt.UTC)
+START = dt.datetime.combine(
+    dt.date.today() - dt.timedelta(days=SPAN_DAYS), dt.time.min, tzinfo=dt.UTC
+)
 
 
 def _when(rng: random.Random) -> dt.datetime:
@@ -66,8 +67,11 @@ def _when(rng: random.Random) -> dt.datetime:
 
 def _person(rng: random.Random, actors: list[int]) -> int:
     # A long tail: a few people do most of the work, as in real communities.
-    return actors[min(int(rng.paretovariate(1.2)) - 1, len(actors) - 1)] \
-        if rng.random() < 0.6 else rng.choice(actors)
+    return (
+        actors[min(int(rng.paretovariate(1.2)) - 1, len(actors) - 1)]
+        if rng.random() < 0.6
+        else rng.choice(actors)
+    )
 
 
 def world_build(*, items: int, people: int, seed: int = 1) -> dict:
@@ -75,14 +79,23 @@ def world_build(*, items: int, people: int, seed: int = 1) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE ingest_repository, ingest_actor RESTART IDENTITY CASCADE")
     repos = Repository.objects.bulk_create(
-        [Repository(github_id=i + 1, owner_login="sofastack" if i % 3 else "mosn",
-                    name=f"project-{i:02d}", full_name=f"{'sofastack' if i % 3 else 'mosn'}/"
-                    f"project-{i:02d}", html_url="") for i in range(REPOS)])
+        [
+            Repository(
+                github_id=i + 1,
+                owner_login="sofastack" if i % 3 else "mosn",
+                name=f"project-{i:02d}",
+                full_name=f"{'sofastack' if i % 3 else 'mosn'}/project-{i:02d}",
+                html_url="",
+            )
+            for i in range(REPOS)
+        ]
+    )
     repo_ids = [r.id for r in repos]
     Actor.objects.bulk_create(
         [Actor(github_id=100 + i, login=f"user{i}", name=f"User {i}") for i in range(people)]
         + [Actor(github_id=99, login="dependabot[bot]", is_bot=True, type="Bot")],
-        batch_size=BATCH)
+        batch_size=BATCH,
+    )
     actors = list(Actor.objects.filter(is_bot=False).order_by("id").values_list("id", flat=True))
     shares = {"pr": 0.35, "issue": 0.2, "commit": 0.25, "review": 0.12, "comment": 0.08}
     counts = {k: int(items * v) for k, v in shares.items()}
@@ -96,15 +109,22 @@ def world_build(*, items: int, people: int, seed: int = 1) -> dict:
         nonlocal number
         number += 1
         created = _when(rng)
-        merged = created + dt.timedelta(hours=rng.randrange(1, 500)) if rng.random() < 0.7 \
-            else None
+        merged = created + dt.timedelta(hours=rng.randrange(1, 500)) if rng.random() < 0.7 else None
         return PullRequest(
-            github_id=10**7 + number, repository_id=rng.choice(repo_ids), number=number,
-            title=f"Change {number}", state="closed" if merged else "open",
-            author_id=_person(rng, actors), created_at=created, updated_at=merged or created,
-            closed_at=merged, merged_at=merged,
+            github_id=10**7 + number,
+            repository_id=rng.choice(repo_ids),
+            number=number,
+            title=f"Change {number}",
+            state="closed" if merged else "open",
+            author_id=_person(rng, actors),
+            created_at=created,
+            updated_at=merged or created,
+            closed_at=merged,
+            merged_at=merged,
             first_response_at=created + dt.timedelta(hours=rng.randrange(1, 100))
-            if rng.random() < 0.8 else None)
+            if rng.random() < 0.8
+            else None,
+        )
 
     def issue():
         nonlocal number
@@ -112,25 +132,40 @@ def world_build(*, items: int, people: int, seed: int = 1) -> dict:
         created = _when(rng)
         closed = created + dt.timedelta(days=rng.randrange(1, 60)) if rng.random() < 0.6 else None
         return Issue(
-            github_id=10**7 + number, repository_id=rng.choice(repo_ids), number=number,
-            title=f"Problem {number}", state="closed" if closed else "open",
-            author_id=_person(rng, actors), created_at=created, updated_at=closed or created,
+            github_id=10**7 + number,
+            repository_id=rng.choice(repo_ids),
+            number=number,
+            title=f"Problem {number}",
+            state="closed" if closed else "open",
+            author_id=_person(rng, actors),
+            created_at=created,
+            updated_at=closed or created,
             closed_at=closed,
             first_response_at=created + dt.timedelta(hours=rng.randrange(1, 200))
-            if rng.random() < 0.75 else None)
+            if rng.random() < 0.75
+            else None,
+        )
 
     def commit():
         nonlocal number
         number += 1
         when = _when(rng)
         author = _person(rng, actors)
-        return Commit(repository_id=rng.choice(repo_ids), sha=f"{number:040x}",
-                      author_id=author, author_key=f"login:user{author - actors[0]}",
-                      authored_at=when, committed_at=when)
+        return Commit(
+            repository_id=rng.choice(repo_ids),
+            sha=f"{number:040x}",
+            author_id=author,
+            author_key=f"login:user{author - actors[0]}",
+            authored_at=when,
+            committed_at=when,
+        )
 
     started = time.monotonic()
-    for make, model, total in ((pr, PullRequest, counts["pr"]), (issue, Issue, counts["issue"]),
-                               (commit, Commit, counts["commit"])):
+    for make, model, total in (
+        (pr, PullRequest, counts["pr"]),
+        (issue, Issue, counts["issue"]),
+        (commit, Commit, counts["commit"]),
+    ):
         for batch in batches(total, make):
             model.objects.bulk_create(batch)
     prs = list(PullRequest.objects.values_list("id", "repository_id", "created_at"))
@@ -139,26 +174,41 @@ def world_build(*, items: int, people: int, seed: int = 1) -> dict:
         nonlocal number
         number += 1
         pr_id, repo_id, created = rng.choice(prs)
-        return Review(github_id=10**8 + number, repository_id=repo_id, pull_request_id=pr_id,
-                      author_id=_person(rng, actors), state="APPROVED",
-                      submitted_at=created + dt.timedelta(hours=rng.randrange(1, 100)))
+        return Review(
+            github_id=10**8 + number,
+            repository_id=repo_id,
+            pull_request_id=pr_id,
+            author_id=_person(rng, actors),
+            state="APPROVED",
+            submitted_at=created + dt.timedelta(hours=rng.randrange(1, 100)),
+        )
 
     def comment():
         nonlocal number
         number += 1
         when = _when(rng)
-        return Comment(github_id=10**8 + number, repository_id=rng.choice(repo_ids),
-                       issue_number=rng.randrange(1, number), author_id=_person(rng, actors),
-                       created_at=when, updated_at=when)
+        return Comment(
+            github_id=10**8 + number,
+            repository_id=rng.choice(repo_ids),
+            issue_number=rng.randrange(1, number),
+            author_id=_person(rng, actors),
+            created_at=when,
+            updated_at=when,
+        )
 
-    for make, model, total in ((review, Review, counts["review"]),
-                               (comment, Comment, counts["comment"])):
+    for make, model, total in (
+        (review, Review, counts["review"]),
+        (comment, Comment, counts["comment"]),
+    ):
         for batch in batches(total, make):
             model.objects.bulk_create(batch)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return {"items": sum(counts.values()), "people": people, "load_seconds":
-            time.monotonic() - started}
+    return {
+        "items": sum(counts.values()),
+        "people": people,
+        "load_seconds": time.monotonic() - started,
+    }
 
 
 def p95(values: list[float]) -> float:
@@ -177,12 +227,21 @@ def pages_time(*, runs: int, only: list[str] | None = None):
     person = (Actor.objects.filter(login="user1").first() or busiest.first()).login
     repo = Repository.objects.annotate(n=Count("pull_requests")).order_by("-n", "id")
     repo = repo.first().full_name
-    paths = ["/activity/", "/newcomers/", f"/projects/{repo}/", f"/people/{person}/",
-             "/ingest/", "/activity/?interval=week",
-             "/newcomers/?since=2000-01-01&interval=quarter", "/", "/committers/"]
+    paths = [
+        "/activity/",
+        "/newcomers/",
+        f"/projects/{repo}/",
+        f"/people/{person}/",
+        "/ingest/",
+        "/activity/?interval=week",
+        "/newcomers/?since=2000-01-01&interval=quarter",
+        "/",
+        "/committers/",
+    ]
     for path in paths:
-        if only and not any(path == prefix or (prefix != "/" and path.startswith(prefix))
-                            for prefix in only):
+        if only and not any(
+            path == prefix or (prefix != "/" and path.startswith(prefix)) for prefix in only
+        ):
             continue
         response = client.get(path)  # warm-up (and check it works)
         assert response.status_code == 200, (path, response.status_code)
@@ -211,12 +270,22 @@ def export_speed() -> dict:
     assert form.is_valid(), form.problems()
     table = PAGES["newcomers"](filters=form.filters()).table("newcomers")
     tracemalloc.start()
-    lines = sum(chunk.count("\n") for chunk in csv_lines(columns=table.header(),
-                                                         rows=table.export_rows())) - 1
+    lines = (
+        sum(
+            chunk.count("\n")
+            for chunk in csv_lines(columns=table.header(), rows=table.export_rows())
+        )
+        - 1
+    )
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"rows": lines, "seconds": seconds, "rows_per_second": lines / seconds,
-            "megabytes": size / 2**20, "peak_mb": peak / 2**20}
+    return {
+        "rows": lines,
+        "seconds": seconds,
+        "rows_per_second": lines / seconds,
+        "megabytes": size / 2**20,
+        "peak_mb": peak / 2**20,
+    }
 
 
 def main() -> None:
@@ -225,8 +294,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded world")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="with --reuse: rebuild the rollups first (after a rollup change)")
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="with --reuse: rebuild the rollups first (after a rollup change)",
+    )
     parser.add_argument("--only", action="append", help="time only pages under this path")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -234,25 +306,33 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if not args.reuse:
         world = world_build(items=args.items, people=args.people)
-        print(f"world: {world['items']:,} items, {world['people']:,} people, "
-              f"loaded in {world['load_seconds']:.0f} s")
+        print(
+            f"world: {world['items']:,} items, {world['people']:,} people, "
+            f"loaded in {world['load_seconds']:.0f} s"
+        )
     if not args.reuse or args.rebuild:
         started = time.monotonic()
         rows = rollups_rebuild()
-        print(f"rollups rebuilt: {rows:,} contribution rows in {time.monotonic() - started:.1f} s",
-              flush=True)
-    print(f"{'page':48} {'cold median':>11} {'cold p95':>9} {'warm median':>11} {'warm p95':>9}"
-          "  (ms)")
-    for path, median, high, warm_median, warm_high in pages_time(runs=args.runs,
-                                                                   only=args.only):
+        print(
+            f"rollups rebuilt: {rows:,} contribution rows in {time.monotonic() - started:.1f} s",
+            flush=True,
+        )
+    print(
+        f"{'page':48} {'cold median':>11} {'cold p95':>9} {'warm median':>11} {'warm p95':>9}  (ms)"
+    )
+    for path, median, high, warm_median, warm_high in pages_time(runs=args.runs, only=args.only):
         flag = "" if high < 300 else "  (cold over 300 ms)"
-        print(f"{path:48} {median:11.1f} {high:9.1f} {warm_median:11.1f} {warm_high:9.1f}{flag}",
-              flush=True)
+        print(
+            f"{path:48} {median:11.1f} {high:9.1f} {warm_median:11.1f} {warm_high:9.1f}{flag}",
+            flush=True,
+        )
     export = export_speed()
-    print(f"CSV export over HTTP (newcomers per project, all time): {export['rows']:,} rows, "
-          f"{export['megabytes']:.0f} MB in {export['seconds']:.2f} s = "
-          f"{export['rows_per_second']:,.0f} rows/s (page build included); peak Python "
-          f"memory while streaming {export['peak_mb']:.1f} MB")
+    print(
+        f"CSV export over HTTP (newcomers per project, all time): {export['rows']:,} rows, "
+        f"{export['megabytes']:.0f} MB in {export['seconds']:.2f} s = "
+        f"{export['rows_per_second']:,.0f} rows/s (page build included); peak Python "
+        f"memory while streaming {export['peak_mb']:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     )
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -177,7 +178,8 @@ for _repo in PULSE_REPOS:
 # The community's home organisation (who counts as not external), see docs/metrics.md.
 PULSE_HOME_ORG = env_str("PULSE_HOME_ORG", "Ant Group")
 PULSE_HOME_COMPANIES = env_list(
-    "PULSE_HOME_COMPANIES", "ant group,antgroup,蚂蚁集团,蚂蚁金服,alipay,支付宝,antfin,ant financial"
+    "PULSE_HOME_COMPANIES",
+    "ant group,antgroup,蚂蚁集团,蚂蚁金服,alipay,支付宝,antfin,ant financial",
 )
 PULSE_HOME_DOMAINS = env_list(
     "PULSE_HOME_DOMAINS", "antgroup.com,antfin.com,alipay.com,alibaba-inc.com"

@@ -7,19 +7,46 @@ from . import models
 
 @admin.register(models.PromotionRule)
 class PromotionRuleAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "target_role", "min_merged", "min_hard", "min_medium",
-                    "merge_proves", "approval_proves", "association_proves", "inactive_months"]
+    list_display = [
+        "__str__",
+        "target_role",
+        "min_merged",
+        "min_hard",
+        "min_medium",
+        "merge_proves",
+        "approval_proves",
+        "association_proves",
+        "inactive_months",
+    ]
     list_select_related = ["repository"]
     fieldsets = [
         (None, {"fields": ["repository"]}),
-        ("Which signal proves which role (blank: ignored)", {"fields": [
-            "merge_proves", "approval_proves", "association_proves", "org_membership_proves",
-            "owners_approvers_prove", "owners_reviewers_prove", "maintainers_prove",
-            "committers_prove",
-        ]}),
+        (
+            "Which signal proves which role (blank: ignored)",
+            {
+                "fields": [
+                    "merge_proves",
+                    "approval_proves",
+                    "association_proves",
+                    "org_membership_proves",
+                    "owners_approvers_prove",
+                    "owners_reviewers_prove",
+                    "maintainers_prove",
+                    "committers_prove",
+                ]
+            },
+        ),
         ("Promotion rule", {"fields": ["target_role", "min_merged", "min_hard", "min_medium"]}),
-        ("Difficulty of unlabelled pull requests (size heuristic)", {"fields": [
-            "medium_min_lines", "medium_min_files", "hard_min_lines", "hard_min_files",
-        ]}),
+        (
+            "Difficulty of unlabelled pull requests (size heuristic)",
+            {
+                "fields": [
+                    "medium_min_lines",
+                    "medium_min_files",
+                    "hard_min_lines",
+                    "hard_min_files",
+                ]
+            },
+        ),
         ("Inactivity", {"fields": ["inactive_months"]}),
     ]

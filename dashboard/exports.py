@@ -95,8 +95,7 @@ def csv_lines(*, columns: list[tuple[str, str]], rows: Iterable) -> Iterator[str
                 values = tuple(row.get(key) for key in keys)
         if converters is None:
             converters = [_converter(value) for value in values]
-        batch.append([convert(value) for convert, value in zip(converters, values,
-                                                                strict=True)])
+        batch.append([convert(value) for convert, value in zip(converters, values, strict=True)])
         if len(batch) == ROWS_PER_CHUNK:
             buffer.seek(0)
             buffer.truncate()
@@ -129,8 +128,9 @@ def export_filename(*, name: str, extension: str) -> str:
     return f"pulse-{name}-{timezone.now().date().isoformat()}.{extension}"
 
 
-def csv_response(*, name: str, columns: list[tuple[str, str]], rows: Iterable
-                 ) -> StreamingHttpResponse:
+def csv_response(
+    *, name: str, columns: list[tuple[str, str]], rows: Iterable
+) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         csv_lines(columns=columns, rows=rows), content_type="text/csv; charset=utf-8"
     )
@@ -140,8 +140,7 @@ def csv_response(*, name: str, columns: list[tuple[str, str]], rows: Iterable
     return response
 
 
-def _json_chunks(*, meta: dict, columns: list[tuple[str, str]], rows: Iterable
-                 ) -> Iterator[str]:
+def _json_chunks(*, meta: dict, columns: list[tuple[str, str]], rows: Iterable) -> Iterator[str]:
     head = json.dumps(meta, default=json_value, ensure_ascii=False)
     # Splice the streamed rows into the object: `{...meta, "rows": [ ... ]}`.
     yield head[:-1] + (", " if len(meta) else "") + '"rows": ['
@@ -154,8 +153,9 @@ def _json_chunks(*, meta: dict, columns: list[tuple[str, str]], rows: Iterable
     yield "]}"
 
 
-def json_response(*, meta: dict, columns: list[tuple[str, str]], rows: Iterable
-                  ) -> StreamingHttpResponse:
+def json_response(
+    *, meta: dict, columns: list[tuple[str, str]], rows: Iterable
+) -> StreamingHttpResponse:
     return StreamingHttpResponse(
         _json_chunks(meta=meta, columns=columns, rows=rows),
         content_type="application/json; charset=utf-8",

@@ -71,10 +71,16 @@ class _RepoListField(forms.Field):
 class FilterForm(forms.Form):
     repo = _RepoListField(required=False)
     org = forms.CharField(required=False, max_length=100)
-    since = forms.DateField(required=False, input_formats=["%Y-%m-%d"],
-                            error_messages={"invalid": "since must be a date as YYYY-MM-DD."})
-    until = forms.DateField(required=False, input_formats=["%Y-%m-%d"],
-                            error_messages={"invalid": "until must be a date as YYYY-MM-DD."})
+    since = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "since must be a date as YYYY-MM-DD."},
+    )
+    until = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "until must be a date as YYYY-MM-DD."},
+    )
     interval = forms.CharField(required=False)
     format = forms.CharField(required=False)
     table = forms.CharField(required=False, max_length=50)
@@ -104,9 +110,7 @@ class FilterForm(forms.Form):
     def clean_kind(self) -> str:
         kind = self.cleaned_data["kind"] or "default"
         if kind not in KIND_GROUPS:
-            raise forms.ValidationError(
-                f"kind {kind!r} is not one of {', '.join(KIND_GROUPS)}."
-            )
+            raise forms.ValidationError(f"kind {kind!r} is not one of {', '.join(KIND_GROUPS)}.")
         return kind
 
     def clean_stack(self) -> str:
@@ -165,7 +169,8 @@ class FilterForm(forms.Form):
                 )
             return chosen
         return list(
-            Repository.objects.filter(tracked=True).order_by("full_name")
+            Repository.objects.filter(tracked=True)
+            .order_by("full_name")
             .values_list("id", "full_name")
         )
 
@@ -204,4 +209,3 @@ class FilterForm(forms.Form):
     @property
     def output_format(self) -> str:
         return self.cleaned_data.get("format", "html")
-

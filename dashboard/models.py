@@ -53,22 +53,32 @@ class ContributionEvent(models.Model):
     class Meta:
         indexes = [
             # Covering: the activity and overview aggregates read only the index.
-            models.Index(fields=["repository", "occurred_at"], name="event_repo_time_cover",
-                         include=["kind", "is_bot", "person_key", "response_seconds"]),
+            models.Index(
+                fields=["repository", "occurred_at"],
+                name="event_repo_time_cover",
+                include=["kind", "is_bot", "person_key", "response_seconds"],
+            ),
             models.Index(fields=["occurred_at"], name="event_time"),
             models.Index(fields=["person_key", "occurred_at"], name="event_person_time"),
             # A person's latest contribution in one project (retention, per-project scope).
-            models.Index(fields=["person_key", "repository", "occurred_at"],
-                         name="event_person_repo_time"),
+            models.Index(
+                fields=["person_key", "repository", "occurred_at"], name="event_person_repo_time"
+            ),
             models.Index(fields=["login", "occurred_at"], name="event_login_time"),
             # The response-time median reads issues and pull requests only (about half the
             # events), from this index alone.
-            models.Index(fields=["repository", "occurred_at"], include=["response_seconds"],
-                         condition=models.Q(response_seconds__isnull=False),
-                         name="event_response_time"),
+            models.Index(
+                fields=["repository", "occurred_at"],
+                include=["response_seconds"],
+                condition=models.Q(response_seconds__isnull=False),
+                name="event_response_time",
+            ),
             # Few rows: the issues and pull requests nobody has answered yet.
-            models.Index(fields=["repository", "kind"], condition=models.Q(waiting=True),
-                         name="event_waiting"),
+            models.Index(
+                fields=["repository", "kind"],
+                condition=models.Q(waiting=True),
+                name="event_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,8 +118,10 @@ class FirstContribution(models.Model):
                 name="first_scope_repo_time",
             ),
             # A person's first contribution in given projects (person and project pages).
-            models.Index(fields=["person_key", "community", "kind_group", "repository",
-                                 "first_at"], name="first_person_scope"),
+            models.Index(
+                fields=["person_key", "community", "kind_group", "repository", "first_at"],
+                name="first_person_scope",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,8 +149,11 @@ class ClosedItem(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["repository", "closed_at"], name="closed_repo_time_cover",
-                         include=["kind", "open_seconds"]),
+            models.Index(
+                fields=["repository", "closed_at"],
+                name="closed_repo_time_cover",
+                include=["kind", "open_seconds"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -158,8 +173,11 @@ class DailyCount(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["day", "repository"], name="daily_day_repo_cover",
-                         include=["kind", "is_bot", "n"]),
+            models.Index(
+                fields=["day", "repository"],
+                name="daily_day_repo_cover",
+                include=["kind", "is_bot", "n"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,8 +199,11 @@ class MonthlyCount(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["month", "repository"], name="monthly_month_repo_cover",
-                         include=["kind", "is_bot", "n"]),
+            models.Index(
+                fields=["month", "repository"],
+                name="monthly_month_repo_cover",
+                include=["kind", "is_bot", "n"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -202,8 +223,9 @@ class ActiveDay(models.Model):
     class Meta:
         indexes = [
             # Covering: active contributors per bucket read only the index.
-            models.Index(fields=["day", "repository"], name="active_day_cover",
-                         include=["person_key"]),
+            models.Index(
+                fields=["day", "repository"], name="active_day_cover", include=["person_key"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,8 +244,11 @@ class ActiveCount(models.Model):
     n = models.IntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["scope", "interval", "bucket"], name="active_count_scope",
-                                include=["n"])]
+        indexes = [
+            models.Index(
+                fields=["scope", "interval", "bucket"], name="active_count_scope", include=["n"]
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.interval} {self.bucket}: {self.n} active"
@@ -245,8 +270,13 @@ class BucketTotal(models.Model):
     value = models.FloatField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["scope", "interval", "bucket"], name="bucket_total_scope",
-                                include=["what", "value"])]
+        indexes = [
+            models.Index(
+                fields=["scope", "interval", "bucket"],
+                name="bucket_total_scope",
+                include=["what", "value"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.interval} {self.bucket} {self.what}: {self.value}"
@@ -396,7 +426,9 @@ class ActivityMonth(models.Model):
     merges = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["login", "repository", "month"], name="activity_month_login")]
+        indexes = [
+            models.Index(fields=["login", "repository", "month"], name="activity_month_login")
+        ]
 
     def __str__(self) -> str:
         return f"{self.login} in {self.repository_id} {self.month:%Y-%m}: {self.contributions}"
@@ -431,8 +463,13 @@ class CandidateTotal(models.Model):
         indexes = [
             models.Index(fields=["repository", "login"], name="candidate_total_repo"),
             # The ranking order, so the per-project cut reads the index instead of sorting.
-            models.Index(F("repository"), F("progress").desc(), F("reviews").desc(),
-                         F("answers").desc(), name="candidate_total_rank"),
+            models.Index(
+                F("repository"),
+                F("progress").desc(),
+                F("reviews").desc(),
+                F("answers").desc(),
+                name="candidate_total_rank",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -447,7 +484,9 @@ def _rule_changed(sender, instance: PromotionRule, **kwargs) -> None:
     if instance.repository_id is not None:
         ids = [instance.repository_id]
     else:  # the community default: every project without its own rule
-        ids = list(Repository.objects.exclude(
-            pk__in=PromotionRule.objects.exclude(repository=None).values("repository_id")
-        ).values_list("pk", flat=True))
+        ids = list(
+            Repository.objects.exclude(
+                pk__in=PromotionRule.objects.exclude(repository=None).values("repository_id")
+            ).values_list("pk", flat=True)
+        )
     candidate_totals_rebuild(repository_ids=ids)

@@ -34,7 +34,8 @@ _ASSOCIATION_SOURCES = [
 def role_signals_rebuild(*, repository_ids: list[int] | None = None) -> int:
     """Recompute the rollup for some repositories (all with None); returns rows written."""
     ids = list(
-        Repository.objects.values_list("pk", flat=True) if repository_ids is None
+        Repository.objects.values_list("pk", flat=True)
+        if repository_ids is None
         else repository_ids
     )
     bots = bot_logins()
@@ -46,25 +47,65 @@ def role_signals_rebuild(*, repository_ids: list[int] | None = None) -> int:
             if key not in first or row["first_at"] < first[key][0]:
                 first[key] = (row["first_at"], row["first_number"], kind, what)
 
-    keep("merge", first_by_actor(
-        PullRequest.objects.filter(repository_id__in=ids), actor="merged_by", at="merged_at",
-        number="number", before=None, bots=bots,
-    ), actor="merged_by", kind="pull", what="")
-    keep("approval", first_by_actor(
-        Review.objects.filter(repository_id__in=ids, state="APPROVED",
-                              author_association__in=WRITE_ASSOCIATIONS),
-        actor="author", at="submitted_at", number="pull_request__number", before=None, bots=bots,
-    ), actor="author", kind="pull", what="")
-    for signal, associations in (("association", WRITE_ASSOCIATIONS),
-                                 ("org_membership", ("MEMBER",))):
+    keep(
+        "merge",
+        first_by_actor(
+            PullRequest.objects.filter(repository_id__in=ids),
+            actor="merged_by",
+            at="merged_at",
+            number="number",
+            before=None,
+            bots=bots,
+        ),
+        actor="merged_by",
+        kind="pull",
+        what="",
+    )
+    keep(
+        "approval",
+        first_by_actor(
+            Review.objects.filter(
+                repository_id__in=ids, state="APPROVED", author_association__in=WRITE_ASSOCIATIONS
+            ),
+            actor="author",
+            at="submitted_at",
+            number="pull_request__number",
+            before=None,
+            bots=bots,
+        ),
+        actor="author",
+        kind="pull",
+        what="",
+    )
+    for signal, associations in (
+        ("association", WRITE_ASSOCIATIONS),
+        ("org_membership", ("MEMBER",)),
+    ):
         for manager, at, number, kind, what in _ASSOCIATION_SOURCES:
-            keep(signal, first_by_actor(
-                manager.filter(repository_id__in=ids, author_association__in=associations),
-                actor="author", at=at, number=number, before=None, bots=bots,
-            ), actor="author", kind=kind, what=what)
+            keep(
+                signal,
+                first_by_actor(
+                    manager.filter(repository_id__in=ids, author_association__in=associations),
+                    actor="author",
+                    at=at,
+                    number=number,
+                    before=None,
+                    bots=bots,
+                ),
+                actor="author",
+                kind=kind,
+                what=what,
+            )
     rows = [
-        RoleSignal(repository_id=rid, login=login, signal=signal, first_at=at,
-                   first_number=number, link_kind=kind, what=what)
+        RoleSignal(
+            repository_id=rid,
+            login=login,
+            signal=signal,
+            first_at=at,
+            first_number=number,
+            link_kind=kind,
+            what=what,
+        )
         for (rid, login, signal), (at, number, kind, what) in first.items()
     ]
     with transaction.atomic():
@@ -89,9 +130,12 @@ def candidate_totals_rebuild(*, repository_ids: list[int]) -> int:
             )
         return totals[(rid, author_id)]
 
-    for row in merged_work_by_author(repository_ids=ids, before=None,
-                                     rules=promotion_rules(repository_ids=ids),
-                                     bots=human("author", bots)):
+    for row in merged_work_by_author(
+        repository_ids=ids,
+        before=None,
+        rules=promotion_rules(repository_ids=ids),
+        bots=human("author", bots),
+    ):
         item = total(row["repository_id"], row["author_id"], row["author__login"])
         item.merged, item.hard = row["merged"], row["hard"]
         item.medium, item.easy = row["medium"], row["easy"]
@@ -143,8 +187,9 @@ def _activity_months_rebuild(ids: list[int]) -> None:
         .order_by()
     )
     merges = (
-        PullRequest.objects.filter(repository_id__in=ids, merged_by__isnull=False,
-                                   merged_at__isnull=False)
+        PullRequest.objects.filter(
+            repository_id__in=ids, merged_by__isnull=False, merged_at__isnull=False
+        )
         .values("repository_id", login=F("merged_by__login"), month=TruncMonth("merged_at"))
         .annotate(contributions=Count("pk"), last_at=Max("merged_at"), merges=Value(True))
         .order_by()

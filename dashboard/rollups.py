@@ -53,6 +53,7 @@ def _utc_day_sql(vendor: str, column: str) -> str:
         return f"CAST({column} AT TIME ZONE 'UTC' AS DATE)"
     return f"DATE({column})"  # SQLite stores UTC text
 
+
 # Kind groups a newcomer can be counted by (see docs/metrics.md, "New contributor").
 KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "default": ("pull_request", "commit"),
@@ -188,8 +189,11 @@ def _daily_rebuild(cursor, repository_ids: list[int] | None) -> None:
 def _monthly_rebuild(cursor, repository_ids: list[int] | None) -> None:
     where, params = _repo_clause("repository_id", repository_ids)
     cursor.execute(f"DELETE FROM {MONTHLY} WHERE 1 = 1{where}", params)
-    month = ("CAST(DATE_TRUNC('month', day) AS DATE)" if connection.vendor == "postgresql"
-             else "DATE(day, 'start of month')")
+    month = (
+        "CAST(DATE_TRUNC('month', day) AS DATE)"
+        if connection.vendor == "postgresql"
+        else "DATE(day, 'start of month')"
+    )
     cursor.execute(
         f"""INSERT INTO {MONTHLY} (repository_id, month, kind, is_bot, n)
             SELECT repository_id, {month}, kind, is_bot, SUM(n) FROM {DAILY}
@@ -231,8 +235,10 @@ def _active_counts_rebuild() -> None:
             ActiveCount.objects.bulk_create(
                 ActiveCount(scope=key, interval=interval, bucket=row["bucket"], n=row["n"])
                 for row in ActiveDay.objects.filter(repository_id__in=ids)
-                .annotate(bucket=trunc_date("day", interval)).values("bucket")
-                .annotate(n=Count("person_key", distinct=True)).order_by()
+                .annotate(bucket=trunc_date("day", interval))
+                .values("bucket")
+                .annotate(n=Count("person_key", distinct=True))
+                .order_by()
             )
             BucketTotal.objects.bulk_create(
                 BucketTotal(scope=key, interval=interval, bucket=bucket, what=what, value=value)
@@ -294,8 +300,10 @@ def _community_firsts_rebuild(cursor) -> None:
     the lower repository id). Read from the per-project rows, far fewer than the events, so
     an ingest of one repository does not re-sort every contribution of the community."""
     cursor.execute(f"DELETE FROM {FIRSTS} WHERE community = TRUE")
-    columns = ("kind_group, person_key, login, repository_id, first_at, first_kind, first_ref, "
-               "first_waiting")
+    columns = (
+        "kind_group, person_key, login, repository_id, first_at, first_kind, first_ref, "
+        "first_waiting"
+    )
     if connection.vendor == "postgresql":
         select = f"""SELECT DISTINCT ON (kind_group, person_key) TRUE, {columns}
             FROM {FIRSTS} WHERE community = FALSE

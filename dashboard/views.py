@@ -54,8 +54,7 @@ def _meta(page, filters: Filters) -> dict:
             "interval": filters.interval,
             "kind": filters.kind,
         },
-        "charts": {chart.id: {"title": chart.title, **chart.spec}
-                   for chart in page.chart_items()},
+        "charts": {chart.id: {"title": chart.title, **chart.spec} for chart in page.chart_items()},
     }
 
 
@@ -73,8 +72,9 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
         return _bad_request(request, [f"table {table_id!r} is not one of {known}."])
     if fmt == "csv":
         suffix = f"-{table.id}" if table_id else ""
-        return csv_response(name=page.name + suffix, columns=table.header(),
-                            rows=table.export_rows())
+        return csv_response(
+            name=page.name + suffix, columns=table.header(), rows=table.export_rows()
+        )
     if fmt == "json":
         meta = _meta(page, filters)
         meta["table"] = table.id
@@ -82,9 +82,15 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
     tables = []
     for t in page.tables:
         rows, more = t.html_rows()
-        tables.append({"table": t, "rows": rows, "more": more,
-                       "more_note": more if isinstance(more, str) else "",
-                       "csv_url": _link(request, format="csv", table=t.id)})
+        tables.append(
+            {
+                "table": t,
+                "rows": rows,
+                "more": more,
+                "more_note": more if isinstance(more, str) else "",
+                "csv_url": _link(request, format="csv", table=t.id),
+            }
+        )
     context = {
         "page": page,
         "filters": filters,
@@ -93,7 +99,8 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
         "csv_url": _link(request, format="csv", table=None),
         "json_url": _link(request, format="json", table=None),
         "intervals": INTERVALS,
-        "all_repositories": Repository.objects.filter(tracked=True).order_by("full_name")
+        "all_repositories": Repository.objects.filter(tracked=True)
+        .order_by("full_name")
         .values_list("full_name", flat=True),
         **page.context,
     }
@@ -145,8 +152,9 @@ def metrics_docs(request: HttpRequest) -> HttpResponse:
     """docs/metrics.md, the definitions every page links to, as readable text."""
     if not DOCS.is_file():
         raise Http404("docs/metrics.md is missing from this installation.")
-    return render(request, "dashboard/docs.html",
-                  {"sections": _sections(DOCS.read_text(encoding="utf-8"))})
+    return render(
+        request, "dashboard/docs.html", {"sections": _sections(DOCS.read_text(encoding="utf-8"))}
+    )
 
 
 def _sections(text: str) -> list[dict]:
@@ -156,8 +164,14 @@ def _sections(text: str) -> list[dict]:
         if line.startswith("#"):
             title = line.lstrip("#").strip()
             slug = "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
-            sections.append({"level": min(len(line) - len(line.lstrip("#")), 4), "title": title,
-                             "slug": slug, "body": []})
+            sections.append(
+                {
+                    "level": min(len(line) - len(line.lstrip("#")), 4),
+                    "title": title,
+                    "slug": slug,
+                    "body": [],
+                }
+            )
         else:
             sections[-1]["body"].append(line)
     for section in sections:

@@ -144,11 +144,30 @@ def author_key(
 
 # -- Joining a person's git identities (docs/metrics.md, "Contributor") --------------------
 # The placeholders people leave in git config: never evidence that two commits share an author.
-GENERIC_NAMES = frozenset({
-    "admin", "administrator", "author", "default", "dev", "developer", "git", "github", "local",
-    "me", "name", "none", "null", "root", "test", "ubuntu", "unknown", "user", "your name",
-    "yourname",
-})
+GENERIC_NAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "author",
+        "default",
+        "dev",
+        "developer",
+        "git",
+        "github",
+        "local",
+        "me",
+        "name",
+        "none",
+        "null",
+        "root",
+        "test",
+        "ubuntu",
+        "unknown",
+        "user",
+        "your name",
+        "yourname",
+    }
+)
 BOT_TEXT = re.compile(
     r"\[bot\]|dependabot|github-actions|renovate|greenkeeper|mergify|imgbot|codecov|snyk-bot"
     r"|allcontributors|pre-commit-ci|^copilot$|copilot@|noreply@anthropic\.com"
@@ -161,7 +180,11 @@ NOREPLY_ID = re.compile(r"^(?P<id>\d+)\+[^@]+@users\.noreply\.github\.com$", re.
 def _email_join_key(email: str) -> str | None:
     """The e-mail as a joining key, or None for the placeholders everybody shares."""
     text = _norm(email)
-    if "@" not in text or text in ("noreply@github.com",) or text.split("@")[0] in ("none", "unknown"):
+    if (
+        "@" not in text
+        or text in ("noreply@github.com",)
+        or text.split("@")[0] in ("none", "unknown")
+    ):
         return None
     if text.endswith(("@localhost", "@example.com")):
         return None
@@ -231,9 +254,15 @@ def resolve_identities(identities: list[dict]) -> list[str]:
         ([], []) if i["bot"] else identity_keys(name=i["name"], email=i["email"], login=i["login"])
         for i in identities
     ]
-    order = sorted(range(len(identities)), key=lambda n: (
-        identities[n]["first_at"], identities[n]["email"], identities[n]["name"],
-        identities[n]["login"] or ""))
+    order = sorted(
+        range(len(identities)),
+        key=lambda n: (
+            identities[n]["first_at"],
+            identities[n]["email"],
+            identities[n]["name"],
+            identities[n]["login"] or "",
+        ),
+    )
     owner: dict[str, int] = {}  # shared by both passes: a name may equal a login seen first
     for node in order:
         for key in keys[node][0]:
@@ -265,12 +294,21 @@ def resolve_identities(identities: list[dict]) -> list[str]:
     for members in clusters.values():
         linked = next((identities[n]["login"] for n in members if identities[n]["login"]), None)
         noreply = max(
-            ((identities[n]["last_at"], noreply_login(identities[n]["email"])) for n in members
-             if noreply_login(identities[n]["email"])),
+            (
+                (identities[n]["last_at"], noreply_login(identities[n]["email"]))
+                for n in members
+                if noreply_login(identities[n]["email"])
+            ),
             default=(None, None),
         )[1]
-        email = next((_email_join_key(identities[n]["email"]) for n in members
-                      if _email_join_key(identities[n]["email"])), None)
+        email = next(
+            (
+                _email_join_key(identities[n]["email"])
+                for n in members
+                if _email_join_key(identities[n]["email"])
+            ),
+            None,
+        )
         for n in members:
             if identities[n]["bot"]:
                 key = author_key(login=identities[n]["login"], email=identities[n]["email"])
@@ -301,8 +339,9 @@ def commits_recompute_author_keys(*, repository_ids: list[int] | None = None) ->
     # Streamed as tuples: this pass is community-wide, so a list of dicts here grew the ingest
     # process's memory with the size of the whole community.
     groups = (
-        Commit.objects.values_list("author_name", "author_email", "author_id", "author__login",
-                                   "author_key")
+        Commit.objects.values_list(
+            "author_name", "author_email", "author_id", "author__login", "author_key"
+        )
         .annotate(first_at=Min("authored_at"), last_at=Max("authored_at"), n=Count("id"))
         .order_by()
         .iterator(chunk_size=5000)
@@ -314,9 +353,13 @@ def commits_recompute_author_keys(*, repository_ids: list[int] | None = None) ->
         known = identities.get(ident)
         if known is None:
             identities[ident] = {
-                "name": name, "email": email, "login": login,
-                "first_at": first_at, "last_at": last_at,
-                "bot": author_id in bot_ids or is_bot(login=login or "", extra_bots=bots)
+                "name": name,
+                "email": email,
+                "login": login,
+                "first_at": first_at,
+                "last_at": last_at,
+                "bot": author_id in bot_ids
+                or is_bot(login=login or "", extra_bots=bots)
                 or bool(BOT_TEXT.search(name) or BOT_TEXT.search(email)),
                 "current": {current: n},
             }

@@ -156,7 +156,11 @@ class Issue(models.Model):
     state_reason = models.CharField(max_length=20, blank=True)
     locked = models.BooleanField(default=False)
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues",
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="issues",
         db_index=False,
     )
     author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
@@ -186,7 +190,9 @@ class PullRequest(models.Model):
     github_id = models.BigIntegerField(unique=True)
     node_id = models.CharField(max_length=100, blank=True)
     repository = models.ForeignKey(
-        Repository, on_delete=models.CASCADE, related_name="pull_requests",
+        Repository,
+        on_delete=models.CASCADE,
+        related_name="pull_requests",
         db_index=False,
     )
     number = models.IntegerField()
@@ -195,7 +201,11 @@ class PullRequest(models.Model):
     draft = models.BooleanField(default=False)
     locked = models.BooleanField(default=False)
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="pull_requests",
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pull_requests",
         db_index=False,
     )
     author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
@@ -212,7 +222,11 @@ class PullRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     merged_by = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_pull_requests",
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_pull_requests",
         db_index=False,
     )
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -242,7 +256,11 @@ class Review(models.Model):
     )
     pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews",
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews",
         db_index=False,
     )
     state = models.CharField(max_length=20)  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED
@@ -275,7 +293,11 @@ class Comment(models.Model):
     )
     issue_number = models.IntegerField()  # issue or pull request number
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments",
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
         db_index=False,
     )
     author_association = models.CharField(max_length=ASSOCIATION_MAX, blank=True)
@@ -307,7 +329,11 @@ class Commit(models.Model):
     sha = models.CharField(max_length=40)
     # The GitHub account the commit is linked to, when GitHub could link it.
     author = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="commits",
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commits",
         db_index=False,
     )
     author_name = models.CharField(max_length=255, blank=True)

@@ -44,13 +44,22 @@ class Small:
             github_id=1, owner_login="mosn", name="layotto", full_name="mosn/layotto"
         )
         self.actors = {}
-        for i, (login, company) in enumerate([
-            ("pmc1", "Ant Group"), ("alice", "Acme"), ("bob", "Globex"), ("carol", ""),
-            ("dave", "Initech"), ("erin", "Ant Group"), ("frank", "Umbrella"),
-            ("dependabot[bot]", ""),
-        ]):
+        for i, (login, company) in enumerate(
+            [
+                ("pmc1", "Ant Group"),
+                ("alice", "Acme"),
+                ("bob", "Globex"),
+                ("carol", ""),
+                ("dave", "Initech"),
+                ("erin", "Ant Group"),
+                ("frank", "Umbrella"),
+                ("dependabot[bot]", ""),
+            ]
+        ):
             self.actors[login] = Actor.objects.create(
-                github_id=100 + i, login=login, company=company,
+                github_id=100 + i,
+                login=login,
+                company=company,
                 type="Bot" if login.endswith("[bot]") else "User",
                 is_bot=login.endswith("[bot]"),
             )
@@ -62,14 +71,37 @@ class Small:
         self.ids += 1
         return self.number, self.ids
 
-    def merged_pr(self, author: str, day: str, *, labels=(), closes=(), lines=10, files=1,
-                  title="Add feature", merged_by="pmc1", association="CONTRIBUTOR") -> int:
+    def merged_pr(
+        self,
+        author: str,
+        day: str,
+        *,
+        labels=(),
+        closes=(),
+        lines=10,
+        files=1,
+        title="Add feature",
+        merged_by="pmc1",
+        association="CONTRIBUTOR",
+    ) -> int:
         number, gid = self.next_ids()
         PullRequest.objects.create(
-            github_id=gid, repository=self.repo, number=number, title=title, state="closed",
-            author=self.actors[author], author_association=association, labels=list(labels),
-            closes_issues=list(closes), additions=lines, deletions=0, changed_files=files,
-            created_at=at(day), updated_at=at(day), closed_at=at(day), merged_at=at(day),
+            github_id=gid,
+            repository=self.repo,
+            number=number,
+            title=title,
+            state="closed",
+            author=self.actors[author],
+            author_association=association,
+            labels=list(labels),
+            closes_issues=list(closes),
+            additions=lines,
+            deletions=0,
+            changed_files=files,
+            created_at=at(day),
+            updated_at=at(day),
+            closed_at=at(day),
+            merged_at=at(day),
             merged_by=self.actors[merged_by],
         )
         return number
@@ -77,26 +109,41 @@ class Small:
     def issue(self, author: str, day: str, *, labels=()) -> int:
         number, gid = self.next_ids()
         Issue.objects.create(
-            github_id=gid, repository=self.repo, number=number, title="Bug", state="open",
-            author=self.actors[author], labels=list(labels), created_at=at(day),
+            github_id=gid,
+            repository=self.repo,
+            number=number,
+            title="Bug",
+            state="open",
+            author=self.actors[author],
+            labels=list(labels),
+            created_at=at(day),
             updated_at=at(day),
         )
         return number
 
-    def review(self, author: str, pr_number: int, day: str, *, state="COMMENTED",
-               association="CONTRIBUTOR") -> None:
+    def review(
+        self, author: str, pr_number: int, day: str, *, state="COMMENTED", association="CONTRIBUTOR"
+    ) -> None:
         self.ids += 1
         Review.objects.create(
-            github_id=self.ids, repository=self.repo, author=self.actors[author],
+            github_id=self.ids,
+            repository=self.repo,
+            author=self.actors[author],
             pull_request=PullRequest.objects.get(repository=self.repo, number=pr_number),
-            state=state, author_association=association, submitted_at=at(day),
+            state=state,
+            author_association=association,
+            submitted_at=at(day),
         )
 
     def comment(self, author: str, number: int, day: str, *, association="CONTRIBUTOR") -> None:
         self.ids += 1
         Comment.objects.create(
-            github_id=self.ids, repository=self.repo, issue_number=number,
-            author=self.actors[author], author_association=association, created_at=at(day),
+            github_id=self.ids,
+            repository=self.repo,
+            issue_number=number,
+            author=self.actors[author],
+            author_association=association,
+            created_at=at(day),
             updated_at=at(day),
         )
 
@@ -111,8 +158,13 @@ def small_fixture() -> Small:
     w = Small()
     w.merged_pr("pmc1", "2020-01-10", association="MEMBER")
     w.merged_pr("erin", "2019-12-01", merged_by="erin")  # her merge would say PMC; admin wins
-    RoleEntry.objects.create(repository=w.repo, login="erin", role="committer",
-                             since=date(2019, 6, 1), evidence="https://example.org/vote/1")
+    RoleEntry.objects.create(
+        repository=w.repo,
+        login="erin",
+        role="committer",
+        since=date(2019, 6, 1),
+        evidence="https://example.org/vote/1",
+    )
     hard_issue = w.issue("carol", "2020-02-01", labels=["difficulty/hard"])
     bob_first = w.merged_pr("bob", "2021-01-15")
     for month in range(2, 8):
@@ -134,8 +186,9 @@ def small_fixture() -> Small:
     w.merged_pr("alice", "2020-11-01")
     w.review("alice", bob_first, "2021-12-01", state="APPROVED", association="COLLABORATOR")
     w.governance("OWNERS", "a" * 40, "2020-05-05", {"approvers": ["pmc1"], "reviewers": []})
-    w.governance("OWNERS", "b" * 40, "2021-03-04",
-                 {"approvers": ["pmc1", "Alice"], "reviewers": []})
+    w.governance(
+        "OWNERS", "b" * 40, "2021-03-04", {"approvers": ["pmc1", "Alice"], "reviewers": []}
+    )
     w.governance("MAINTAINERS", "c" * 40, "2020-06-01", {"maintainers": ["frank"]})
     w.governance("MAINTAINERS", "d" * 40, "2021-10-01", {"maintainers": []})
     rollups_rebuild()  # as after an ingest: months active come from the contribution rollup

@@ -41,9 +41,15 @@ def _simulator_answers_match_github():
         from ingest.simulator.openapi import served_problems
         from ingest.simulator.shapes import served_graphql_problems
 
-        problems = [p for sim in servers if sim.served is not None for p in served_problems(sim.served)]
-        problems += [p for sim in servers if sim.served is not None
-                     for p in served_graphql_problems(sim.schema, sim.served)]
+        problems = [
+            p for sim in servers if sim.served is not None for p in served_problems(sim.served)
+        ]
+        problems += [
+            p
+            for sim in servers
+            if sim.served is not None
+            for p in served_graphql_problems(sim.schema, sim.served)
+        ]
         assert not problems, "simulator answers unlike GitHub's:\n" + "\n".join(problems[:10])
 
 

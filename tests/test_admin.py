@@ -8,10 +8,25 @@ from ingest import models
 
 pytestmark = pytest.mark.django_db
 
-RAW_FACTS = [models.Actor, models.Repository, models.Issue, models.PullRequest, models.Review,
-             models.Comment, models.Commit, models.Star, models.IngestRun, models.SyncState]
-EDITABLE = [models.TrackedOrganization, models.TrackedRepository, models.BotAccount,
-            models.AffiliationOverride, models.RoleEntry]
+RAW_FACTS = [
+    models.Actor,
+    models.Repository,
+    models.Issue,
+    models.PullRequest,
+    models.Review,
+    models.Comment,
+    models.Commit,
+    models.Star,
+    models.IngestRun,
+    models.SyncState,
+]
+EDITABLE = [
+    models.TrackedOrganization,
+    models.TrackedRepository,
+    models.BotAccount,
+    models.AffiliationOverride,
+    models.RoleEntry,
+]
 
 
 def test_every_ingest_model_is_registered():

@@ -21,8 +21,10 @@ def table_rows(html: str, table_id: str) -> list[list[str]]:
     section = html.split(f'id="table-{table_id}"', 1)[1].split("</section>", 1)[0]
     body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     return [
-        [unescape(re.sub(r"<[^>]+>", "", cell)).strip()
-         for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        [
+            unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
 
@@ -63,13 +65,15 @@ def test_csv_and_json_exports_carry_the_same_rows(client, small):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["Person"], r["Progress against the rule"]) for r in rows] == [
-        ("bob", "8/10 merged, 1 Hard"), ("carol", "3/10 merged, 2 Medium"),
+        ("bob", "8/10 merged, 1 Hard"),
+        ("carol", "3/10 merged, 2 Medium"),
         ("dave", "1/10 merged"),
     ]
     response = client.get(AS_OF_URL + "&format=json&table=ladder")
     data = json.loads(b"".join(response.streaming_content))
     assert {(r["login"], r["role"], r["since"]) for r in data["rows"]} == {
-        ("pmc1", "PMC (maintainer)", "2020-01-10"), ("alice", "Committer", "2021-03-04"),
+        ("pmc1", "PMC (maintainer)", "2020-01-10"),
+        ("alice", "Committer", "2021-03-04"),
         ("erin", "Committer", "2019-06-01"),
     }
     share = client.get(AS_OF_URL + "&format=csv&table=external-share")
@@ -92,8 +96,11 @@ def test_promotion_rule_is_editable_in_the_admin_and_changes_the_page(client, sm
     admin = User.objects.create_superuser("admin", "admin@example.org", "pw")
     client.force_login(admin)
     assert client.get("/admin/dashboard/promotionrule/add/").status_code == 200
-    form = {field.name: field.default for field in PromotionRule._meta.fields
-            if field.name not in ("id", "repository")}
+    form = {
+        field.name: field.default
+        for field in PromotionRule._meta.fields
+        if field.name not in ("id", "repository")
+    }
     form.update(repository=small.repo.pk, min_merged=3, min_hard=0, min_medium=2)
     response = client.post("/admin/dashboard/promotionrule/add/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -120,8 +127,9 @@ def test_with_many_projects_the_page_shows_the_best_candidates_and_the_csv_all(c
     html = client.get("/committers/").content.decode()
     shown = table_rows(html, "candidates")
     assert len(shown) == CANDIDATES_SHOWN
-    assert (f"Showing the best {CANDIDATES_SHOWN} of {total} candidates over these "
-            f"{projects} projects") in unescape(html)
+    assert (
+        f"Showing the best {CANDIDATES_SHOWN} of {total} candidates over these {projects} projects"
+    ) in unescape(html)
 
     response = client.get("/committers/?format=csv&table=candidates")
     every = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -135,11 +143,17 @@ def test_with_many_projects_the_page_shows_the_best_candidates_and_the_csv_all(c
     for project, rank, person, progress, percent, *_ in shown:
         full = by_key[(project, person)]
         assert (full["Rank"], full["Progress against the rule"], full["Progress (%)"]) == (
-            rank, progress, percent.rstrip("%"))
+            rank,
+            progress,
+            percent.rstrip("%"),
+        )
     shown_keys = {(row[0], row[2]) for row in shown}
     lowest_shown = min(float(row[4].rstrip("%")) for row in shown)
-    assert all(float(r["Progress (%)"]) <= lowest_shown
-               for key, r in by_key.items() if key not in shown_keys)
+    assert all(
+        float(r["Progress (%)"]) <= lowest_shown
+        for key, r in by_key.items()
+        if key not in shown_keys
+    )
 
     # One project: its whole list, as before, and no such note.
     one = client.get("/committers/?repo=acme/p0").content.decode()

@@ -52,10 +52,13 @@ def test_ladder_today_includes_later_promotions_and_removals(small):
     rows = {h.login: h for h in ladder(repository_ids=[small.repo.pk], as_of=None)}
     assert (rows["dave"].role, rows["dave"].since) == ("committer", date(2022, 5, 1))
     assert "frank" not in rows  # removed from MAINTAINERS
-    before_removal = {h.login: h for h in ladder(repository_ids=[small.repo.pk],
-                                                 as_of=date(2021, 9, 1))}
+    before_removal = {
+        h.login: h for h in ladder(repository_ids=[small.repo.pk], as_of=date(2021, 9, 1))
+    }
     assert (before_removal["frank"].role, before_removal["frank"].since) == (
-        "committer", date(2020, 6, 1))
+        "committer",
+        date(2020, 6, 1),
+    )
 
 
 def test_candidates_ranked_against_the_rule_as_of_the_day(small):
@@ -79,8 +82,14 @@ def test_candidates_ranked_against_the_rule_as_of_the_day(small):
 
 
 def test_a_project_rule_changes_the_ranking_and_who_proves_what(small):
-    PromotionRule.objects.create(repository=small.repo, min_merged=3, min_hard=0, min_medium=2,
-                                 merge_proves="", association_proves="")
+    PromotionRule.objects.create(
+        repository=small.repo,
+        min_merged=3,
+        min_hard=0,
+        min_medium=2,
+        merge_proves="",
+        association_proves="",
+    )
     rows = promotion_candidates(repository_ids=[small.repo.pk], as_of=AS_OF)
     # carol now meets the rule (3/3 merged, 2 Medium); bob has 0 Medium → 50 %.
     assert [(r["login"], r["meets_rule"]) for r in rows[:2]] == [("carol", True), ("bob", False)]
@@ -92,15 +101,21 @@ def test_a_project_rule_changes_the_ranking_and_who_proves_what(small):
 def test_promotions_and_external_share_by_quarter(small):
     promotions = promotions_by_quarter(repository_ids=[small.repo.pk], as_of=AS_OF)
     assert promotions["labels"][0] == "2019-Q2" and promotions["labels"][-1] == "2022-Q1"
-    quarter = dict(zip(promotions["labels"], zip(promotions["home"], promotions["external"],
-                                                 strict=True), strict=True))
+    quarter = dict(
+        zip(
+            promotions["labels"],
+            zip(promotions["home"], promotions["external"], strict=True),
+            strict=True,
+        )
+    )
     assert quarter["2019-Q2"] == (1, 0)  # erin
     assert quarter["2020-Q1"] == (1, 0)  # pmc1
     assert quarter["2020-Q2"] == (0, 1)  # frank (MAINTAINERS)
     assert quarter["2021-Q1"] == (0, 1)  # alice
     share = external_committer_share_by_quarter(repository_ids=[small.repo.pk], as_of=AS_OF)
-    at_end = dict(zip(share["labels"], zip(share["committers"], share["external"], strict=True),
-                      strict=True))
+    at_end = dict(
+        zip(share["labels"], zip(share["committers"], share["external"], strict=True), strict=True)
+    )
     assert at_end["2021-Q2"] == (4, 2)  # erin, pmc1 home; frank, alice external
     assert at_end["2021-Q4"] == (3, 1)  # frank removed 2021-10-01
     assert share["share"][share["labels"].index("2021-Q4")] == 33.3
@@ -108,8 +123,12 @@ def test_promotions_and_external_share_by_quarter(small):
 
 def test_committer_counts_and_person_history_for_other_pages(small):
     assert committers_by_project(repository_ids=[small.repo.pk], as_of=AS_OF) == [
-        {"repository_id": small.repo.pk, "project": "mosn/layotto", "committers": 3,
-         "external_committers": 1}
+        {
+            "repository_id": small.repo.pk,
+            "project": "mosn/layotto",
+            "committers": 3,
+            "external_committers": 1,
+        }
     ]
     pmc1 = role_history_for_person(login="PMC1", as_of=AS_OF)
     assert {(r["role"], r["since"], r["evidence_url"]) for r in pmc1} == {
@@ -125,8 +144,9 @@ def test_committer_counts_and_person_history_for_other_pages(small):
 
 def test_affiliation_override_with_dates_moves_a_committer_between_home_and_external(small):
     # alice worked for the home organisation until 2021-06-30 (an admin's statement).
-    AffiliationOverride.objects.create(login="Alice", organization="Ant Group", is_home=True,
-                                       end=date(2021, 6, 30))
+    AffiliationOverride.objects.create(
+        login="Alice", organization="Ant Group", is_home=True, end=date(2021, 6, 30)
+    )
     share = external_committer_share_by_quarter(repository_ids=[small.repo.pk], as_of=AS_OF)
     at_end = dict(zip(share["labels"], share["external"], strict=True))
     assert at_end["2021-Q2"] == 1  # frank only
@@ -170,14 +190,22 @@ def test_sql_difficulty_agrees_with_the_documented_rules(small):
         ([], [], "Docs: typo", 10, 1, EASY),
     ]
     numbers = {
-        small.merged_pr("carol", "2021-09-01", labels=labels, closes=closes, title=title,
-                        lines=lines, files=files): expected
+        small.merged_pr(
+            "carol",
+            "2021-09-01",
+            labels=labels,
+            closes=closes,
+            title=title,
+            lines=lines,
+            files=files,
+        ): expected
         for labels, closes, title, lines, files, expected in cases
     }
     rules = {small.repo.pk: PromotionRule()}
     found = dict(
-        with_difficulty(PullRequest.objects.filter(number__in=numbers), rules=rules)
-        .values_list("number", "difficulty")
+        with_difficulty(PullRequest.objects.filter(number__in=numbers), rules=rules).values_list(
+            "number", "difficulty"
+        )
     )
     assert {n: LEVEL_NAME[level] for n, level in found.items()} == numbers
 
@@ -189,37 +217,57 @@ def test_the_candidate_list_is_cut_per_project_after_ranking(small):
     assert [r["login"] for r in everyone] == ["bob", "carol", "dave"]
 
 
-@pytest.mark.parametrize(("as_of", "months", "last"), [
-    (date(2021, 8, 10), 7, "2021-07-20"),  # August's PR (15th) is after the day
-    (date(2021, 8, 20), 8, "2021-08-15"),  # ...and before this one: the as-of month counts
-])
+@pytest.mark.parametrize(
+    ("as_of", "months", "last"),
+    [
+        (date(2021, 8, 10), 7, "2021-07-20"),  # August's PR (15th) is after the day
+        (date(2021, 8, 20), 8, "2021-08-15"),  # ...and before this one: the as-of month counts
+    ],
+)
 def test_months_active_and_recency_cut_inside_the_as_of_month(small, as_of, months, last):
-    bob = next(r for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of)
-               if r["login"] == "bob")
+    bob = next(
+        r
+        for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of)
+        if r["login"] == "bob"
+    )
     assert (bob["months_active"], bob["last_activity"]) == (months, last)
 
 
 def test_the_rollup_and_the_raw_facts_rank_alike(small):
-    figures = ("login", "progress", "progress_percent", "reviews_given", "issues_answered",
-               "months_active", "last_activity", "evidence")
+    figures = (
+        "login",
+        "progress",
+        "progress_percent",
+        "reviews_given",
+        "issues_answered",
+        "months_active",
+        "last_activity",
+        "evidence",
+    )
 
     def ranked(as_of):
-        return [tuple(str(r[f]) for f in figures)
-                for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of)]
+        return [
+            tuple(str(r[f]) for f in figures)
+            for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of)
+        ]
 
     assert ranked(None) == ranked(date(2100, 1, 1))
     assert [row[0] for row in ranked(None)] == ["bob", "carol"]  # dave became a Committer
 
 
 def test_saving_a_rule_recounts_the_rollup_behind_the_page_without_until(small):
-    rule = PromotionRule.objects.create(repository=small.repo, min_merged=3, min_hard=0,
-                                        min_medium=2)
+    rule = PromotionRule.objects.create(
+        repository=small.repo, min_merged=3, min_hard=0, min_medium=2
+    )
     rows = promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
     assert (rows[0]["login"], rows[0]["progress"]) == ("carol", "3/3 merged, 2 Medium")
     rule.medium_min_lines = 200  # carol's 150-line pull request is now Easy
     rule.save()
-    carol = next(r for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
-                 if r["login"] == "carol")
+    carol = next(
+        r
+        for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
+        if r["login"] == "carol"
+    )
     assert (carol["progress"], carol["progress_percent"]) == ("3/3 merged, 1 Medium", 75.0)
 
 
@@ -236,11 +284,15 @@ def test_months_active_then_recency_break_ties_alike_from_the_rollup_and_the_fac
     rollups_rebuild()
 
     def ranked(as_of):
-        return [(r["login"], r["months_active"], r["last_activity"])
-                for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of,
-                                              limit=None)
-                if r["login"] in ("gina", "hank", "ivan")]
+        return [
+            (r["login"], r["months_active"], r["last_activity"])
+            for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=as_of, limit=None)
+            if r["login"] in ("gina", "hank", "ivan")
+        ]
 
-    assert ranked(None) == [("gina", 3, "2021-06-10"), ("ivan", 1, "2021-09-20"),
-                            ("hank", 1, "2021-09-10")]
+    assert ranked(None) == [
+        ("gina", 3, "2021-06-10"),
+        ("ivan", 1, "2021-09-20"),
+        ("hank", 1, "2021-09-10"),
+    ]
     assert ranked(None) == ranked(date(2100, 1, 1))

@@ -39,8 +39,13 @@ REDIS_URL = _BROKER if _BROKER.startswith("redis://") else "redis://127.0.0.1:63
 @pytest.fixture
 def shared_cache():
     prefix = f"pulse-test-{uuid.uuid4().hex}"
-    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}}
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
     client = redis.Redis.from_url(REDIS_URL)
     with override_settings(CACHE_URL=REDIS_URL, CACHES=caches):
         yield {"prefix": prefix, "client": client}
@@ -49,23 +54,39 @@ def shared_cache():
 
 
 def test_cache_url_selects_redis_and_a_bad_one_stops_start_up(tmp_path):
-    probe = ("import django; django.setup(); from django.conf import settings as s; "
-             "print(s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION'))")
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION'))"
+    )
 
     def settings_of(**env):
         clean = {k: v for k, v in os.environ.items() if k not in CLEARED and k != "CACHE_URL"}
-        clean.update({"DJANGO_SETTINGS_MODULE": "config.settings",
-                      "PULSE_VAR_DIR": str(tmp_path), "DEBUG": "true", **env})
-        return subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean,
-                              capture_output=True, text=True, timeout=60)
+        clean.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "PULSE_VAR_DIR": str(tmp_path),
+                "DEBUG": "true",
+                **env,
+            }
+        )
+        return subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            env=clean,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     local = settings_of()
     assert local.returncode == 0, local.stderr
     assert local.stdout.split()[0] == "django.core.cache.backends.locmem.LocMemCache"
     shared = settings_of(CACHE_URL="redis://cache.example:6379/1")
     assert shared.returncode == 0, shared.stderr
-    assert shared.stdout.split() == ["django.core.cache.backends.redis.RedisCache",
-                                     "redis://cache.example:6379/1"]
+    assert shared.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.example:6379/1",
+    ]
     bad = settings_of(CACHE_URL="memcached://user:s3cret@cache.example")
     assert bad.returncode != 0
     assert "CACHE_URL must be a Redis address" in bad.stderr
@@ -73,8 +94,9 @@ def test_cache_url_selects_redis_and_a_bad_one_stops_start_up(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rebuild_warms_the_default_pages_in_the_shared_cache(shared_cache, client,
-                                                             django_assert_max_num_queries):
+def test_rebuild_warms_the_default_pages_in_the_shared_cache(
+    shared_cache, client, django_assert_max_num_queries
+):
     small_world()
     rollups_rebuild()
     # Another process (a second Redis client) sees the figures the rebuild computed.
@@ -92,8 +114,12 @@ def test_rebuild_warms_the_default_pages_in_the_shared_cache(shared_cache, clien
 @pytest.mark.parametrize("narrowed", [False, True])  # new to the community / to each project
 def test_retention_of_an_earlier_period_ignores_contributions_after_it(narrowed):
     built = small_world()
-    scope = {"repository_ids": [r.id for r in built["repos"].values()], "narrowed": narrowed,
-             "kind": "default", "since": dt.date(2024, 1, 1)}
+    scope = {
+        "repository_ids": [r.id for r in built["repos"].values()],
+        "narrowed": narrowed,
+        "kind": "default",
+        "since": dt.date(2024, 1, 1),
+    }
 
     def march(until: dt.date) -> dict:
         cache.clear()
@@ -120,13 +146,20 @@ def test_active_contributors_same_from_whole_bucket_counts_and_from_days(interva
     buckets = bucket_starts(since=since, until=until, interval=interval)
     for names in (WORLD_REPOS, ["acme/alpha", "acme/beta"], ["acme/beta"]):
         ids = [built["repos"][n].id for n in names]
-        got = activity_by_interval.uncached(repository_ids=ids, since=since, until=until,
-                                            interval=interval)
+        got = activity_by_interval.uncached(
+            repository_ids=ids, since=since, until=until, interval=interval
+        )
         expected = [
-            len({p for p, repo, _, when in WORLD_CONTRIBUTIONS
-                 if repo in names and p not in WORLD_BOTS
-                 and since <= at(when).date() <= until
-                 and bucket_start(at(when).date(), interval) == b})
+            len(
+                {
+                    p
+                    for p, repo, _, when in WORLD_CONTRIBUTIONS
+                    if repo in names
+                    and p not in WORLD_BOTS
+                    and since <= at(when).date() <= until
+                    and bucket_start(at(when).date(), interval) == b
+                }
+            )
             for b in buckets
         ]
         assert got["metrics"]["active_contributors"] == expected, names
@@ -159,13 +192,25 @@ def test_candidate_cut_per_project_keeps_everyone_tied_at_the_cut():
     # the alphabetically first (who wins the final tie-break, by login) comes last.
     for repo in repos:
         for author_id, (login, progress) in enumerate(
-                [("lead", 90.0), ("zed", 50.0), ("mia", 50.0), ("amy", 50.0), ("low", 10.0)]):
-            CandidateTotal.objects.create(repository=repo, login=login, author_id=author_id,
-                                          merged=3, progress=progress, reviews=2, answers=1)
+            [("lead", 90.0), ("zed", 50.0), ("mia", 50.0), ("amy", 50.0), ("low", 10.0)]
+        ):
+            CandidateTotal.objects.create(
+                repository=repo,
+                login=login,
+                author_id=author_id,
+                merged=3,
+                progress=progress,
+                reviews=2,
+                answers=1,
+            )
     ids = [r.id for r in repos]
     everyone = promotion_candidates(repository_ids=ids, as_of=None, limit=None)
     best_two = [(r["project"], r["login"]) for r in everyone if r["rank"] <= 2]
-    assert best_two == [("acme/alpha", "lead"), ("acme/alpha", "amy"),
-                        ("acme/beta", "lead"), ("acme/beta", "amy")]
+    assert best_two == [
+        ("acme/alpha", "lead"),
+        ("acme/alpha", "amy"),
+        ("acme/beta", "lead"),
+        ("acme/beta", "amy"),
+    ]
     cut = promotion_candidates(repository_ids=ids, as_of=None, limit=2)
     assert [(r["project"], r["login"]) for r in cut] == best_two

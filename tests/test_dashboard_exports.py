@@ -16,8 +16,9 @@ def parse(lines) -> list[list[str]]:
     return list(csv.reader(io.StringIO("".join(lines))))
 
 
-@pytest.mark.parametrize("dangerous", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd",
-                                       "=HYPERLINK(\"http://x\")"])
+@pytest.mark.parametrize(
+    "dangerous", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", '=HYPERLINK("http://x")']
+)
 def test_cells_that_start_a_formula_are_prefixed(dangerous):
     rows = parse(csv_lines(columns=COLUMNS, rows=[{"name": dangerous}]))
     assert rows[1][0] == "'" + dangerous
@@ -25,12 +26,22 @@ def test_cells_that_start_a_formula_are_prefixed(dangerous):
 
 def test_plain_text_numbers_and_dates_are_written_as_they_are():
     when = dt.datetime(2024, 3, 5, 10, 30, 15, 999, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    rows = parse(csv_lines(columns=COLUMNS, rows=[
-        {"name": "Zoë, \"the\" maintainer", "when": when, "day": dt.date(2024, 3, 5), "n": -3},
-        {"name": None, "when": None, "day": None, "n": 1.5},
-    ]))
+    rows = parse(
+        csv_lines(
+            columns=COLUMNS,
+            rows=[
+                {
+                    "name": 'Zoë, "the" maintainer',
+                    "when": when,
+                    "day": dt.date(2024, 3, 5),
+                    "n": -3,
+                },
+                {"name": None, "when": None, "day": None, "n": 1.5},
+            ],
+        )
+    )
     assert rows[0] == ["Name", "When", "Day", "Count"]
-    assert rows[1] == ["Zoë, \"the\" maintainer", "2024-03-05T02:30:15Z", "2024-03-05", "-3"]
+    assert rows[1] == ['Zoë, "the" maintainer', "2024-03-05T02:30:15Z", "2024-03-05", "-3"]
     assert rows[2] == ["", "", "", "1.5"]
 
 
@@ -56,8 +67,14 @@ def test_csv_response_streams_rows_a_chunk_at_a_time():
 
 
 def test_json_response_is_valid_json_with_meta_and_rows():
-    response = json_response(meta={"page": "x", "charts": {}}, columns=COLUMNS,
-                             rows=iter([{"name": "a", "day": dt.date(2024, 1, 1), "n": 2}]))
+    response = json_response(
+        meta={"page": "x", "charts": {}},
+        columns=COLUMNS,
+        rows=iter([{"name": "a", "day": dt.date(2024, 1, 1), "n": 2}]),
+    )
     data = json.loads(b"".join(response.streaming_content))
-    assert data == {"page": "x", "charts": {},
-                    "rows": [{"name": "a", "when": None, "day": "2024-01-01", "n": 2}]}
+    assert data == {
+        "page": "x",
+        "charts": {},
+        "rows": [{"name": "a", "when": None, "day": "2024-01-01", "n": 2}],
+    }

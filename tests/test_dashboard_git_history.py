@@ -23,12 +23,15 @@ from ingest.sync.community import community_sync
 pytestmark = pytest.mark.django_db
 
 UNTIL = dt.date(2026, 12, 31)
-TOKEN = "ghp_" + "testtoken0123456789abcdefghijklmnopqrs"  # split: a fake token, kept out of secret scanners
+TOKEN = (
+    "ghp_" + "testtoken0123456789abcdefghijklmnopqrs"
+)  # split: a fake token, kept out of secret scanners
 
 
 def _yearly(repository_ids: list[int], *, narrowed: bool) -> dict[str, int]:
-    rows = new_contributors_by_year(repository_ids=repository_ids, narrowed=narrowed,
-                                    kind="commit", until=UNTIL)
+    rows = new_contributors_by_year(
+        repository_ids=repository_ids, narrowed=narrowed, kind="commit", until=UNTIL
+    )
     return {str(r["year"]): r["new_contributors"] for r in rows}
 
 
@@ -37,7 +40,8 @@ def _nonzero(counts: dict[str, int]) -> dict[str, int]:
 
 
 def test_ingested_git_history_has_the_ground_truths_yearly_new_contributors(
-        shared_data, github_sim, settings):
+    shared_data, github_sim, settings
+):
     # GitHub's Copilot agent commits as `Copilot` (a Bot account, but a commit's author is
     # only ever a User to the API): a community lists it among its bots, as docs/metrics.md says.
     settings.PULSE_BOT_LOGINS = ["Copilot"]
@@ -45,8 +49,9 @@ def test_ingested_git_history_has_the_ground_truths_yearly_new_contributors(
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
     world = GitHistoryWorld(sorted(folder.glob("*.jsonl"))).build()
     sim = github_sim(world, tokens=[TOKEN])
-    client = GitHubClient(base_url=sim.url, tokens=[TOKEN], backoff_base=0.01, backoff_cap=0.05,
-                          max_inline_wait=2)
+    client = GitHubClient(
+        base_url=sim.url, tokens=[TOKEN], backoff_base=0.01, backoff_cap=0.05, max_inline_wait=2
+    )
     summary = community_sync(client=client, orgs=["sofastack"], repos=[], full=True)
     assert not summary.errors, summary.errors
     rollups_rebuild()
@@ -58,6 +63,8 @@ def test_ingested_git_history_has_the_ground_truths_yearly_new_contributors(
         # Every commit of the history arrived (the ground truth's scope is the same).
         assert Commit.objects.filter(repository=repo).count() == repo_truth["commits"]
         assert _nonzero(_yearly([repo.pk], narrowed=True)) == _nonzero(
-            repo_truth["a_new_contributors_by_year_author_only"]), name
+            repo_truth["a_new_contributors_by_year_author_only"]
+        ), name
     assert _nonzero(_yearly(list(ids.values()), narrowed=False)) == _nonzero(
-        truth["all"]["a_new_contributors_by_year_author_only"])
+        truth["all"]["a_new_contributors_by_year_author_only"]
+    )

@@ -79,8 +79,12 @@ def test_new_contributors_per_month_match_the_world(world, narrowed, kind):
         (first.strftime("%Y-%m")) for first, _, _ in firsts.values() if first.year == 2024
     )
     series = new_contributors_by_interval(
-        repository_ids=world["ids"], narrowed=narrowed, kind=kind,
-        since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31), interval="month",
+        repository_ids=world["ids"],
+        narrowed=narrowed,
+        kind=kind,
+        since=dt.date(2024, 1, 1),
+        until=dt.date(2024, 12, 31),
+        interval="month",
         stack="project",
     )
     assert series["labels"][0] == "2024-01" and len(series["labels"]) == 12
@@ -93,8 +97,13 @@ def test_new_contributors_stacked_by_project_of_first_contribution(world):
     firsts = expected_firsts(kinds=KIND_GROUPS["default"], per_project=False)
     per_repo = Counter(repo for when, repo, _ in firsts.values() if when.year == 2024)
     series = new_contributors_by_interval(
-        repository_ids=world["ids"], narrowed=False, kind="default",
-        since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31), interval="year", stack="project",
+        repository_ids=world["ids"],
+        narrowed=False,
+        kind="default",
+        since=dt.date(2024, 1, 1),
+        until=dt.date(2024, 12, 31),
+        interval="year",
+        stack="project",
     )
     assert {d["label"]: sum(d["data"]) for d in series["datasets"]} == dict(per_repo)
 
@@ -102,28 +111,45 @@ def test_new_contributors_stacked_by_project_of_first_contribution(world):
 def test_new_contributors_by_year_with_change(world):
     firsts = expected_firsts(kinds=KIND_GROUPS["default"], per_project=False)
     per_year = Counter(when.year for when, _, _ in firsts.values())
-    rows = new_contributors_by_year(repository_ids=world["ids"], narrowed=False, kind="default",
-                                    until=dt.date(2024, 12, 31))
+    rows = new_contributors_by_year(
+        repository_ids=world["ids"], narrowed=False, kind="default", until=dt.date(2024, 12, 31)
+    )
     assert [(r["year"], r["new_contributors"]) for r in rows] == sorted(per_year.items())
     assert rows[1]["change"] == per_year[2024] - per_year[2023]
     assert rows[1]["change_percent"] == round(
-        100 * (per_year[2024] - per_year[2023]) / per_year[2023], 1)
+        100 * (per_year[2024] - per_year[2023]) / per_year[2023], 1
+    )
 
 
 def test_retention_counts_people_seen_again_after_n_days(world):
     until = dt.date(2024, 12, 31)
     firsts = expected_firsts(kinds=KIND_GROUPS["default"], per_project=False)
-    rows = {r["month"]: r for r in newcomer_retention_by_month(
-        repository_ids=world["ids"], narrowed=False, kind="default",
-        since=dt.date(2024, 1, 1), until=until)}
+    rows = {
+        r["month"]: r
+        for r in newcomer_retention_by_month(
+            repository_ids=world["ids"],
+            narrowed=False,
+            kind="default",
+            since=dt.date(2024, 1, 1),
+            until=until,
+        )
+    }
     for month, row in rows.items():
-        cohort = [p for p, (when, _, _) in firsts.items()
-                  if (when.year, when.month) == (month.year, month.month)]
+        cohort = [
+            p
+            for p, (when, _, _) in firsts.items()
+            if (when.year, when.month) == (month.year, month.month)
+        ]
         assert row["newcomers"] == len(cohort)
         for days in (30, 90, 180):
-            back = [p for p in cohort if any(
-                person == p and at(when) >= firsts[p][0] + dt.timedelta(days=days)
-                for person, _, _, when in WORLD_CONTRIBUTIONS)]
+            back = [
+                p
+                for p in cohort
+                if any(
+                    person == p and at(when) >= firsts[p][0] + dt.timedelta(days=days)
+                    for person, _, _, when in WORLD_CONTRIBUTIONS
+                )
+            ]
             assert row[f"retained_{days}d"] == round(100 * len(back) / len(cohort), 1)
     # carol (first PR 2024-03-10) commented 2024-07-01: back after 30 and 90 days, not 180.
     march = rows[dt.date(2024, 3, 1)]
@@ -131,21 +157,37 @@ def test_retention_counts_people_seen_again_after_n_days(world):
 
 
 def test_newcomers_list_links_first_contribution_and_waiting_list(world):
-    rows = list(newcomers_list(repository_ids=world["ids"], narrowed=False, kind="default",
-                               since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31)))
+    rows = list(
+        newcomers_list(
+            repository_ids=world["ids"],
+            narrowed=False,
+            kind="default",
+            since=dt.date(2024, 1, 1),
+            until=dt.date(2024, 12, 31),
+        )
+    )
     by_person = {r["person"]: r for r in rows}
     assert set(by_person) == {"login:bob", "email:dave@example.org", "login:carol", "login:erin"}
     assert by_person["login:bob"]["url"].startswith("https://github.com/acme/alpha/pull/")
     assert "/commit/" in by_person["email:dave@example.org"]["url"]
-    waiting = newcomers_waiting(repository_ids=world["ids"], narrowed=False, kind="default",
-                                since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31))
+    waiting = newcomers_waiting(
+        repository_ids=world["ids"],
+        narrowed=False,
+        kind="default",
+        since=dt.date(2024, 1, 1),
+        until=dt.date(2024, 12, 31),
+    )
     # erin's and carol's first pull requests are open and unanswered, oldest first.
     assert [r["login"] for r in waiting] == ["erin", "carol"]
 
 
 def test_activity_counts_and_medians_per_month(world):
-    result = activity_by_interval(repository_ids=world["ids"], since=dt.date(2024, 1, 1),
-                                  until=dt.date(2024, 6, 30), interval="month")
+    result = activity_by_interval(
+        repository_ids=world["ids"],
+        since=dt.date(2024, 1, 1),
+        until=dt.date(2024, 6, 30),
+        interval="month",
+    )
     m = result["metrics"]
     january = [(p, k) for p, _, k, w in WORLD_CONTRIBUTIONS if w.startswith("2024-01")]
     assert m["prs_opened"][0] == sum(1 for _, k in january if k == "pull_request")
@@ -161,8 +203,12 @@ def test_activity_counts_and_medians_per_month(world):
 
 
 def test_overview_rows_per_project(world):
-    rows = {r["project"]: r for r in project_summaries(
-        repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31))}
+    rows = {
+        r["project"]: r
+        for r in project_summaries(
+            repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31)
+        )
+    }
     assert set(rows) == set(world["repos"])
     alpha = rows["acme/alpha"]
     # 90 days to 2024-12-31: nobody was active in alpha.
@@ -170,18 +216,27 @@ def test_overview_rows_per_project(world):
     firsts = expected_firsts(kinds=KIND_GROUPS["default"], per_project=True)
     for name, row in rows.items():
         assert row["new_contributors_this_year"] == sum(
-            1 for (p, repo), (when, _, _) in firsts.items() if repo == name and when.year == 2024)
+            1 for (p, repo), (when, _, _) in firsts.items() if repo == name and when.year == 2024
+        )
         assert row["new_contributors_last_year"] == sum(
-            1 for (p, repo), (when, _, _) in firsts.items() if repo == name and when.year == 2023)
+            1 for (p, repo), (when, _, _) in firsts.items() if repo == name and when.year == 2023
+        )
     assert alpha["merged_prs"] == 2 and alpha["open_prs_unanswered"] == 1
     assert alpha["last_activity"] == at("2024-05-20 09:00")
     assert alpha["sparkline"] == [
-        sum(1 for p, repo, _, when in WORLD_CONTRIBUTIONS if repo == "acme/alpha"
-            and p not in WORLD_BOTS and when.startswith(f"2024-{month:02d}"))
+        sum(
+            1
+            for p, repo, _, when in WORLD_CONTRIBUTIONS
+            if repo == "acme/alpha" and p not in WORLD_BOTS and when.startswith(f"2024-{month:02d}")
+        )
         for month in range(1, 13)
     ]
-    june = {r["project"]: r for r in project_summaries(
-        repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 5, 29))}
+    june = {
+        r["project"]: r
+        for r in project_summaries(
+            repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 5, 29)
+        )
+    }
     # 90 days ending 2024-05-29 start 2024-03-01: erin (03-01) and bob (05-20).
     assert june["acme/alpha"]["active_contributors_90d"] == 2
 
@@ -189,18 +244,30 @@ def test_overview_rows_per_project(world):
 def test_overview_counts_of_a_period_cut_mid_month_at_both_ends(world):
     # Whole months come from the monthly rollup, the days around them from the daily one.
     since, until = dt.date(2023, 12, 10), dt.date(2024, 5, 25)
-    rows = {r["project"]: r for r in project_summaries(
-        repository_ids=world["ids"], since=since, until=until)}
-    months = [f"{year}-{month:02d}" for year, month in
-              [(2023, m) for m in range(6, 13)] + [(2024, m) for m in range(1, 6)]]
+    rows = {
+        r["project"]: r
+        for r in project_summaries(repository_ids=world["ids"], since=since, until=until)
+    }
+    months = [
+        f"{year}-{month:02d}"
+        for year, month in [(2023, m) for m in range(6, 13)] + [(2024, m) for m in range(1, 6)]
+    ]
     for name, row in rows.items():
-        assert row["merged_prs"] == PullRequest.objects.filter(
-            repository__full_name=name, merged_at__date__gte=since,
-            merged_at__date__lte=until).count()
+        assert (
+            row["merged_prs"]
+            == PullRequest.objects.filter(
+                repository__full_name=name, merged_at__date__gte=since, merged_at__date__lte=until
+            ).count()
+        )
         assert row["sparkline"] == [
-            sum(1 for p, repo, _, when in WORLD_CONTRIBUTIONS if repo == name
-                and p not in WORLD_BOTS and when.startswith(month)
-                and when[:10] <= until.isoformat())
+            sum(
+                1
+                for p, repo, _, when in WORLD_CONTRIBUTIONS
+                if repo == name
+                and p not in WORLD_BOTS
+                and when.startswith(month)
+                and when[:10] <= until.isoformat()
+            )
             for month in months
         ]
     assert sum(row["merged_prs"] for row in rows.values()) > 0
@@ -208,8 +275,12 @@ def test_overview_counts_of_a_period_cut_mid_month_at_both_ends(world):
 
 
 def test_person_contributions_across_projects(world):
-    rows = {r["project"]: r for r in contributions_by_project(
-        person_key="login:bob", since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31))}
+    rows = {
+        r["project"]: r
+        for r in contributions_by_project(
+            person_key="login:bob", since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31)
+        )
+    }
     assert rows["acme/alpha"]["pull_requests"] == 1 and rows["acme/alpha"]["comments"] == 1
     assert rows["acme/alpha"]["issues"] == 0  # the 2023 issue is before the period
     assert rows["acme/alpha"]["first"] == at("2023-12-20 12:00")
@@ -222,8 +293,15 @@ def test_configured_bot_logins_are_not_contributors(world):
     BotAccount.objects.create(login="release-helper")
     rollups_rebuild(repository_ids=[world["repos"]["acme/beta"].id])
     assert ContributionEvent.objects.get(login="release-helper").is_bot
-    rows = list(newcomers_list(repository_ids=world["ids"], narrowed=False, kind="default",
-                               since=dt.date(2024, 8, 1), until=dt.date(2024, 8, 31)))
+    rows = list(
+        newcomers_list(
+            repository_ids=world["ids"],
+            narrowed=False,
+            kind="default",
+            since=dt.date(2024, 8, 1),
+            until=dt.date(2024, 8, 31),
+        )
+    )
     assert rows == []
 
 
@@ -233,8 +311,15 @@ def test_partial_rebuild_keeps_other_repositories(world):
     commit(gamma, "2024-09-09", email="frank@example.org")
     rollups_rebuild(repository_ids=[gamma.id])
     assert ContributionEvent.objects.count() == before + 1
-    firsts = list(newcomers_list(repository_ids=world["ids"], narrowed=False, kind="default",
-                                 since=dt.date(2024, 9, 1), until=dt.date(2024, 9, 30)))
+    firsts = list(
+        newcomers_list(
+            repository_ids=world["ids"],
+            narrowed=False,
+            kind="default",
+            since=dt.date(2024, 9, 1),
+            until=dt.date(2024, 9, 30),
+        )
+    )
     assert [r["person"] for r in firsts] == ["email:frank@example.org"]
 
 
@@ -247,8 +332,11 @@ def test_rebuild_task_is_routed_to_the_rollups_queue_and_rebuilds(world):
     assert route["queue"].name == "rollups"
     ContributionEvent.objects.all().delete()
     rows = rebuild_rollups.apply(kwargs={"repository_ids": world["ids"][:1]}).get()
-    assert rows == ContributionEvent.objects.count() == sum(
-        1 for _, repo, _, _ in WORLD_CONTRIBUTIONS if repo == "acme/alpha")
+    assert (
+        rows
+        == ContributionEvent.objects.count()
+        == sum(1 for _, repo, _, _ in WORLD_CONTRIBUTIONS if repo == "acme/alpha")
+    )
 
 
 def test_drafts_are_not_awaiting_a_response(world):
@@ -257,20 +345,29 @@ def test_drafts_are_not_awaiting_a_response(world):
     alpha = world["repos"]["acme/alpha"]
     pull_request(alpha, world["people"]["bob"], "2024-06-01", draft=True)
     rollups_rebuild()
-    rows = {r["project"]: r for r in project_summaries(
-        repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31))}
+    rows = {
+        r["project"]: r
+        for r in project_summaries(
+            repository_ids=world["ids"], since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31)
+        )
+    }
     assert rows["acme/alpha"]["open_prs_unanswered"] == 1  # erin's, not bob's draft
 
 
 def test_a_review_comment_alone_makes_a_contributor(world):
     """Someone whose only trace is a comment on a pull request's diff is a contributor: active
     that month, new by the `comment` and `any` kinds, and shown with one comment."""
+
     def july(kind: str) -> tuple[int, int]:
         from django.core.cache import cache
 
         cache.clear()
-        args = {"repository_ids": world["ids"], "since": dt.date(2024, 7, 1),
-                "until": dt.date(2024, 7, 31), "interval": "month"}
+        args = {
+            "repository_ids": world["ids"],
+            "since": dt.date(2024, 7, 1),
+            "until": dt.date(2024, 7, 31),
+            "interval": "month",
+        }
         active = activity_by_interval(**args)["metrics"]["active_contributors"][0]
         new = new_contributors_by_interval(**args, narrowed=False, kind=kind, stack="project")
         return active, new["total"][0]
@@ -283,6 +380,7 @@ def test_a_review_comment_alone_makes_a_contributor(world):
     assert after["comment"] == (before["comment"][0] + 1, before["comment"][1] + 1)
     assert after["any"][1] == before["any"][1] + 1
     assert after["default"][1] == before["default"][1]  # not a pull request or commit
-    rows = contributions_by_project(person_key="login:zoe", since=dt.date(2024, 1, 1),
-                                    until=dt.date(2024, 12, 31))
+    rows = contributions_by_project(
+        person_key="login:zoe", since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31)
+    )
     assert [(r["project"], r["comments"]) for r in rows] == [("acme/alpha", 1)]

@@ -27,8 +27,12 @@ def empty_cache():
 def world():
     built = small_world()
     ingest_run("acme", "2024-12-30 10:00", rate_limit_remaining=4321)
-    ingest_run("other/gamma", "2024-12-30 11:00", status="failed",
-               errors=["GitHub said the repository other/gamma does not exist (404)."])
+    ingest_run(
+        "other/gamma",
+        "2024-12-30 11:00",
+        status="failed",
+        errors=["GitHub said the repository other/gamma does not exist (404)."],
+    )
     sync_state("acme/alpha", "issues", "2024-12-30 10:00")
     rollups_rebuild()
     return built
@@ -77,45 +81,53 @@ def test_repo_filter_narrows_and_other_tables_export(client, world):
     assert years[0][:2] == ["Year", "New contributors"]
 
 
-@pytest.mark.parametrize("query, message", [
-    ("since=2024-13-01", "since must be a date as YYYY-MM-DD"),
-    ("until=yesterday", "until must be a date as YYYY-MM-DD"),
-    ("interval=fortnight", "interval &#x27;fortnight&#x27; is not one of"),
-    ("since=2024-05-01&until=2024-01-01", "is after until"),
-    ("repo=acme/nothing", "unknown repository: acme/nothing"),
-    ("repo=not-a-repo", "is not of the form owner/name"),
-    ("org=nobody", "unknown org: nobody"),
-    ("format=xlsx", "format &#x27;xlsx&#x27; is not one of"),
-    ("format=csv&table=nope", "table &#x27;nope&#x27; is not one of"),
-    ("since=1900-01-01&interval=week", "choose a longer interval"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("since=2024-13-01", "since must be a date as YYYY-MM-DD"),
+        ("until=yesterday", "until must be a date as YYYY-MM-DD"),
+        ("interval=fortnight", "interval &#x27;fortnight&#x27; is not one of"),
+        ("since=2024-05-01&until=2024-01-01", "is after until"),
+        ("repo=acme/nothing", "unknown repository: acme/nothing"),
+        ("repo=not-a-repo", "is not of the form owner/name"),
+        ("org=nobody", "unknown org: nobody"),
+        ("format=xlsx", "format &#x27;xlsx&#x27; is not one of"),
+        ("format=csv&table=nope", "table &#x27;nope&#x27; is not one of"),
+        ("since=1900-01-01&interval=week", "choose a longer interval"),
+    ],
+)
 def test_bad_filters_get_a_400_that_says_what_is_wrong(client, world, query, message):
     response = client.get(f"/activity/?{query}")
     assert response.status_code == 400
     assert message in response.content.decode()
 
 
-@pytest.mark.parametrize("path, message", [
-    ("/projects/acme/nothing/", "Pulse has no project acme/nothing."),
-    ("/people/nobody-here/", "Pulse has seen no contribution by nobody-here."),
-    ("/people/bad%00login/", "That is not a GitHub login."),
-    ("/projects/acme/a%00b/", "That is not a repository name"),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/projects/acme/nothing/", "Pulse has no project acme/nothing."),
+        ("/people/nobody-here/", "Pulse has seen no contribution by nobody-here."),
+        ("/people/bad%00login/", "That is not a GitHub login."),
+        ("/projects/acme/a%00b/", "That is not a repository name"),
+    ],
+)
 def test_unknown_project_or_person_is_404(client, world, path, message):
     response = client.get(path)
     assert response.status_code == 404
     assert message in response.content.decode()
 
 
-@pytest.mark.parametrize("query", ["org=%00", "repo=a%00/b", "since=%00", "kind=%00",
-                                   "repo=", "interval=" + "x" * 5000])
+@pytest.mark.parametrize(
+    "query", ["org=%00", "repo=a%00/b", "since=%00", "kind=%00", "repo=", "interval=" + "x" * 5000]
+)
 def test_hostile_filters_are_400_not_500(client, world, query):
     assert client.get(f"/newcomers/?{query}").status_code == 400
 
 
 def test_titles_and_names_with_html_are_escaped(client, world):
     Repository.objects.filter(full_name="acme/alpha").update(
-        description="<script>alert('x')</script>")
+        description="<script>alert('x')</script>"
+    )
     page = client.get("/projects/acme/alpha/").content.decode()
     assert "<script>alert(" not in page and "&lt;script&gt;alert(" in page
 
@@ -144,8 +156,9 @@ def test_overview_query_count_does_not_grow_with_projects(client, world):
     client.get("/")
     before = overview_queries()
     for index in range(5):
-        Repository.objects.create(github_id=900 + index, owner_login="acme", name=f"x{index}",
-                                  full_name=f"acme/x{index}")
+        Repository.objects.create(
+            github_id=900 + index, owner_login="acme", name=f"x{index}", full_name=f"acme/x{index}"
+        )
     assert len(overview_queries()) == len(before)
 
 
@@ -171,8 +184,9 @@ def test_cached_numbers_change_when_the_rollups_are_rebuilt(client, world):
 
     url = f"/activity/?{PERIOD}&interval=year&format=csv"
     assert merged(client.get(url)) == "2"
-    pull_request(world["repos"]["acme/beta"], world["people"]["carol"], "2024-05-01",
-                 merged="2024-05-02")
+    pull_request(
+        world["repos"]["acme/beta"], world["people"]["carol"], "2024-05-01", merged="2024-05-02"
+    )
     assert merged(client.get(url)) == "2"  # the rollups have not seen it yet
     rollups_rebuild()
     assert merged(client.get(url)) == "3"
@@ -190,8 +204,16 @@ def test_metrics_docs_are_served(client):
 
 def test_export_command_writes_the_same_csv(client, world, tmp_path):
     target = tmp_path / "newcomers.csv"
-    call_command("export", "newcomers", "--since", "2024-01-01", "--until", "2024-12-31",
-                 "--output", str(target))
+    call_command(
+        "export",
+        "newcomers",
+        "--since",
+        "2024-01-01",
+        "--until",
+        "2024-12-31",
+        "--output",
+        str(target),
+    )
     from_command = list(csv.reader(target.open(encoding="utf-8")))
     assert from_command == csv_rows(client.get(f"/newcomers/?{PERIOD}&format=csv"))
 

@@ -13,80 +13,123 @@ from ingest.models import Actor, Commit
 from tests.factories import at, repository
 
 
-def ident(name: str, email: str, *, login: str | None = None, first: str = "2020-01-01",
-          last: str | None = None, bot: bool = False) -> dict:
-    return {"name": name, "email": email, "login": login, "first_at": at(first),
-            "last_at": at(last or first), "bot": bot}
+def ident(
+    name: str,
+    email: str,
+    *,
+    login: str | None = None,
+    first: str = "2020-01-01",
+    last: str | None = None,
+    bot: bool = False,
+) -> dict:
+    return {
+        "name": name,
+        "email": email,
+        "login": login,
+        "first_at": at(first),
+        "last_at": at(last or first),
+        "bot": bot,
+    }
 
 
 def test_two_emails_under_one_name_are_one_person_keyed_by_the_earliest_email():
-    keys = resolve_identities([
-        ident("Li  Lei", "lilei@work.example.net", first="2021-05-01"),
-        ident("li lei", "lilei@gmail.com", first="2019-03-01"),
-        ident("Han Meimei", "han@gmail.com"),
-    ])
+    keys = resolve_identities(
+        [
+            ident("Li  Lei", "lilei@work.example.net", first="2021-05-01"),
+            ident("li lei", "lilei@gmail.com", first="2019-03-01"),
+            ident("Han Meimei", "han@gmail.com"),
+        ]
+    )
     assert keys == ["email:lilei@gmail.com", "email:lilei@gmail.com", "email:han@gmail.com"]
 
 
 def test_joins_are_transitive_and_an_email_seen_on_a_linked_commit_names_the_account():
-    keys = resolve_identities([
-        ident("Alice", "alice@home.net"),
-        ident("alice-w", "ALICE@home.net "),  # same e-mail, other name
-        ident("alice-w", "aw@corp.net", login="alice-w"),  # same name, linked by GitHub
-    ])
+    keys = resolve_identities(
+        [
+            ident("Alice", "alice@home.net"),
+            ident("alice-w", "ALICE@home.net "),  # same e-mail, other name
+            ident("alice-w", "aw@corp.net", login="alice-w"),  # same name, linked by GitHub
+        ]
+    )
     assert keys == ["login:alice-w"] * 3
 
 
 def test_generic_names_and_placeholder_emails_never_join_people():
-    keys = resolve_identities([
-        ident("root", "ops@one.net"),
-        ident("root", "admin@two.net"),
-        ident("ubuntu", "x@localhost"),
-        ident("ubuntu", "y@localhost"),
-        ident("Bob", "you@example.com"),
-        ident("Carol", "you@example.com"),
-    ])
-    assert keys == ["email:ops@one.net", "email:admin@two.net", "email:x@localhost",
-                    "email:y@localhost", "email:you@example.com", "email:you@example.com"]
+    keys = resolve_identities(
+        [
+            ident("root", "ops@one.net"),
+            ident("root", "admin@two.net"),
+            ident("ubuntu", "x@localhost"),
+            ident("ubuntu", "y@localhost"),
+            ident("Bob", "you@example.com"),
+            ident("Carol", "you@example.com"),
+        ]
+    )
+    assert keys == [
+        "email:ops@one.net",
+        "email:admin@two.net",
+        "email:x@localhost",
+        "email:y@localhost",
+        "email:you@example.com",
+        "email:you@example.com",
+    ]
     assert len(set(keys[:4])) == 4
 
 
 def test_two_linked_accounts_sharing_a_display_name_stay_two_people():
-    keys = resolve_identities([
-        ident("Zhang Wei", "zw@a.net", login="zhangwei-a", first="2019-01-01"),
-        ident("Zhang Wei", "zw@b.net", login="zhangwei-b", first="2020-01-01"),
-        ident("zhang wei", "zw@a.net", first="2021-01-01"),  # e-mail of account a
-        ident("Zhang Wei", "zw@c.net", first="2022-01-01"),  # only the name: which of them?
-        ident("Li Na", "na@d.net", login="lina", first="2019-01-01"),
-        ident("li na", "na@e.net", first="2022-01-01"),  # a name only one account goes by
-    ])
-    assert keys == ["login:zhangwei-a", "login:zhangwei-b", "login:zhangwei-a",
-                    "email:zw@c.net", "login:lina", "login:lina"]
+    keys = resolve_identities(
+        [
+            ident("Zhang Wei", "zw@a.net", login="zhangwei-a", first="2019-01-01"),
+            ident("Zhang Wei", "zw@b.net", login="zhangwei-b", first="2020-01-01"),
+            ident("zhang wei", "zw@a.net", first="2021-01-01"),  # e-mail of account a
+            ident("Zhang Wei", "zw@c.net", first="2022-01-01"),  # only the name: which of them?
+            ident("Li Na", "na@d.net", login="lina", first="2019-01-01"),
+            ident("li na", "na@e.net", first="2022-01-01"),  # a name only one account goes by
+        ]
+    )
+    assert keys == [
+        "login:zhangwei-a",
+        "login:zhangwei-b",
+        "login:zhangwei-a",
+        "email:zw@c.net",
+        "login:lina",
+        "login:lina",
+    ]
 
 
 def test_noreply_numeric_id_survives_a_login_rename():
-    keys = resolve_identities([
-        ident("faraway", "20223723+farawayliu@users.noreply.github.com", first="2021-11-30"),
-        ident("释慧利", "20223723+shihuili1218@users.noreply.github.com", first="2022-07-29"),
-        ident("释慧利", "gege@qq.com", first="2023-01-01"),
-    ])
+    keys = resolve_identities(
+        [
+            ident("faraway", "20223723+farawayliu@users.noreply.github.com", first="2021-11-30"),
+            ident("释慧利", "20223723+shihuili1218@users.noreply.github.com", first="2022-07-29"),
+            ident("释慧利", "gege@qq.com", first="2023-01-01"),
+        ]
+    )
     assert keys == ["login:shihuili1218"] * 3  # the login of the latest commit
     # Once GitHub links the new login, the old address joins that account.
-    linked = resolve_identities([
-        ident("faraway", "20223723+farawayliu@users.noreply.github.com", first="2021-11-30"),
-        ident("x", "20223723+shihuili1218@users.noreply.github.com", login="shihuili1218"),
-    ])
+    linked = resolve_identities(
+        [
+            ident("faraway", "20223723+farawayliu@users.noreply.github.com", first="2021-11-30"),
+            ident("x", "20223723+shihuili1218@users.noreply.github.com", login="shihuili1218"),
+        ]
+    )
     assert linked == ["login:shihuili1218"] * 2
 
 
 def test_whitespace_free_name_equal_to_a_login_joins_it_and_bots_join_nobody():
-    keys = resolve_identities([
-        ident("horizonzy", "horizon@apache.org", first="2020-01-01"),
-        ident("Horizon", "1+HorizonZY@users.noreply.github.com", first="2021-01-01"),
-        ident("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com",
-              login="dependabot[bot]", bot=True),
-        ident("Horizon", "bot@renovate.example.org", bot=True),
-    ])
+    keys = resolve_identities(
+        [
+            ident("horizonzy", "horizon@apache.org", first="2020-01-01"),
+            ident("Horizon", "1+HorizonZY@users.noreply.github.com", first="2021-01-01"),
+            ident(
+                "dependabot[bot]",
+                "49699333+dependabot[bot]@users.noreply.github.com",
+                login="dependabot[bot]",
+                bot=True,
+            ),
+            ident("Horizon", "bot@renovate.example.org", bot=True),
+        ]
+    )
     assert keys[:2] == ["login:HorizonZY", "login:HorizonZY"]
     assert keys[2] == "login:dependabot[bot]"
     assert keys[3] == "email:bot@renovate.example.org"
@@ -97,10 +140,15 @@ _shas = itertools.count(1)
 
 def _commit(repo, when: str, *, name: str, email: str, author: Actor | None = None) -> Commit:
     return Commit.objects.create(
-        repository=repo, sha=f"{next(_shas):040x}",
-        author=author, author_name=name, author_email=email,
+        repository=repo,
+        sha=f"{next(_shas):040x}",
+        author=author,
+        author_name=name,
+        author_email=email,
         author_key=author_key(login=author.login if author else None, email=email),
-        authored_at=at(when), committed_at=at(when))
+        authored_at=at(when),
+        committed_at=at(when),
+    )
 
 
 @pytest.mark.django_db
@@ -117,10 +165,18 @@ def test_a_person_with_two_emails_is_one_newcomer_on_the_dashboard():
     assert commits_recompute_author_keys() == 1  # Li Lei's second e-mail
     assert commits_recompute_author_keys() == 0  # nothing left to change
     assert set(Commit.objects.values_list("author_key", flat=True)) == {
-        "email:lilei@corp.net", "email:r1@host.net", "email:r2@host.net",
-        "login:zhangwei-a", "login:zhangwei-b"}
+        "email:lilei@corp.net",
+        "email:r1@host.net",
+        "email:r2@host.net",
+        "login:zhangwei-a",
+        "login:zhangwei-b",
+    }
     rollups_rebuild()
-    rows = new_contributors_by_year(repository_ids=[rpc.pk, jraft.pk], narrowed=False,
-                                    kind="commit", until=dt.date(2022, 12, 31))
+    rows = new_contributors_by_year(
+        repository_ids=[rpc.pk, jraft.pk],
+        narrowed=False,
+        kind="commit",
+        until=dt.date(2022, 12, 31),
+    )
     # 2021: Li Lei, zhangwei-a; 2022: the two "root"s and zhangwei-b (Li Lei is not new).
     assert {r["year"]: r["new_contributors"] for r in rows} == {2021: 2, 2022: 3}

@@ -26,7 +26,9 @@ from ingest.sync.community import community_sync
 from tests.conftest import ROOT
 from tests.ingest_world import build_community, snapshot
 
-TOKEN = "ghp_" + "processTestToken9876543210zyxwvutsrqpo"  # split: a fake token, kept out of secret scanners
+TOKEN = (
+    "ghp_" + "processTestToken9876543210zyxwvutsrqpo"
+)  # split: a fake token, kept out of secret scanners
 SNAPSHOT = (
     "import json; from tests.ingest_world import snapshot; "
     "print(json.dumps(snapshot(), default=str))"
@@ -181,7 +183,9 @@ def test_tokens_never_reach_logs_output_or_run_records(proc_db, sim):
     sim.faults.fail(status=502, nth=2, times=1)
     sim.faults.secondary_limit(status=429, retry_after=0.1, nth=3)
     ok = manage(proc_db, "ingest", "--org", "acme", sim_url=sim.url, LOG_LEVEL="DEBUG")
-    wrong = "ghp_" + "wrongTokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"  # split: a fake token, kept out of secret scanners
+    wrong = (
+        "ghp_" + "wrongTokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    )  # split: a fake token, kept out of secret scanners
     refused = manage(
         proc_db,
         "ingest",

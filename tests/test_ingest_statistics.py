@@ -30,12 +30,15 @@ def _flush_statistics() -> None:
 )
 def test_a_table_that_grew_is_analysed_once_and_then_left_alone():
     rows = [(n, f"N{n}", f"person{n}", "User", False) for n in range(1, MIN_CHANGED + 2)]
-    upsert_rows(Actor, columns=["github_id", "node_id", "login", "type", "is_bot"], rows=rows,
-                key=["github_id"])
+    upsert_rows(
+        Actor,
+        columns=["github_id", "node_id", "login", "type", "is_bot"],
+        rows=rows,
+        key=["github_id"],
+    )
     _flush_statistics()
     assert _last_analyzed() is None
     assert Actor._meta.db_table in tables_analyze_if_grown()
     assert _last_analyzed() is not None
     _flush_statistics()
     assert tables_analyze_if_grown() == [], "nothing changed since"
-

@@ -12,7 +12,9 @@ from tests.ingest_world import at, build_community, snapshot
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "ghp_" + "testtoken0123456789abcdefghijklmnopqrs"  # split: a fake token, kept out of secret scanners
+TOKEN = (
+    "ghp_" + "testtoken0123456789abcdefghijklmnopqrs"
+)  # split: a fake token, kept out of secret scanners
 
 
 @pytest.fixture
@@ -145,9 +147,10 @@ def test_full_sync_reconciles_deleted_issue_and_renamed_repository(sim):
     assert not Issue.objects.filter(pk=doomed.pk).exists()
     assert not Comment.objects.filter(pk=deleted.pk).exists()
     assert not Comment.objects.filter(pk=spoken.pk).exists()
-    assert Comment.objects.filter(kind=Comment.Kind.REVIEW).count() == sim.expected[
-        "review_comments"
-    ] - 1
+    assert (
+        Comment.objects.filter(kind=Comment.Kind.REVIEW).count()
+        == sim.expected["review_comments"] - 1
+    )
     assert Repository.objects.filter(full_name="acme/handbook").count() == 1
     assert not Repository.objects.filter(full_name="acme/docs").exists()
 

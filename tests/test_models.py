@@ -22,8 +22,17 @@ def test_upserting_the_same_issue_twice_leaves_one_row_with_the_newer_values():
     repo = make_repo()
     for title in ("first title", "edited title"):
         Issue.objects.bulk_create(
-            [Issue(github_id=9001, repository=repo, number=1, title=title, state="open",
-                   created_at=T0, updated_at=T0)],
+            [
+                Issue(
+                    github_id=9001,
+                    repository=repo,
+                    number=1,
+                    title=title,
+                    state="open",
+                    created_at=T0,
+                    updated_at=T0,
+                )
+            ],
             update_conflicts=True,
             unique_fields=["github_id"],
             update_fields=["title", "state", "updated_at"],
@@ -40,11 +49,25 @@ def test_actor_github_id_is_unique():
 
 def test_pull_request_upsert_is_idempotent():
     repo = make_repo()
-    rows = [PullRequest(github_id=7, repository=repo, number=3, title="x", state="closed",
-                        created_at=T0, updated_at=T0, merged_at=T0)]
+    rows = [
+        PullRequest(
+            github_id=7,
+            repository=repo,
+            number=3,
+            title="x",
+            state="closed",
+            created_at=T0,
+            updated_at=T0,
+            merged_at=T0,
+        )
+    ]
     for _ in range(3):
-        PullRequest.objects.bulk_create(rows, update_conflicts=True, unique_fields=["github_id"],
-                                        update_fields=["title", "merged_at"])
+        PullRequest.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["github_id"],
+            update_fields=["title", "merged_at"],
+        )
     assert PullRequest.objects.count() == 1
 
 
@@ -65,10 +88,13 @@ def test_star_is_unique_per_repository_and_user():
 
 def test_issue_comment_and_review_comment_may_share_a_github_id():
     repo = make_repo()
-    Comment.objects.create(github_id=5, kind="issue", repository=repo, issue_number=1,
-                           created_at=T0, updated_at=T0)
-    Comment.objects.create(github_id=5, kind="review", repository=repo, issue_number=1,
-                           created_at=T0, updated_at=T0)
+    Comment.objects.create(
+        github_id=5, kind="issue", repository=repo, issue_number=1, created_at=T0, updated_at=T0
+    )
+    Comment.objects.create(
+        github_id=5, kind="review", repository=repo, issue_number=1, created_at=T0, updated_at=T0
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Comment.objects.create(github_id=5, kind="issue", repository=repo, issue_number=2,
-                               created_at=T0, updated_at=T0)
+        Comment.objects.create(
+            github_id=5, kind="issue", repository=repo, issue_number=2, created_at=T0, updated_at=T0
+        )

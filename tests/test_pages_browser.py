@@ -23,8 +23,14 @@ from tests.factories import generated_world
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 PAGES = [
     ("overview", "/"),
     ("activity", "/activity/"),
@@ -60,17 +66,30 @@ def browser():
 @pytest.mark.django_db(transaction=True)
 def test_every_page_renders_its_charts_without_errors(live_server, browser):
     call_command("demo", "--scale", "small", stdout=io.StringIO())
-    busiest = Repository.objects.order_by("-pull_requests__id").values_list(
-        "full_name", flat=True).first()
-    person = Actor.objects.filter(is_bot=False, pull_requests__isnull=False).order_by(
-        "-pull_requests__id").values_list("login", flat=True).first()
+    busiest = (
+        Repository.objects.order_by("-pull_requests__id")
+        .values_list("full_name", flat=True)
+        .first()
+    )
+    person = (
+        Actor.objects.filter(is_bot=False, pull_requests__isnull=False)
+        .order_by("-pull_requests__id")
+        .values_list("login", flat=True)
+        .first()
+    )
     paths = {"project": f"/projects/{busiest}/", "person": f"/people/{person}/"}
     OUTPUT.mkdir(parents=True, exist_ok=True)
     extra = os.environ.get("PULSE_SCREENSHOTS_DIR")
     page = browser.new_page(viewport={"width": 1360, "height": 900})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     for name, path in PAGES:
@@ -96,12 +115,14 @@ def test_sorting_a_column_and_downloading_csv_in_the_browser(live_server, browse
     page.goto(live_server.url + "/")
     header = page.locator("table.sortable th", has_text="Merged pull requests")
     header.click()
-    column = [int(v) for v in page.locator(
-        "table.sortable tbody tr td:nth-child(7)").all_inner_texts()]
+    column = [
+        int(v) for v in page.locator("table.sortable tbody tr td:nth-child(7)").all_inner_texts()
+    ]
     assert column == sorted(column, reverse=True)
     header.click()
-    column = [int(v) for v in page.locator(
-        "table.sortable tbody tr td:nth-child(7)").all_inner_texts()]
+    column = [
+        int(v) for v in page.locator("table.sortable tbody tr td:nth-child(7)").all_inner_texts()
+    ]
     assert column == sorted(column)
     with page.expect_download() as download:
         page.get_by_text("Download CSV").click()

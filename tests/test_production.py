@@ -20,22 +20,40 @@ def _free_port() -> int:
 
 
 def test_gunicorn_serves_pages_and_hashed_static_files_with_debug_off(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE",
-                        "DATABASE_URL"}}
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "PULSE_VAR_DIR": str(tmp_path),
-                "DEBUG": "false", "SECRET_KEY": "production-test-" + "x" * 40,
-                "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PULSE_VAR_DIR": str(tmp_path),
+            "DEBUG": "false",
+            "SECRET_KEY": "production-test-" + "x" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+        }
+    )
     bin_dir = Path(sys.executable).parent
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert done.returncode == 0, done.stderr
     port = _free_port()
     server = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT)
+        [str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -74,10 +74,12 @@ def test_deleting_a_repository_deletes_its_rollup_rows():
     world = small_world()
     alpha = world["repos"]["acme/alpha"]
     rollups_rebuild()
-    rollups = [m for m in apps.get_app_config("dashboard").get_models()
-               if any(f.name == "repository" for f in m._meta.fields)]
+    rollups = [
+        m
+        for m in apps.get_app_config("dashboard").get_models()
+        if any(f.name == "repository" for f in m._meta.fields)
+    ]
     assert ContributionEvent.objects.filter(repository=alpha).exists()
     alpha.delete()
-    assert [m.__name__ for m in rollups if m.objects.filter(repository_id=alpha.id).exists()] \
-        == []
+    assert [m.__name__ for m in rollups if m.objects.filter(repository_id=alpha.id).exists()] == []
     assert ContributionEvent.objects.exists()  # the other repositories' rows stay

@@ -14,16 +14,33 @@ PROBE = (
     "'orgs': s.PULSE_ORGS, 'repos': s.PULSE_REPOS, 'api': s.GITHUB_API_URL, "
     "'tokens': len(s.GITHUB_TOKENS), 'debug': s.DEBUG}))"
 )
-CLEARED = ("DJANGO_ALLOW_ASYNC_UNSAFE", "SECURE_SSL_REDIRECT", "DATABASE_URL", "CELERY_BROKER_URL", "GITHUB_TOKEN", "GITHUB_API_URL", "PULSE_ORGS",
-           "PULSE_REPOS", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
+CLEARED = (
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "SECURE_SSL_REDIRECT",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "GITHUB_TOKEN",
+    "GITHUB_API_URL",
+    "PULSE_ORGS",
+    "PULSE_REPOS",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+)
 
 
 def run_settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in CLEARED}
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "PULSE_VAR_DIR": str(tmp_path)})
     clean.update(env)
-    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_embedded_defaults_use_sqlite_and_filesystem_broker_under_var(tmp_path):
@@ -39,9 +56,13 @@ def test_embedded_defaults_use_sqlite_and_filesystem_broker_under_var(tmp_path):
 
 def test_environment_switches_to_postgresql_redis_and_scope(tmp_path):
     result = run_settings(
-        tmp_path, DEBUG="true", DATABASE_URL="postgres://pulse@db.example:5432/pulse",
-        CELERY_BROKER_URL="redis://cache.example:6379/0", PULSE_ORGS="mosn",
-        PULSE_REPOS="apache/dubbo, alipay/sofa-hessian", GITHUB_TOKEN="aaa,bbb",
+        tmp_path,
+        DEBUG="true",
+        DATABASE_URL="postgres://pulse@db.example:5432/pulse",
+        CELERY_BROKER_URL="redis://cache.example:6379/0",
+        PULSE_ORGS="mosn",
+        PULSE_REPOS="apache/dubbo, alipay/sofa-hessian",
+        GITHUB_TOKEN="aaa,bbb",
         GITHUB_API_URL="http://127.0.0.1:9999/",
     )
     assert result.returncode == 0, result.stderr
@@ -69,11 +90,23 @@ def test_malformed_repo_list_is_rejected(tmp_path):
 
 def test_check_deploy_passes_with_production_environment(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "PULSE_VAR_DIR": str(tmp_path),
-                "DEBUG": "false", "ALLOWED_HOSTS": "pulse.example.org",
-                "SECRET_KEY": "k" * 20 + "Zq8#vX!mP2@rT5^wY9&uI3*oL6(eK1)jH4_gF7+dS0-aQ"})
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PULSE_VAR_DIR": str(tmp_path),
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "pulse.example.org",
+            "SECRET_KEY": "k" * 20 + "Zq8#vX!mP2@rT5^wY9&uI3*oL6(eK1)jH4_gF7+dS0-aQ",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     # HSTS preload is an opt-in commitment (SECURE_HSTS_PRELOAD); nothing else may be reported.

@@ -42,11 +42,18 @@ ACTIVITY_METRICS = [
     ("median_first_response_hours", "Median time to first response (hours)"),
     ("median_time_to_merge_hours", "Median time to merge (hours)"),
 ]
-_EVENT_COUNTS = {"issue": "issues_opened", "pull_request": "prs_opened", "commit": "commits",
-                 "review": "reviews"}
+_EVENT_COUNTS = {
+    "issue": "issues_opened",
+    "pull_request": "prs_opened",
+    "commit": "commits",
+    "review": "reviews",
+}
 _PEOPLE = "people"  # not a DailyCount kind: the active contributors' rows of the union
-_CLOSED_COUNTS = {"issue_closed": "issues_closed", "pr_merged": "prs_merged",
-                  "pr_closed_unmerged": "prs_closed_unmerged"}
+_CLOSED_COUNTS = {
+    "issue_closed": "issues_closed",
+    "pr_merged": "prs_merged",
+    "pr_closed_unmerged": "prs_closed_unmerged",
+}
 # BucketTotal `what` of the two medians (the counts use the DailyCount kinds).
 RESPONSE_MEDIAN, MERGE_MEDIAN = "response_median", "merge_median"
 
@@ -66,7 +73,9 @@ def _counts(daily: QuerySet, interval: str) -> QuerySet:
     return (
         daily.filter(kind__in=[*_EVENT_COUNTS, *_CLOSED_COUNTS])
         .annotate(bucket=trunc_date("day", interval), what=F("kind"))
-        .values("bucket", "what").annotate(n=Sum("n")).order_by()
+        .values("bucket", "what")
+        .annotate(n=Sum("n"))
+        .order_by()
     )
 
 
@@ -75,15 +84,20 @@ def _response_medians(events: QuerySet, interval: str) -> QuerySet:
     # items too, by the bucket they were opened in.
     return (
         events.filter(response_seconds__isnull=False)
-        .annotate(bucket=trunc("occurred_at", interval)).values("bucket")
-        .annotate(value=Median("response_seconds")).order_by()
+        .annotate(bucket=trunc("occurred_at", interval))
+        .values("bucket")
+        .annotate(value=Median("response_seconds"))
+        .order_by()
     )
 
 
 def _merge_medians(closed: QuerySet, interval: str) -> QuerySet:
     return (
-        closed.filter(kind="pr_merged").annotate(bucket=trunc("closed_at", interval))
-        .values("bucket").annotate(value=Median("open_seconds")).order_by()
+        closed.filter(kind="pr_merged")
+        .annotate(bucket=trunc("closed_at", interval))
+        .values("bucket")
+        .annotate(value=Median("open_seconds"))
+        .order_by()
     )
 
 
@@ -91,21 +105,25 @@ def bucket_totals(*, repository_ids: Sequence[int], interval: str) -> list[tuple
     """(bucket, what, value) of every bucket of the projects: the BucketTotal rollup's rows,
     from the same queries the selector runs on a period's partial buckets."""
     ids = list(repository_ids)
-    rows = [(as_date(r["bucket"]), r["what"], r["n"])
-            for r in _counts(DailyCount.objects.filter(repository_id__in=ids), interval)]
+    rows = [
+        (as_date(r["bucket"]), r["what"], r["n"])
+        for r in _counts(DailyCount.objects.filter(repository_id__in=ids), interval)
+    ]
     for what, medians in (
-        (RESPONSE_MEDIAN, _response_medians(
-            ContributionEvent.objects.filter(repository_id__in=ids), interval)),
-        (MERGE_MEDIAN, _merge_medians(ClosedItem.objects.filter(repository_id__in=ids),
-                                      interval)),
+        (
+            RESPONSE_MEDIAN,
+            _response_medians(ContributionEvent.objects.filter(repository_id__in=ids), interval),
+        ),
+        (MERGE_MEDIAN, _merge_medians(ClosedItem.objects.filter(repository_id__in=ids), interval)),
     ):
         rows.extend((as_date(r["bucket"]), what, r["value"]) for r in medians)
     return rows
 
 
 @cached_until_rebuild
-def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until: dt.date,
-                         interval: str) -> dict:
+def activity_by_interval(
+    *, repository_ids: Sequence[int], since: dt.date, until: dt.date, interval: str
+) -> dict:
     """Every activity metric per bucket: `{"buckets": [date…], "labels": […], "metrics":
     {key: [value per bucket]}}`.
 
@@ -117,13 +135,19 @@ def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until
     ids = list(repository_ids)
     metrics: dict[str, list] = {}
     scope = people_scope_key(ids)
-    whole = [b for b in buckets
-             if b >= since and bucket_next(b, interval) - dt.timedelta(days=1) <= until]
+    whole = [
+        b
+        for b in buckets
+        if b >= since and bucket_next(b, interval) - dt.timedelta(days=1) <= until
+    ]
     totals: list[BucketTotal] = []
     if whole:
         low, high = whole[0], bucket_next(whole[-1], interval)
-        totals = list(BucketTotal.objects.filter(scope=scope, interval=interval,
-                                                 bucket__gte=low, bucket__lt=high))
+        totals = list(
+            BucketTotal.objects.filter(
+                scope=scope, interval=interval, bucket__gte=low, bucket__lt=high
+            )
+        )
     # The days aggregated here: the whole period, or only those outside the whole buckets
     # (a range before them and one after, either possibly empty). Each range is its own
     # branch of a UNION ALL, an index range scan (an OR of the two made PostgreSQL scan the
@@ -139,42 +163,61 @@ def activity_by_interval(*, repository_ids: Sequence[int], since: dt.date, until
         low_at, high_at = period_bounds(since=first, until=last)
         return Q(**{f"{field}__gte": low_at, f"{field}__lt": high_at})
 
-    counts = per_range(lambda first, last: _counts(
-        DailyCount.objects.filter(repository_id__in=ids, day__gte=first, day__lte=last),
-        interval))
-    people = per_range(lambda first, last: (
-        ActiveDay.objects.filter(repository_id__in=ids, day__gte=first, day__lte=last)
-        .annotate(bucket=trunc_date("day", interval),
-                  what=Value(_PEOPLE, output_field=CharField()))
-        .values("bucket", "what").annotate(n=Count("person_key", distinct=True)).order_by()
-    ))
+    counts = per_range(
+        lambda first, last: _counts(
+            DailyCount.objects.filter(repository_id__in=ids, day__gte=first, day__lte=last),
+            interval,
+        )
+    )
+    people = per_range(
+        lambda first, last: (
+            ActiveDay.objects.filter(repository_id__in=ids, day__gte=first, day__lte=last)
+            .annotate(
+                bucket=trunc_date("day", interval), what=Value(_PEOPLE, output_field=CharField())
+            )
+            .values("bucket", "what")
+            .annotate(n=Count("person_key", distinct=True))
+            .order_by()
+        )
+    )
     parts = []
     if totals:
-        parts.append(ActiveCount.objects.filter(scope=scope, interval=interval,
-                                                bucket__gte=low, bucket__lt=high)
-                     .annotate(what=Value(_PEOPLE, output_field=CharField()), count=F("n"))
-                     .values("bucket", "what", "count"))
+        parts.append(
+            ActiveCount.objects.filter(
+                scope=scope, interval=interval, bucket__gte=low, bucket__lt=high
+            )
+            .annotate(what=Value(_PEOPLE, output_field=CharField()), count=F("n"))
+            .values("bucket", "what", "count")
+        )
     daily = list(counts[0].union(*counts[1:], *people, *parts, all=True))
-    whole_rows = {what: [] for what in (*_EVENT_COUNTS, *_CLOSED_COUNTS, RESPONSE_MEDIAN,
-                                        MERGE_MEDIAN)}
+    whole_rows = {
+        what: [] for what in (*_EVENT_COUNTS, *_CLOSED_COUNTS, RESPONSE_MEDIAN, MERGE_MEDIAN)
+    }
     for total in totals:
         if total.what in whole_rows:
             whole_rows[total.what].append({"bucket": total.bucket, "value": total.value})
     for kind, key in {**_EVENT_COUNTS, **_CLOSED_COUNTS, _PEOPLE: "active_contributors"}.items():
         counted = [{"bucket": r["bucket"], "n": int(r["value"])} for r in whole_rows.get(kind, [])]
-        metrics[key] = fill([*(r for r in daily if r["what"] == kind), *counted],
-                            buckets=buckets)
+        metrics[key] = fill([*(r for r in daily if r["what"] == kind), *counted], buckets=buckets)
 
-    medians = per_range(lambda first, last: _response_medians(
-        ContributionEvent.objects.filter(between("occurred_at", first, last),
-                                         repository_id__in=ids), interval))
+    medians = per_range(
+        lambda first, last: _response_medians(
+            ContributionEvent.objects.filter(
+                between("occurred_at", first, last), repository_id__in=ids
+            ),
+            interval,
+        )
+    )
     responses = [*medians[0].union(*medians[1:], all=True), *whole_rows[RESPONSE_MEDIAN]]
     metrics["median_first_response_hours"] = [
         _hours(v) for v in fill(responses, buckets=buckets, value="value", empty=None)
     ]
-    medians = per_range(lambda first, last: _merge_medians(
-        ClosedItem.objects.filter(between("closed_at", first, last), repository_id__in=ids),
-        interval))
+    medians = per_range(
+        lambda first, last: _merge_medians(
+            ClosedItem.objects.filter(between("closed_at", first, last), repository_id__in=ids),
+            interval,
+        )
+    )
     merge_times = [*medians[0].union(*medians[1:], all=True), *whole_rows[MERGE_MEDIAN]]
     metrics["median_time_to_merge_hours"] = [
         _hours(v) for v in fill(merge_times, buckets=buckets, value="value", empty=None)
@@ -196,10 +239,13 @@ def activity_rows(*, activity: dict) -> list[dict]:
     return rows
 
 
-def activity_last_year(*, repository_ids: Sequence[int], since: dt.date, until: dt.date,
-                       interval: str) -> dict:
+def activity_last_year(
+    *, repository_ids: Sequence[int], since: dt.date, until: dt.date, interval: str
+) -> dict:
     """The same metrics for the same period one year earlier (overlaid on the charts)."""
     return activity_by_interval(
-        repository_ids=repository_ids, since=shift_year(since, -1), until=shift_year(until, -1),
+        repository_ids=repository_ids,
+        since=shift_year(since, -1),
+        until=shift_year(until, -1),
         interval=interval,
     )

@@ -21,7 +21,8 @@ TIMEOUT = 24 * 60 * 60
 def rollup_version() -> str:
     rebuilt = (
         RollupState.objects.filter(name="contributions")
-        .values_list("rebuilt_at", flat=True).first()
+        .values_list("rebuilt_at", flat=True)
+        .first()
     )
     return rebuilt.isoformat() if rebuilt else "never"
 
@@ -29,8 +30,9 @@ def rollup_version() -> str:
 def cached_until_rebuild(function):
     @functools.wraps(function)
     def wrapper(**kwargs):
-        identity = repr((function.__module__, function.__qualname__,
-                         sorted(kwargs.items()), rollup_version()))
+        identity = repr(
+            (function.__module__, function.__qualname__, sorted(kwargs.items()), rollup_version())
+        )
         key = "pulse:selector:" + hashlib.sha256(identity.encode()).hexdigest()
         value = cache.get(key)
         if value is None:

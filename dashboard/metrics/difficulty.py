@@ -51,9 +51,12 @@ def _label_word(word: str) -> str:
 
 def _labels_level(field: str) -> Case:
     return Case(
-        *(When(**{f"{field}__iregex": _label_word(word)}, then=Value(_LEVEL_NUMBER[level]))
-          for word, level in (("hard", HARD), ("medium", MEDIUM), ("easy", EASY))),
-        default=None, output_field=IntegerField(),
+        *(
+            When(**{f"{field}__iregex": _label_word(word)}, then=Value(_LEVEL_NUMBER[level]))
+            for word, level in (("hard", HARD), ("medium", MEDIUM), ("easy", EASY))
+        ),
+        default=None,
+        output_field=IntegerField(),
     )
 
 
@@ -87,49 +90,84 @@ def with_difficulty(queryset: QuerySet, *, rules: dict[int, object]) -> QuerySet
     `difficulty_source` (label / issue label / size), by each repository's rule thresholds."""
     groups: dict[tuple, list[int]] = defaultdict(list)
     for rid, rule in rules.items():
-        groups[(rule.hard_min_lines, rule.hard_min_files,
-                rule.medium_min_lines, rule.medium_min_files)].append(rid)
+        groups[
+            (rule.hard_min_lines, rule.hard_min_files, rule.medium_min_lines, rule.medium_min_files)
+        ].append(rid)
     size = Case(
         # Small pull requests are Easy whatever their title: decided before the (costlier)
         # title expressions, which then run only for the big ones.
-        *(When(Q(repository_id__in=rids, size_lines__lt=min(hard_lines, medium_lines),
-                 changed_files__lt=min(hard_files, medium_files)), then=Value(1))
-          for (hard_lines, hard_files, medium_lines, medium_files), rids in groups.items()),
+        *(
+            When(
+                Q(
+                    repository_id__in=rids,
+                    size_lines__lt=min(hard_lines, medium_lines),
+                    changed_files__lt=min(hard_files, medium_files),
+                ),
+                then=Value(1),
+            )
+            for (hard_lines, hard_files, medium_lines, medium_files), rids in groups.items()
+        ),
         When(Q(title__iregex=_DOCS_TITLE_SQL) | Q(title__iregex=_TYPO_SQL), then=Value(1)),
-        *(When(Q(repository_id__in=rids)
-               & (Q(size_lines__gte=hard_lines) | Q(changed_files__gte=hard_files)),
-               then=Value(3))
-          for (hard_lines, hard_files, _, _), rids in groups.items()),
-        *(When(Q(repository_id__in=rids)
-               & (Q(size_lines__gte=medium_lines) | Q(changed_files__gte=medium_files)),
-               then=Value(2))
-          for (_, _, medium_lines, medium_files), rids in groups.items()),
-        default=Value(1), output_field=IntegerField(),
+        *(
+            When(
+                Q(repository_id__in=rids)
+                & (Q(size_lines__gte=hard_lines) | Q(changed_files__gte=hard_files)),
+                then=Value(3),
+            )
+            for (hard_lines, hard_files, _, _), rids in groups.items()
+        ),
+        *(
+            When(
+                Q(repository_id__in=rids)
+                & (Q(size_lines__gte=medium_lines) | Q(changed_files__gte=medium_files)),
+                then=Value(2),
+            )
+            for (_, _, medium_lines, medium_files), rids in groups.items()
+        ),
+        default=Value(1),
+        output_field=IntegerField(),
     )
     issue_level = _closed_issue_level()
-    return queryset.annotate(
-        labels_text=Cast("labels", TextField()),
-        size_lines=F("additions") + F("deletions"),
-    ).annotate(
-        # Most pull requests have no labels: skip the regular expressions for them.
-        label_level=Case(When(labels__exact=[], then=None),
-                         default=_labels_level("labels_text"), output_field=IntegerField()),
-    ).annotate(
-        issue_level=Case(When(label_level__isnull=True, then=issue_level), default=None,
-                         output_field=IntegerField()),
-    ).annotate(
-        difficulty=Coalesce("label_level", "issue_level", size),
-        difficulty_source=Case(
-            When(label_level__isnull=False, then=Value("label")),
-            When(issue_level__isnull=False, then=Value("issue label")),
-            default=Value("size"), output_field=CharField(),
-        ),
+    return (
+        queryset.annotate(
+            labels_text=Cast("labels", TextField()),
+            size_lines=F("additions") + F("deletions"),
+        )
+        .annotate(
+            # Most pull requests have no labels: skip the regular expressions for them.
+            label_level=Case(
+                When(labels__exact=[], then=None),
+                default=_labels_level("labels_text"),
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(
+            issue_level=Case(
+                When(label_level__isnull=True, then=issue_level),
+                default=None,
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(
+            difficulty=Coalesce("label_level", "issue_level", size),
+            difficulty_source=Case(
+                When(label_level__isnull=False, then=Value("label")),
+                When(issue_level__isnull=False, then=Value("issue label")),
+                default=Value("size"),
+                output_field=CharField(),
+            ),
+        )
     )
 
 
 def merged_work_by_author(
-    *, repository_ids: list[int], before: datetime | None, rules: dict[int, object],
-    progress=None, bots: Q | None = None, exclude: Q | None = None,
+    *,
+    repository_ids: list[int],
+    before: datetime | None,
+    rules: dict[int, object],
+    progress=None,
+    bots: Q | None = None,
+    exclude: Q | None = None,
     limit: int | None = None,
 ) -> list[dict]:
     """Per (repository, author): merged pull requests before `before` — how many, how many
@@ -157,20 +195,35 @@ def merged_work_by_author(
         .order_by()
     )
     if progress is None:
-        return list(rows.values("repository_id", "author_id", "author__login", "merged",
-                                "hard", "medium", "easy"))
+        return list(
+            rows.values(
+                "repository_id", "author_id", "author__login", "merged", "hard", "medium", "easy"
+            )
+        )
     rows = rows.annotate(progress=progress)
     if limit is not None:
         rows = rows.annotate(
-            place=Window(Rank(), partition_by=[F("repository_id")],
-                         order_by=F("progress").desc())
+            place=Window(Rank(), partition_by=[F("repository_id")], order_by=F("progress").desc())
         ).filter(place__lte=limit)
-    return list(rows.values("repository_id", "author_id", "author__login", "merged", "hard",
-                            "medium", "easy", "progress"))
+    return list(
+        rows.values(
+            "repository_id",
+            "author_id",
+            "author__login",
+            "merged",
+            "hard",
+            "medium",
+            "easy",
+            "progress",
+        )
+    )
 
 
 def hardest_merged(
-    *, pairs: set[tuple[int, int]], before: datetime | None, rules: dict[int, object],
+    *,
+    pairs: set[tuple[int, int]],
+    before: datetime | None,
+    rules: dict[int, object],
     per_author: int,
 ) -> dict[tuple[int, int], list[tuple[int, str, str]]]:
     """The Hard and Medium merged pull requests of a few (repository, author) pairs (the
@@ -183,7 +236,8 @@ def hardest_merged(
     # (300 ids per branch) cost more to compile than the query costs to run.
     rules = {rid: rules[rid] for rid, _ in pairs}
     merged = PullRequest.objects.filter(
-        repository_id__in={rid for rid, _ in pairs}, author_id__in={aid for _, aid in pairs},
+        repository_id__in={rid for rid, _ in pairs},
+        author_id__in={aid for _, aid in pairs},
         merged_at__isnull=False,
     )
     if before is not None:
@@ -191,15 +245,22 @@ def hardest_merged(
     smallest_lines = min(min(r.medium_min_lines, r.hard_min_lines) for r in rules.values())
     smallest_files = min(min(r.medium_min_files, r.hard_min_files) for r in rules.values())
     merged = merged.annotate(lines=F("additions") + F("deletions")).filter(
-        ~Q(labels=[]) | ~Q(closes_issues=[]) | Q(lines__gte=smallest_lines)
+        ~Q(labels=[])
+        | ~Q(closes_issues=[])
+        | Q(lines__gte=smallest_lines)
         | Q(changed_files__gte=smallest_files)
     )
     found: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
     for rid, author_id, number, level, source in (
         with_difficulty(merged, rules=rules)
         .filter(difficulty__gte=2)
-        .annotate(place=Window(RowNumber(), partition_by=[F("repository_id"), F("author_id")],
-                               order_by=[F("difficulty").desc(), F("number").asc()]))
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("repository_id"), F("author_id")],
+                order_by=[F("difficulty").desc(), F("number").asc()],
+            )
+        )
         .filter(place__lte=per_author)
         .order_by("repository_id", "author_id", "place")
         .values_list("repository_id", "author_id", "number", "difficulty", "difficulty_source")

@@ -40,9 +40,9 @@ def latest_runs() -> list[dict]:
     """The latest ingest run of each scope (org or owner/name), newest first."""
     latest_ids = IngestRun.objects.values("scope").annotate(last=Max("id")).values("last")
     rows = list(
-        IngestRun.objects.filter(id__in=latest_ids).order_by("-started_at").values(
-            *(key for key, _ in RUN_COLUMNS if key != "problems"), "errors"
-        )
+        IngestRun.objects.filter(id__in=latest_ids)
+        .order_by("-started_at")
+        .values(*(key for key, _ in RUN_COLUMNS if key != "problems"), "errors")
     )
     for row in rows:
         row["problems"] = _plain(row.pop("errors"))
@@ -52,8 +52,10 @@ def latest_runs() -> list[dict]:
 def rate_limit() -> dict | None:
     """The remaining GitHub budget as the most recent run that saw it reported."""
     return (
-        IngestRun.objects.filter(rate_limit_remaining__isnull=False).order_by("-started_at")
-        .values("rate_limit_remaining", "rate_limit_reset", "started_at").first()
+        IngestRun.objects.filter(rate_limit_remaining__isnull=False)
+        .order_by("-started_at")
+        .values("rate_limit_remaining", "rate_limit_reset", "started_at")
+        .first()
     )
 
 
@@ -66,8 +68,11 @@ def sync_states() -> list[dict]:
 
 
 def rollup_state() -> dict | None:
-    return RollupState.objects.filter(name="contributions").values(
-        "rebuilt_at", "rows", "seconds").first()
+    return (
+        RollupState.objects.filter(name="contributions")
+        .values("rebuilt_at", "rows", "seconds")
+        .first()
+    )
 
 
 def runs_by_week(*, until: dt.date, days: int = 84) -> dict:
@@ -77,12 +82,14 @@ def runs_by_week(*, until: dt.date, days: int = 84) -> dict:
     start, end = period_bounds(since=days_list[0], until=until)
     rows = list(
         IngestRun.objects.filter(started_at__gte=start, started_at__lt=end)
-        .annotate(bucket=trunc("started_at", "week")).values("bucket")
+        .annotate(bucket=trunc("started_at", "week"))
+        .values("bucket")
         .annotate(
             ok=Count("id", filter=Q(status__in=["success", "skipped"])),
             partial=Count("id", filter=Q(status__in=["partial", "running"])),
             failed=Count("id", filter=Q(status="failed")),
-        ).order_by()
+        )
+        .order_by()
     )
     return {
         "labels": [bucket_label(d, "week") for d in days_list],

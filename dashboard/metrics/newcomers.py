@@ -29,8 +29,13 @@ from .sql import SecondsBetween
 
 RETENTION_DAYS = (30, 90, 180)
 MAX_STACKS = 8  # more projects than this are summed into "other projects" on the chart
-KIND_LABELS = {"commit": "commit", "pull_request": "pull request", "issue": "issue",
-               "review": "review", "comment": "comment"}
+KIND_LABELS = {
+    "commit": "commit",
+    "pull_request": "pull request",
+    "issue": "issue",
+    "review": "review",
+    "comment": "comment",
+}
 
 
 def _firsts(*, repository_ids: Sequence[int], narrowed: bool, kind: str):
@@ -40,9 +45,16 @@ def _firsts(*, repository_ids: Sequence[int], narrowed: bool, kind: str):
 
 
 @cached_until_rebuild
-def new_contributors_by_interval(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
-                                 since: dt.date, until: dt.date, interval: str,
-                                 stack: str) -> dict:
+def new_contributors_by_interval(
+    *,
+    repository_ids: Sequence[int],
+    narrowed: bool,
+    kind: str,
+    since: dt.date,
+    until: dt.date,
+    interval: str,
+    stack: str,
+) -> dict:
     """`{"labels", "buckets", "total", "datasets": [{"label", "data"}]}` stacked by project
     (the project of the first contribution) or by the first contribution's kind."""
     buckets = bucket_starts(since=since, until=until, interval=interval)
@@ -52,7 +64,9 @@ def new_contributors_by_interval(*, repository_ids: Sequence[int], narrowed: boo
         _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
         .filter(first_at__gte=start, first_at__lt=end)
         .annotate(bucket=trunc("first_at", interval))
-        .values("bucket", group).annotate(n=Count("id")).order_by()
+        .values("bucket", group)
+        .annotate(n=Count("id"))
+        .order_by()
     )
     totals: dict[str, int] = {}
     for row in rows:
@@ -60,29 +74,46 @@ def new_contributors_by_interval(*, repository_ids: Sequence[int], narrowed: boo
     names = sorted(totals, key=lambda name: (-totals[name], name))
     shown, rest = names[:MAX_STACKS], set(names[MAX_STACKS:])
     datasets = [
-        {"label": KIND_LABELS.get(name, name) if stack == "kind" else name,
-         "data": fill((r for r in rows if r[group] == name), buckets=buckets)}
+        {
+            "label": KIND_LABELS.get(name, name) if stack == "kind" else name,
+            "data": fill((r for r in rows if r[group] == name), buckets=buckets),
+        }
         for name in shown
     ]
     if rest:
-        datasets.append({"label": f"{len(rest)} other projects",
-                         "data": fill((r for r in rows if r[group] in rest), buckets=buckets)})
-    total = [sum(values) for values in zip(*(d["data"] for d in datasets), strict=True)] \
-        if datasets else [0] * len(buckets)
-    return {"buckets": buckets, "labels": [bucket_label(b, interval) for b in buckets],
-            "datasets": datasets, "total": total}
+        datasets.append(
+            {
+                "label": f"{len(rest)} other projects",
+                "data": fill((r for r in rows if r[group] in rest), buckets=buckets),
+            }
+        )
+    total = (
+        [sum(values) for values in zip(*(d["data"] for d in datasets), strict=True)]
+        if datasets
+        else [0] * len(buckets)
+    )
+    return {
+        "buckets": buckets,
+        "labels": [bucket_label(b, interval) for b in buckets],
+        "datasets": datasets,
+        "total": total,
+    }
 
 
 @cached_until_rebuild
-def new_contributors_by_year(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
-                             until: dt.date) -> list[dict]:
+def new_contributors_by_year(
+    *, repository_ids: Sequence[int], narrowed: bool, kind: str, until: dt.date
+) -> list[dict]:
     """Every year up to `until`'s: newcomers, change from the year before (count and %)."""
     _, end = period_bounds(since=until, until=until)
     counts = {
         as_date(row["year"]).year: row["n"]
         for row in _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
-        .filter(first_at__lt=end).annotate(year=TruncYear("first_at"))
-        .values("year").annotate(n=Count("id")).order_by()
+        .filter(first_at__lt=end)
+        .annotate(year=TruncYear("first_at"))
+        .values("year")
+        .annotate(n=Count("id"))
+        .order_by()
     }
     if not counts:
         return []
@@ -91,19 +122,22 @@ def new_contributors_by_year(*, repository_ids: Sequence[int], narrowed: bool, k
         count = counts.get(year, 0)
         previous = counts.get(year - 1) if year > min(counts) else None
         change = None if previous is None else count - previous
-        rows.append({
-            "year": year,
-            "new_contributors": count,
-            "change": change,
-            "change_percent": None if not previous else round(100.0 * change / previous, 1),
-            "complete": year < until.year or until >= dt.date(until.year, 12, 31),
-        })
+        rows.append(
+            {
+                "year": year,
+                "new_contributors": count,
+                "change": change,
+                "change_percent": None if not previous else round(100.0 * change / previous, 1),
+                "complete": year < until.year or until >= dt.date(until.year, 12, 31),
+            }
+        )
     return rows
 
 
 @cached_until_rebuild
-def newcomer_retention_by_month(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
-                                since: dt.date, until: dt.date) -> list[dict]:
+def newcomer_retention_by_month(
+    *, repository_ids: Sequence[int], narrowed: bool, kind: str, since: dt.date, until: dt.date
+) -> list[dict]:
     """Per month of first contribution: newcomers, and the share who contributed again (any
     kind, in scope) N or more days after their first contribution, for N in 30/90/180.
     A share is None while the month's newest newcomer is younger than N days at `until`."""
@@ -114,8 +148,9 @@ def newcomer_retention_by_month(*, repository_ids: Sequence[int], narrowed: bool
     # "Active again at least N days after the first contribution" is "the last contribution
     # up to `until` is at least N days after the first": one indexed max per newcomer, computed
     # once in an inner query and compared in the outer one (the ORM would repeat it per N).
-    events = ContributionEvent.objects.filter(person_key=OuterRef("person_key"),
-                                              occurred_at__lt=end)
+    events = ContributionEvent.objects.filter(
+        person_key=OuterRef("person_key"), occurred_at__lt=end
+    )
     if narrowed:
         events = events.filter(repository_id=OuterRef("repository_id"))
     # The rollup's stored last contribution answers whenever it falls before the period's
@@ -144,9 +179,13 @@ def newcomer_retention_by_month(*, repository_ids: Sequence[int], narrowed: bool
     for month, newcomers, *back in fetched:
         if isinstance(month, str):  # SQLite hands back text
             month = month_field.to_python(month)
-        rows.append({"month": month, "newcomers": newcomers,
-                     **{f"n_{days}": int(n or 0) for days, n in zip(RETENTION_DAYS, back,
-                                                                  strict=True)}})
+        rows.append(
+            {
+                "month": month,
+                "newcomers": newcomers,
+                **{f"n_{days}": int(n or 0) for days, n in zip(RETENTION_DAYS, back, strict=True)},
+            }
+        )
     result = []
     for row in rows:
         month = as_date(row["month"])
@@ -163,8 +202,10 @@ def newcomer_retention_by_month(*, repository_ids: Sequence[int], narrowed: bool
 
 def _github_link():
     """SQL: the web address of the first contribution (commit, pull request or issue)."""
-    base = Coalesce(NullIf(F("repository__html_url"), Value("")),
-                    Concat(Value("https://github.com/"), F("repository__full_name")))
+    base = Coalesce(
+        NullIf(F("repository__html_url"), Value("")),
+        Concat(Value("https://github.com/"), F("repository__full_name")),
+    )
     path = Case(
         When(first_kind="commit", then=Value("/commit/")),
         When(first_kind__in=["pull_request", "review"], then=Value("/pull/")),
@@ -184,8 +225,9 @@ NEWCOMER_COLUMNS = [
 ]
 
 
-def newcomers_list(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
-                   since: dt.date, until: dt.date) -> QuerySet:
+def newcomers_list(
+    *, repository_ids: Sequence[int], narrowed: bool, kind: str, since: dt.date, until: dt.date
+) -> QuerySet:
     """Newcomers of the period, newest first (one row per newcomer and project): a lazy
     `.values()` QuerySet, so a page fetches what it shows and an export streams the rest."""
     start, end = period_bounds(since=since, until=until)
@@ -198,8 +240,9 @@ def newcomers_list(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
     )
 
 
-def newcomers_waiting(*, repository_ids: Sequence[int], narrowed: bool, kind: str,
-                      since: dt.date, until: dt.date) -> list[dict]:
+def newcomers_waiting(
+    *, repository_ids: Sequence[int], narrowed: bool, kind: str, since: dt.date, until: dt.date
+) -> list[dict]:
     """Newcomers of the period whose first issue or pull request is open with no response
     (as of the last rollup rebuild), oldest first."""
     start, end = period_bounds(since=since, until=until)

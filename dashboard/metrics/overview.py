@@ -18,8 +18,9 @@ SPARK_MONTHS = 12
 
 
 @cached_until_rebuild
-def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: dt.date
-                      ) -> list[dict]:
+def project_summaries(
+    *, repository_ids: Sequence[int], since: dt.date, until: dt.date
+) -> list[dict]:
     """Per project: active contributors (90 days to `until`), new contributors in `until`'s
     year and the year before, merged pull requests and median time to first response in
     since..until, open pull requests nobody has answered yet, last activity, and a monthly
@@ -38,8 +39,9 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
     # ActiveDay holds each person (not a bot) once per project and UTC day of contribution:
     # the same people as the events of those days, in fewer rows.
     active = by_repo(
-        ActiveDay.objects.filter(repository_id__in=ids, day__gte=active_start.date(),
-                                 day__lte=until),
+        ActiveDay.objects.filter(
+            repository_id__in=ids, day__gte=active_start.date(), day__lte=until
+        ),
         n=Count("person_key", distinct=True),
     )
     # Only issues and pull requests have a response time: asking for it rather than for
@@ -53,10 +55,16 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
     new = {}
     for row in (
         FirstContribution.objects.filter(
-            community=False, kind_group="default", repository_id__in=ids,
-            first_at__gte=year_start, first_at__lt=end,
-        ).annotate(year=TruncYear("first_at")).values("repository_id", "year")
-        .annotate(n=Count("id")).order_by()
+            community=False,
+            kind_group="default",
+            repository_id__in=ids,
+            first_at__gte=year_start,
+            first_at__lt=end,
+        )
+        .annotate(year=TruncYear("first_at"))
+        .values("repository_id", "year")
+        .annotate(n=Count("id"))
+        .order_by()
     ):
         new[(row["repository_id"], as_date(row["year"]).year)] = row["n"]
     # The daily rollup's pr_merged rows count every pull request by its merge day (UTC).
@@ -64,13 +72,16 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
     for row in _daily_sums(repository_ids=ids, first=since, last=until, kinds=["pr_merged"]):
         merged.setdefault(row["repository_id"], {"n": 0})["n"] += row["n"]
     waiting = by_repo(
-        ContributionEvent.objects.filter(repository_id__in=ids, kind="pull_request",
-                                         waiting=True),
+        ContributionEvent.objects.filter(repository_id__in=ids, kind="pull_request", waiting=True),
         n=Count("id"),
     )
     months = _spark_months(until=until)
     spark_rows = _daily_sums(
-        repository_ids=ids, first=months[0], last=until, by_month=True, humans=True,
+        repository_ids=ids,
+        first=months[0],
+        last=until,
+        by_month=True,
+        humans=True,
         kinds=["commit", "pull_request", "issue", "review", "comment"],
     )
     spark_by_repo: dict[int, list[dict]] = {}
@@ -78,32 +89,47 @@ def project_summaries(*, repository_ids: Sequence[int], since: dt.date, until: d
         spark_by_repo.setdefault(row["repository_id"], []).append(row)
     rows = []
     # One backward step on the (repository, time) index per project, not a scan.
-    latest = events.filter(repository_id=OuterRef("id")).order_by("-occurred_at").values(
-        "occurred_at")[:1]
-    for repo in Repository.objects.filter(id__in=ids).order_by("full_name").annotate(
-        last=Subquery(latest)
-    ).values("id", "full_name", "owner_login", "name", "description", "html_url", "last"):
+    latest = (
+        events.filter(repository_id=OuterRef("id"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    for repo in (
+        Repository.objects.filter(id__in=ids)
+        .order_by("full_name")
+        .annotate(last=Subquery(latest))
+        .values("id", "full_name", "owner_login", "name", "description", "html_url", "last")
+    ):
         rid = repo["id"]
         median = responses.get(rid, {}).get("median")
-        rows.append({
-            "project": repo["full_name"],
-            "owner": repo["owner_login"],
-            "name": repo["name"],
-            "description": repo["description"],
-            "active_contributors_90d": active.get(rid, {}).get("n", 0),
-            "new_contributors_this_year": new.get((rid, this_year), 0),
-            "new_contributors_last_year": new.get((rid, last_year), 0),
-            "merged_prs": merged.get(rid, {}).get("n", 0),
-            "median_first_response_hours": None if median is None else round(median / 3600, 1),
-            "open_prs_unanswered": waiting.get(rid, {}).get("n", 0),
-            "last_activity": repo["last"],
-            "sparkline": fill(spark_by_repo.get(rid, []), buckets=months),
-        })
+        rows.append(
+            {
+                "project": repo["full_name"],
+                "owner": repo["owner_login"],
+                "name": repo["name"],
+                "description": repo["description"],
+                "active_contributors_90d": active.get(rid, {}).get("n", 0),
+                "new_contributors_this_year": new.get((rid, this_year), 0),
+                "new_contributors_last_year": new.get((rid, last_year), 0),
+                "merged_prs": merged.get(rid, {}).get("n", 0),
+                "median_first_response_hours": None if median is None else round(median / 3600, 1),
+                "open_prs_unanswered": waiting.get(rid, {}).get("n", 0),
+                "last_activity": repo["last"],
+                "sparkline": fill(spark_by_repo.get(rid, []), buckets=months),
+            }
+        )
     return rows
 
 
-def _daily_sums(*, repository_ids: list[int], first: dt.date, last: dt.date, kinds: list[str],
-                humans: bool = False, by_month: bool = False) -> list[dict]:
+def _daily_sums(
+    *,
+    repository_ids: list[int],
+    first: dt.date,
+    last: dt.date,
+    kinds: list[str],
+    humans: bool = False,
+    by_month: bool = False,
+) -> list[dict]:
     """DailyCount's `n` of some kinds over the days first..last, per project (and month):
     whole calendar months from MonthlyCount, the days before and after them from DailyCount,
     in one UNION ALL (a project's rows of different branches are to be added up; with
@@ -124,11 +150,13 @@ def _daily_sums(*, repository_ids: list[int], first: dt.date, last: dt.date, kin
             group.append("bucket")
         return queryset.values(*group).annotate(n=Sum("n")).order_by()
 
-    parts = [shaped(DailyCount.objects.filter(day__gte=a, day__lte=b), "day")
-             for a, b in ranges if a <= b]
+    parts = [
+        shaped(DailyCount.objects.filter(day__gte=a, day__lte=b), "day")
+        for a, b in ranges
+        if a <= b
+    ]
     if low < high:
-        parts.append(shaped(MonthlyCount.objects.filter(month__gte=low, month__lt=high),
-                            "month"))
+        parts.append(shaped(MonthlyCount.objects.filter(month__gte=low, month__lt=high), "month"))
     if not parts:
         return []
     return list(parts[0].union(*parts[1:], all=True))
@@ -143,4 +171,3 @@ def _spark_months(*, until: dt.date) -> list[dt.date]:
 
 def sparkline_months(*, until: dt.date) -> list[str]:
     return [m.strftime("%Y-%m") for m in _spark_months(until=until)]
-

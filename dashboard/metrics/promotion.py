@@ -57,10 +57,13 @@ def meets_rule(*, merged: int, hard: int, medium: int, rule) -> bool:
 def progress_expression(*, rules: dict[int, object]) -> Case:
     """Progress (module docstring) in SQL over the aggregates `merged`, `hard`, `medium`, per
     project rule, rounded to the tenth the page shows (ties are judged on what is shown)."""
+
     def part(field: str, need: int):
-        return Case(When(**{f"{field}__gte": need}, then=Value(1.0)),
-                    default=Cast(F(field), FloatField()) / Value(float(need)),
-                    output_field=FloatField())
+        return Case(
+            When(**{f"{field}__gte": need}, then=Value(1.0)),
+            default=Cast(F(field), FloatField()) / Value(float(need)),
+            output_field=FloatField(),
+        )
 
     groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for rid, rule in rules.items():
@@ -68,16 +71,21 @@ def progress_expression(*, rules: dict[int, object]) -> Case:
     whens = []
     for (need_merged, need_hard, need_medium), rids in groups.items():
         parts = [part(f, n) for f, n in (("hard", need_hard), ("medium", need_medium)) if n]
-        difficulty = (Greatest(*parts) if len(parts) == 2 else parts[0]) if parts \
-            else Value(1.0)
-        whens.append(When(repository_id__in=rids, then=Round(
-            Value(50.0) * (part("merged", need_merged) + difficulty), precision=1,
-        )))
+        difficulty = (Greatest(*parts) if len(parts) == 2 else parts[0]) if parts else Value(1.0)
+        whens.append(
+            When(
+                repository_id__in=rids,
+                then=Round(
+                    Value(50.0) * (part("merged", need_merged) + difficulty),
+                    precision=1,
+                ),
+            )
+        )
     return Case(*whens, default=Value(0.0), output_field=FloatField())
 
 
 def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
-    """"8/10 merged, 1 Hard" — merged against the rule, then the Hard and Medium counts."""
+    """ "8/10 merged, 1 Hard" — merged against the rule, then the Hard and Medium counts."""
     text = f"{merged}/{rule.min_merged} merged"
     if hard:
         text += f", {hard} Hard"
@@ -87,7 +95,10 @@ def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
 
 
 def promotion_candidates(
-    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None,
+    *,
+    repository_ids: list[int],
+    as_of: date | None,
+    world: RoleWorld | None = None,
     limit: int | None = 25,
 ) -> list[dict]:
     """The best `limit` candidates per project (all with `limit=None`), best first.
@@ -105,8 +116,12 @@ def promotion_candidates(
 
 
 def best_promotion_candidates(
-    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None,
-    limit: int, best: int,
+    *,
+    repository_ids: list[int],
+    as_of: date | None,
+    world: RoleWorld | None = None,
+    limit: int,
+    best: int,
 ) -> tuple[list[dict], int]:
     """The `best` rows of `promotion_candidates(limit=limit)` over all the projects (the
     ranking's keys without the project), in that list's order, and how many rows it has.
@@ -135,23 +150,24 @@ def best_promotion_candidates(
         by_project: dict[int, list[tuple]] = defaultdict(list)
         for item in people.items():
             by_project[item[0][0]].append(first_keys(item))
-        kept = sorted((keys for found in by_project.values()
-                       for keys in sorted(found, reverse=True)[:limit]), reverse=True)
+        kept = sorted(
+            (keys for found in by_project.values() for keys in sorted(found, reverse=True)[:limit]),
+            reverse=True,
+        )
         edge = kept[best - 1]
         people = dict(item for item in people.items() if first_keys(item) >= edge)
-    rows = _candidate_rows(world=world, evidence=evidence, people=people, limit=limit,
-                           best=best)
+    rows = _candidate_rows(world=world, evidence=evidence, people=people, limit=limit, best=best)
     return rows, total
 
 
-def _shortlist(*, world: RoleWorld, limit: int | None
-               ) -> tuple[dict, dict[tuple[int, str], dict]]:
+def _shortlist(*, world: RoleWorld, limit: int | None) -> tuple[dict, dict[tuple[int, str], dict]]:
     """The people's role evidence, and the shortlist: (project, login) → rule figures."""
     ids = list(world.repositories)
     day = world.day()
     evidence = {(rid, login.lower()): ev for rid, login, ev in world.people()}
     above = {
-        key for key, ev in evidence.items()
+        key
+        for key, ev in evidence.items()
         if _at_or_above(ev, day, world.rules[key[0]].target_role)
     }
     if world.before is None:
@@ -164,43 +180,68 @@ def _shortlist(*, world: RoleWorld, limit: int | None
         for rid in ids:
             if by_project[rid]:
                 holders |= Q(repository_id=rid, login_lower__in=by_project[rid])
-        people = _shortlist_from_facts(world=world, holders=holders if above else None,
-                                       above=above, limit=limit)
+        people = _shortlist_from_facts(
+            world=world, holders=holders if above else None, above=above, limit=limit
+        )
     return evidence, people
 
 
-def _candidate_rows(*, world: RoleWorld, evidence: dict, people: dict, limit: int | None,
-                    best: int | None = None) -> list[dict]:
+def _candidate_rows(
+    *, world: RoleWorld, evidence: dict, people: dict, limit: int | None, best: int | None = None
+) -> list[dict]:
     """The shortlist with the tie-break figures and evidence, ranked and cut per project
     (then to the `best` over all projects, when given)."""
     ids = list(world.repositories)
     day = world.day()
     # The rollup's rows carry months active and last activity; an as-of shortlist reads them.
     stored = all("months_active" in p for p in people.values())
-    activity = {} if stored else activity_by_person(
-        repository_ids=ids, logins={login for _, login in people}, before=world.before,
-        pairs=set(people))
+    activity = (
+        {}
+        if stored
+        else activity_by_person(
+            repository_ids=ids,
+            logins={login for _, login in people},
+            before=world.before,
+            pairs=set(people),
+        )
+    )
 
     rows = []
     for (rid, login), p in people.items():
-        month_count, last_at = (p["months_active"], p["last_at"]) if stored \
-            else activity.get((rid, login), (0, None))
-        rows.append({
-            "repository_id": rid, "author_id": p["author_id"],
-            "project": world.repositories[rid], "login": login,
-            "progress": progress_text(merged=p["merged"], hard=p["hard"], medium=p["medium"],
-                                      rule=world.rules[rid]),
-            "progress_percent": p["progress"], "meets_rule": p["meets"],
-            "merged": p["merged"], "hard": p["hard"], "medium": p["medium"],
-            "easy": p["easy"], "reviews_given": p.get("reviews", 0),
-            "issues_answered": p.get("answers", 0),
-            "months_active": month_count,
-            "last_activity": last_at.date().isoformat() if last_at else "",
-        })
+        month_count, last_at = (
+            (p["months_active"], p["last_at"]) if stored else activity.get((rid, login), (0, None))
+        )
+        rows.append(
+            {
+                "repository_id": rid,
+                "author_id": p["author_id"],
+                "project": world.repositories[rid],
+                "login": login,
+                "progress": progress_text(
+                    merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=world.rules[rid]
+                ),
+                "progress_percent": p["progress"],
+                "meets_rule": p["meets"],
+                "merged": p["merged"],
+                "hard": p["hard"],
+                "medium": p["medium"],
+                "easy": p["easy"],
+                "reviews_given": p.get("reviews", 0),
+                "issues_answered": p.get("answers", 0),
+                "months_active": month_count,
+                "last_activity": last_at.date().isoformat() if last_at else "",
+            }
+        )
 
     def standing(r: dict) -> tuple:
-        return (-r["progress_percent"], -r["reviews_given"], -r["issues_answered"],
-                -r["months_active"], _negated_day(r["last_activity"]), r["login"].lower())
+        return (
+            -r["progress_percent"],
+            -r["reviews_given"],
+            -r["issues_answered"],
+            -r["months_active"],
+            _negated_day(r["last_activity"]),
+            r["login"].lower(),
+        )
 
     rows.sort(key=lambda r: (r["project"], *standing(r)))
     ranked, rank = [], defaultdict(int)
@@ -217,34 +258,55 @@ def _candidate_rows(*, world: RoleWorld, evidence: dict, people: dict, limit: in
     # a large shortlist) need no look at their merged pull requests.
     hardest = hardest_merged(
         pairs={(r["repository_id"], r["author_id"]) for r in ranked if r["hard"] or r["medium"]},
-        before=world.before, rules=world.rules, per_author=5,
+        before=world.before,
+        rules=world.rules,
+        per_author=5,
     )
     for row in ranked:
         rid, login = row["repository_id"], row["login"]
         held = holding_on(evidence.get((rid, login.lower()), []), day)
-        row.update({
-            "role": held[0] if held else "contributor",
-            "affiliation": world.affiliation(login=login, on=day),
-            "merged_url": _search(world, rid, "is:pr is:merged author:", login),
-            "reviews_url": _search(world, rid, "is:pr -author:{0} reviewed-by:", login),
-            "issues_url": _search(world, rid, "is:issue -author:{0} commenter:", login,
-                                  kind="issues"),
-            "evidence": [
-                {"label": f"#{number} {level} ({source})", "url": world.link(rid, "pull", number)}
-                for number, level, source in hardest.get((rid, row["author_id"]), [])
-            ],
-        })
+        row.update(
+            {
+                "role": held[0] if held else "contributor",
+                "affiliation": world.affiliation(login=login, on=day),
+                "merged_url": _search(world, rid, "is:pr is:merged author:", login),
+                "reviews_url": _search(world, rid, "is:pr -author:{0} reviewed-by:", login),
+                "issues_url": _search(
+                    world, rid, "is:issue -author:{0} commenter:", login, kind="issues"
+                ),
+                "evidence": [
+                    {
+                        "label": f"#{number} {level} ({source})",
+                        "url": world.link(rid, "pull", number),
+                    }
+                    for number, level, source in hardest.get((rid, row["author_id"]), [])
+                ],
+            }
+        )
     return ranked
 
 
-def _shortlist_from_rollup(*, world: RoleWorld, above: set, limit: int | None
-                           ) -> dict[tuple[int, str], dict]:
+def _shortlist_from_rollup(
+    *, world: RoleWorld, above: set, limit: int | None
+) -> dict[tuple[int, str], dict]:
     """All-time figures from CandidateTotal, ranked and cut per project in one query (read in
     ranking order from its index). Role holders are dropped afterwards, so the cut reads as
     many more rows per project as it has holders, not a long exclusion list."""
     rows = CandidateTotal.objects.filter(repository_id__in=list(world.repositories))
-    columns = ("repository_id", "login", "author_id", "merged", "hard", "medium", "easy",
-               "reviews", "answers", "progress", "months_active", "last_at")
+    columns = (
+        "repository_id",
+        "login",
+        "author_id",
+        "merged",
+        "hard",
+        "medium",
+        "easy",
+        "reviews",
+        "answers",
+        "progress",
+        "months_active",
+        "last_at",
+    )
     if limit is None:
         found = rows.values(*columns)
     else:
@@ -258,16 +320,27 @@ def _shortlist_from_rollup(*, world: RoleWorld, above: set, limit: int | None
                 columns=columns,
             )
         else:
-            found = rows.annotate(place=Window(
-                Rank(), partition_by=[F("repository_id")],
-                order_by=[F("progress").desc(), F("reviews").desc(), F("answers").desc()],
-            )).filter(place__lte=cut).values(*columns)
+            found = (
+                rows.annotate(
+                    place=Window(
+                        Rank(),
+                        partition_by=[F("repository_id")],
+                        order_by=[F("progress").desc(), F("reviews").desc(), F("answers").desc()],
+                    )
+                )
+                .filter(place__lte=cut)
+                .values(*columns)
+            )
     people = {}
     for row in found:
         if (row["repository_id"], row["login"].lower()) in above:
             continue
-        row["meets"] = meets_rule(merged=row["merged"], hard=row["hard"],
-                                  medium=row["medium"], rule=world.rules[row["repository_id"]])
+        row["meets"] = meets_rule(
+            merged=row["merged"],
+            hard=row["hard"],
+            medium=row["medium"],
+            rule=world.rules[row["repository_id"]],
+        )
         people[(row["repository_id"], row["login"])] = row
     return people
 
@@ -309,8 +382,9 @@ def _top_per_project(*, cuts: dict[int, int], columns: tuple[str, ...]) -> list[
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _shortlist_from_facts(*, world: RoleWorld, holders: Q | None, above: set, limit: int | None
-                          ) -> dict[tuple[int, str], dict]:
+def _shortlist_from_facts(
+    *, world: RoleWorld, holders: Q | None, above: set, limit: int | None
+) -> dict[tuple[int, str], dict]:
     """As of a day: progress of everyone with merged work in SQL, cut per project; then the
     tie-break figures of the shortlist (and of everyone in a project with fewer than `limit`
     people with merged work)."""
@@ -318,24 +392,36 @@ def _shortlist_from_facts(*, world: RoleWorld, holders: Q | None, above: set, li
     people: dict[tuple[int, str], dict] = {}
     per_project: dict[int, int] = defaultdict(int)
     for row in merged_work_by_author(
-        repository_ids=ids, before=world.before, rules=world.rules,
-        progress=progress_expression(rules=world.rules), bots=human("author", world.bots),
-        exclude=holders, limit=limit,
+        repository_ids=ids,
+        before=world.before,
+        rules=world.rules,
+        progress=progress_expression(rules=world.rules),
+        bots=human("author", world.bots),
+        exclude=holders,
+        limit=limit,
     ):
         rid = row["repository_id"]
         per_project[rid] += 1
         # The SQL figure, so the shortlist's ties and the page's numbers are the same ones.
-        row["meets"] = meets_rule(merged=row["merged"], hard=row["hard"],
-                                  medium=row["medium"], rule=world.rules[rid])
+        row["meets"] = meets_rule(
+            merged=row["merged"], hard=row["hard"], medium=row["medium"], rule=world.rules[rid]
+        )
         people[(rid, row["author__login"])] = row
     open_projects = [rid for rid in ids if limit is None or per_project[rid] < limit]
     chosen = Q(author_id__in={p["author_id"] for p in people.values()}) | Q(
-        repository_id__in=open_projects)
+        repository_id__in=open_projects
+    )
     for key, counts in (
-        ("reviews", reviews_given(repository_ids=ids, before=world.before, bots=world.bots,
-                                  chosen=chosen)),
-        ("answers", issues_answered(repository_ids=ids, before=world.before, bots=world.bots,
-                                    chosen=chosen)),
+        (
+            "reviews",
+            reviews_given(repository_ids=ids, before=world.before, bots=world.bots, chosen=chosen),
+        ),
+        (
+            "answers",
+            issues_answered(
+                repository_ids=ids, before=world.before, bots=world.bots, chosen=chosen
+            ),
+        ),
     ):
         for rid, author_id, login, n in counts:
             if (rid, login.lower()) in above:
@@ -343,15 +429,22 @@ def _shortlist_from_facts(*, world: RoleWorld, holders: Q | None, above: set, li
             if (rid, login) not in people:
                 if rid not in open_projects:
                     continue
-                people[(rid, login)] = {"author_id": author_id, "merged": 0, "hard": 0,
-                                        "medium": 0, "easy": 0, "progress": 0.0,
-                                        "meets": False}
+                people[(rid, login)] = {
+                    "author_id": author_id,
+                    "merged": 0,
+                    "hard": 0,
+                    "medium": 0,
+                    "easy": 0,
+                    "progress": 0.0,
+                    "meets": False,
+                }
             people[(rid, login)][key] = n
     return people
 
 
-def reviews_given(*, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
-                  ) -> list[tuple[int, int, str, int]]:
+def reviews_given(
+    *, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
+) -> list[tuple[int, int, str, int]]:
     """(repository, author id, login, reviews submitted on other people's pull requests)."""
     reviews = Review.objects.filter(repository_id__in=repository_ids, author__isnull=False)
     if chosen is not None:
@@ -359,14 +452,18 @@ def reviews_given(*, repository_ids: list[int], before, bots: set[str], chosen: 
     if before is not None:
         reviews = reviews.filter(submitted_at__lt=before)
     return list(
-        reviews.exclude(pull_request__author_id=F("author_id")).filter(human("author", bots))
-        .values("repository_id", "author_id", "author__login").annotate(n=Count("pk"))
-        .order_by().values_list("repository_id", "author_id", "author__login", "n")
+        reviews.exclude(pull_request__author_id=F("author_id"))
+        .filter(human("author", bots))
+        .values("repository_id", "author_id", "author__login")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("repository_id", "author_id", "author__login", "n")
     )
 
 
-def issues_answered(*, repository_ids: list[int], before, bots: set[str],
-                    chosen: Q | None = None) -> list[tuple[int, int, str, int]]:
+def issues_answered(
+    *, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
+) -> list[tuple[int, int, str, int]]:
     """(repository, author id, login, other people's issues they commented on)."""
     others_issue = Issue.objects.filter(
         repository_id=OuterRef("repository_id"), number=OuterRef("issue_number")
@@ -379,10 +476,12 @@ def issues_answered(*, repository_ids: list[int], before, bots: set[str],
     if before is not None:
         comments = comments.filter(created_at__lt=before)
     return list(
-        comments.filter(Exists(others_issue)).filter(human("author", bots))
+        comments.filter(Exists(others_issue))
+        .filter(human("author", bots))
         .values("repository_id", "author_id", "author__login")
         .annotate(n=Count("issue_number", distinct=True))
-        .order_by().values_list("repository_id", "author_id", "author__login", "n")
+        .order_by()
+        .values_list("repository_id", "author_id", "author__login", "n")
     )
 
 

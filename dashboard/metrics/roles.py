@@ -70,7 +70,7 @@ def github_web_url() -> str:
     parts = urlsplit(settings.GITHUB_API_URL)
     host = parts.netloc
     if host.startswith("api."):
-        host = host[len("api."):]
+        host = host[len("api.") :]
     path = parts.path.rstrip("/")
     if path.endswith("/api/v3"):
         path = path[: -len("/api/v3")]
@@ -224,8 +224,11 @@ class RoleWorld:
         if self.before is not None:
             signals = signals.filter(first_at__lt=self.before)
         # Which role each signal proves per project, looked up once (10,000s of signals).
-        proves = {(rid, signal): getattr(rule, setting) for rid, rule in self.rules.items()
-                  for signal, setting in SIGNAL_SETTINGS.items()}
+        proves = {
+            (rid, signal): getattr(rule, setting)
+            for rid, rule in self.rules.items()
+            for signal, setting in SIGNAL_SETTINGS.items()
+        }
         for rid, login, signal, at, number, kind, what in signals.values_list(
             "repository_id", "login", "signal", "first_at", "first_number", "link_kind", "what"
         ):
@@ -239,9 +242,15 @@ class RoleWorld:
             else:
                 word = "organisation member" if signal == "org_membership" else "write access"
                 description = f"{word} (association) on own {what} #{number}"
-            self.evidence[(rid, login)].append(Evidence(
-                role=role, signal=signal, since=at.date(), description=description,
-                url=self.link(rid, kind, number)))
+            self.evidence[(rid, login)].append(
+                Evidence(
+                    role=role,
+                    signal=signal,
+                    since=at.date(),
+                    description=description,
+                    url=self.link(rid, kind, number),
+                )
+            )
 
     def _collect_governance(self, ids: list[int]) -> None:
         versions = GovernanceFileVersion.objects.filter(repository_id__in=ids)
@@ -272,20 +281,29 @@ class RoleWorld:
             for (category, _), (start, login, sha) in in_file.items()
         ]
         # Governance files are hand-written: use the login's case as GitHub's account has it.
-        known = {
-            login.lower(): login
-            for login in Actor.objects.annotate(lower=Lower("login"))
-            .filter(lower__in={listing[3].lower() for listing in listings})
-            .values_list("login", flat=True)
-        } if listings else {}
+        known = (
+            {
+                login.lower(): login
+                for login in Actor.objects.annotate(lower=Lower("login"))
+                .filter(lower__in={listing[3].lower() for listing in listings})
+                .values_list("login", flat=True)
+            }
+            if listings
+            else {}
+        )
         for rid, path, category, login, start, sha, ended in listings:
-            self._governance(rid, path, category, known.get(login.lower(), login), start, sha,
-                             ended)
+            self._governance(
+                rid, path, category, known.get(login.lower(), login), start, sha, ended
+            )
 
     def _governance(self, rid, path, category, login, start, sha, ended) -> None:
         self._add(
-            rid, login, GOVERNANCE_SETTINGS[category], signal="governance",
-            since=start, ended=ended,
+            rid,
+            login,
+            GOVERNANCE_SETTINGS[category],
+            signal="governance",
+            since=start,
+            ended=ended,
             description=f"listed as {GOVERNANCE_WORDS[category]} in {path} "
             f"(commit {sha[:7]})" + (f", removed {ended.isoformat()}" if ended else ""),
             url=f"{self.pages[rid]}/commit/{sha}",
@@ -298,9 +316,14 @@ class RoleWorld:
         for entry in entries.order_by("since"):
             self.admin[(entry.repository_id, entry.login)].append(
                 Evidence(
-                    role=entry.role, signal="admin", since=entry.since, ended=entry.until,
+                    role=entry.role,
+                    signal="admin",
+                    since=entry.since,
+                    ended=entry.until,
                     description="admin entry" + (f": {entry.evidence}" if entry.evidence else ""),
-                    url=entry.evidence if entry.evidence.startswith(("http://", "https://")) else "",
+                    url=entry.evidence
+                    if entry.evidence.startswith(("http://", "https://"))
+                    else "",
                 )
             )
 
@@ -318,10 +341,14 @@ class RoleWorld:
         if lower in self._by_profile and lower not in self._overrides:
             return self._by_profile[lower]  # no override: the same answer every day
         if lower not in self._loaded:
-            self.load_affiliations(logins={lower} | {x.lower() for _, x in self.evidence}
-                                   | {x.lower() for _, x in self.admin})
+            self.load_affiliations(
+                logins={lower}
+                | {x.lower() for _, x in self.evidence}
+                | {x.lower() for _, x in self.admin}
+            )
         covering = [
-            (start, is_home) for start, end, is_home in self._overrides.get(lower, [])
+            (start, is_home)
+            for start, end, is_home in self._overrides.get(lower, [])
             if (start is None or start <= on) and (end is None or on <= end)
         ]
         if covering:
@@ -340,14 +367,18 @@ class RoleWorld:
         if not logins:
             return
         self._loaded |= logins
-        self._profiles.update({
-            lower: (company, email)
-            for lower, company, email in Actor.objects.annotate(lower=Lower("login"))
-            .filter(lower__in=logins).values_list("lower", "company", "email")
-        })
+        self._profiles.update(
+            {
+                lower: (company, email)
+                for lower, company, email in Actor.objects.annotate(lower=Lower("login"))
+                .filter(lower__in=logins)
+                .values_list("lower", "company", "email")
+            }
+        )
         for lower, start, end, is_home in (
             AffiliationOverride.objects.annotate(lower=Lower("login"))
-            .filter(lower__in=logins).values_list("lower", "start", "end", "is_home")
+            .filter(lower__in=logins)
+            .values_list("lower", "start", "end", "is_home")
         ):
             self._overrides[lower].append((start, end, is_home))
 
@@ -358,8 +389,9 @@ class RoleWorld:
             keys = set(self.evidence) | set(self.admin)
             self._people = [
                 (rid, login, self.admin.get((rid, login)) or self.evidence[(rid, login)])
-                for rid, login in sorted(keys,
-                                         key=lambda k: (self.repositories[k[0]], k[1].lower()))
+                for rid, login in sorted(
+                    keys, key=lambda k: (self.repositories[k[0]], k[1].lower())
+                )
             ]
         return list(self._people)
 
@@ -381,8 +413,12 @@ def holding_on(evidence: list[Evidence], day: date) -> tuple[str, date, list[Evi
 
 
 def activity_by_person(
-    *, repository_ids: list[int], logins: set[str], before: datetime | None,
-    count_months: bool = True, pairs: set[tuple[int, str]] | None = None,
+    *,
+    repository_ids: list[int],
+    logins: set[str],
+    before: datetime | None,
+    count_months: bool = True,
+    pairs: set[tuple[int, str]] | None = None,
 ) -> dict[tuple[int, str], tuple[int, datetime | None]]:
     """(repository, login) → (months active, last activity) of some people (of these
     `pairs` only, when given; others may be answered too).
@@ -396,41 +432,59 @@ def activity_by_person(
     if pairs is not None and connection.vendor == "postgresql":
         # Only the (project, login) pairs asked about: the people of a long list are active
         # on many other projects too, and those months would be read and grouped for nothing.
-        months = months.alias(asked=RawSQL(
-            f"({ActivityMonth._meta.db_table}.repository_id, {ActivityMonth._meta.db_table}.login)"
-            " IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))",
-            [[rid for rid, _ in pairs], [login for _, login in pairs]],
-            output_field=BooleanField(),
-        )).filter(asked=True)
+        months = months.alias(
+            asked=RawSQL(
+                f"({ActivityMonth._meta.db_table}.repository_id, {ActivityMonth._meta.db_table}.login)"
+                " IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))",
+                [[rid for rid, _ in pairs], [login for _, login in pairs]],
+                output_field=BooleanField(),
+            )
+        ).filter(asked=True)
     partial: list = []
     if before is not None:
         month_start = before.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         months = months.filter(month__lt=month_start)
-        events = ContributionEvent.objects.filter(
-            repository_id__in=repository_ids, login__in=logins, is_bot=False,
-            occurred_at__gte=month_start, occurred_at__lt=before,
-        ).values("repository_id", "login").annotate(last=Max("occurred_at")).order_by()
-        merges = PullRequest.objects.filter(
-            repository_id__in=repository_ids, merged_by__login__in=logins,
-            merged_at__gte=month_start, merged_at__lt=before,
-        ).values("repository_id", "merged_by__login").annotate(last=Max("merged_at")).order_by()
-        partial = [
-            (True, *row) for row in events.values_list("repository_id", "login", "last")
-        ] + [
+        events = (
+            ContributionEvent.objects.filter(
+                repository_id__in=repository_ids,
+                login__in=logins,
+                is_bot=False,
+                occurred_at__gte=month_start,
+                occurred_at__lt=before,
+            )
+            .values("repository_id", "login")
+            .annotate(last=Max("occurred_at"))
+            .order_by()
+        )
+        merges = (
+            PullRequest.objects.filter(
+                repository_id__in=repository_ids,
+                merged_by__login__in=logins,
+                merged_at__gte=month_start,
+                merged_at__lt=before,
+            )
+            .values("repository_id", "merged_by__login")
+            .annotate(last=Max("merged_at"))
+            .order_by()
+        )
+        partial = [(True, *row) for row in events.values_list("repository_id", "login", "last")] + [
             (False, *row) for row in merges.values_list("repository_id", "merged_by__login", "last")
         ]
     if not count_months and pairs is not None and connection.vendor == "postgresql":
-        found = _last_month_of_pairs(pairs=pairs,
-                                     before_month=month_start if before is not None else None)
+        found = _last_month_of_pairs(
+            pairs=pairs, before_month=month_start if before is not None else None
+        )
     else:
         # Counting distinct months costs a sort; the ladder needs only the last activity (0).
-        n_months = Count("month", distinct=True, filter=Q(merges=False)) if count_months \
-            else Value(0)
+        n_months = (
+            Count("month", distinct=True, filter=Q(merges=False)) if count_months else Value(0)
+        )
         found = {
             (rid, login): (n, last)
             for rid, login, n, last in months.values("repository_id", "login")
             .annotate(n=n_months, last=Max("last_at"))
-            .order_by().values_list("repository_id", "login", "n", "last")
+            .order_by()
+            .values_list("repository_id", "login", "n", "last")
         }
     active_now: set[tuple[int, str]] = set()
     for authored, rid, login, last in partial:
@@ -442,8 +496,9 @@ def activity_by_person(
     return found
 
 
-def _last_month_of_pairs(*, pairs: set[tuple[int, str]], before_month: datetime | None
-                         ) -> dict[tuple[int, str], tuple[int, datetime | None]]:
+def _last_month_of_pairs(
+    *, pairs: set[tuple[int, str]], before_month: datetime | None
+) -> dict[tuple[int, str], tuple[int, datetime | None]]:
     """PostgreSQL: (repository, login) → (0, last activity) from each pair's latest
     ActivityMonth rows, read backwards on the (login, repository, month) index (role holders
     are active for years: aggregating all their months read 80 rows a pair)."""
@@ -481,17 +536,20 @@ def _ladder(world: RoleWorld, *, chunk: int | None = None):
     day = world.day()
     held_by = sorted(
         (
-            (rid, login, held) for rid, login, evidence in world.people()
+            (rid, login, held)
+            for rid, login, evidence in world.people()
             if (held := holding_on(evidence, day)) is not None and held[0] != Role.CONTRIBUTOR
         ),
         key=lambda h: (world.repositories[h[0]], -RANK[h[2][0]], h[2][1], h[1].lower()),
     )
     step = chunk or max(len(held_by), 1)
     for first in range(0, len(held_by), step):
-        part = held_by[first:first + step]
+        part = held_by[first : first + step]
         activity = activity_by_person(
             repository_ids=sorted({rid for rid, _, _ in part}),
-            logins={login for _, login, _ in part}, before=world.before, count_months=False,
+            logins={login for _, login, _ in part},
+            before=world.before,
+            count_months=False,
             pairs={(rid, login) for rid, login, _ in part},
         )
         for rid, login, (role, since, proving) in part:
@@ -501,9 +559,15 @@ def _ladder(world: RoleWorld, *, chunk: int | None = None):
                 last_at is None or last_at.date() < _months_before(day, months)
             )
             yield Holding(
-                repository_id=rid, repository=world.repositories[rid], login=login, role=role,
-                since=since, evidence=proving, last_activity=last_at,
-                affiliation=world.affiliation(login=login, on=day), inactive=inactive,
+                repository_id=rid,
+                repository=world.repositories[rid],
+                login=login,
+                role=role,
+                since=since,
+                evidence=proving,
+                last_activity=last_at,
+                affiliation=world.affiliation(login=login, on=day),
+                inactive=inactive,
             )
 
 
@@ -514,7 +578,10 @@ def _months_before(day: date, months: int) -> date:
 
 
 def ladder_rows(
-    *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None,
+    *,
+    repository_ids: list[int],
+    as_of: date | None,
+    world: RoleWorld | None = None,
     chunk: int = 250,
 ) -> Iterator[dict]:
     """The ladder as table/export rows (one per person and project), lazily: `chunk`
@@ -531,8 +598,9 @@ def ladder_rows(
             "affiliation": h.affiliation,
             "inactive": h.inactive,
         }
-        for h in _ladder(world or RoleWorld(repository_ids=repository_ids, as_of=as_of),
-                         chunk=chunk)
+        for h in _ladder(
+            world or RoleWorld(repository_ids=repository_ids, as_of=as_of), chunk=chunk
+        )
     )
 
 
@@ -541,9 +609,7 @@ def committer_periods(world: RoleWorld) -> list[tuple[int, str, list[tuple[date,
     out = []
     committer = RANK[Role.COMMITTER]  # once: an enum member's lookup costs a few µs
     for rid, login, evidence in world.people():
-        periods = sorted(
-            (e.since, e.ended) for e in evidence if RANK[e.role] >= committer
-        )
+        periods = sorted((e.since, e.ended) for e in evidence if RANK[e.role] >= committer)
         if periods:
             out.append((rid, login, periods))
     return out
@@ -579,11 +645,15 @@ def promotions_by_quarter(
     promotions = []
     for rid, login, periods in committer_periods(world):
         promoted = periods[0][0]
-        promotions.append({
-            "project": world.repositories[rid], "login": login, "date": promoted.isoformat(),
-            "quarter": _quarter(promoted),
-            "affiliation": world.affiliation(login=login, on=promoted),
-        })
+        promotions.append(
+            {
+                "project": world.repositories[rid],
+                "login": login,
+                "date": promoted.isoformat(),
+                "quarter": _quarter(promoted),
+                "affiliation": world.affiliation(login=login, on=promoted),
+            }
+        )
     promotions.sort(key=lambda p: (p["date"], p["project"], p["login"].lower()))
     series = {"labels": [], "home": [], "external": [], "unknown": [], "promotions": promotions}
     if promotions:
@@ -614,8 +684,7 @@ def external_committer_share_by_quarter(
     # started than ended by then.
     changes = sorted(
         [(s, 1, login.lower()) for _, login, spans in periods for s, _ in spans]
-        + [(e, -1, login.lower()) for _, login, spans in periods for _, e in spans
-           if e is not None]
+        + [(e, -1, login.lower()) for _, login, spans in periods for _, e in spans if e is not None]
     )
     open_periods: dict[str, int] = defaultdict(int)
     holders: set[str] = set()
@@ -663,10 +732,12 @@ def role_history_for_person(*, login: str, as_of: date | None) -> list[dict]:
     repository_ids: set[int] = set(
         RoleSignal.objects.filter(login__iexact=login).values_list("repository_id", flat=True)
     )
-    repository_ids.update(GovernanceFileVersion.objects.values_list("repository_id", flat=True)
-                          .distinct())
-    repository_ids.update(RoleEntry.objects.filter(login__iexact=login)
-                          .values_list("repository_id", flat=True))
+    repository_ids.update(
+        GovernanceFileVersion.objects.values_list("repository_id", flat=True).distinct()
+    )
+    repository_ids.update(
+        RoleEntry.objects.filter(login__iexact=login).values_list("repository_id", flat=True)
+    )
     world = RoleWorld(repository_ids=sorted(repository_ids), as_of=as_of)
     rows = []
     for rid, person, evidence in world.people():
@@ -678,10 +749,15 @@ def role_history_for_person(*, login: str, as_of: date | None) -> list[dict]:
         for role, e in first_by_role.items():
             ends = [x.ended for x in evidence if x.role == role]
             ended = None if any(x is None for x in ends) else max(ends)
-            rows.append({
-                "project": world.repositories[rid], "role": Role(role).label,
-                "since": e.since.isoformat(), "ended": ended.isoformat() if ended else "",
-                "evidence": e.description, "evidence_url": e.url,
-            })
+            rows.append(
+                {
+                    "project": world.repositories[rid],
+                    "role": Role(role).label,
+                    "since": e.since.isoformat(),
+                    "ended": ended.isoformat() if ended else "",
+                    "evidence": e.description,
+                    "evidence_url": e.url,
+                }
+            )
     rows.sort(key=lambda r: (r["since"], r["project"]))
     return rows

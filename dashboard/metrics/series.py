@@ -73,8 +73,14 @@ def as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def fill(rows: Iterable[Mapping], *, buckets: list[dt.date], key: str = "bucket",
-         value: str = "n", empty=0) -> list:
+def fill(
+    rows: Iterable[Mapping],
+    *,
+    buckets: list[dt.date],
+    key: str = "bucket",
+    value: str = "n",
+    empty=0,
+) -> list:
     """Values aligned on `buckets` from aggregated rows; missing buckets get `empty`."""
     found = {as_date(row[key]): row[value] for row in rows}
     return [found.get(start, empty) for start in buckets]

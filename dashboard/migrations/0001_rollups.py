@@ -5,57 +5,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ingest', '0001_initial'),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupState',
+            name="RollupState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True)),
-                ('rebuilt_at', models.DateTimeField()),
-                ('rows', models.BigIntegerField(default=0)),
-                ('seconds', models.FloatField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True)),
+                ("rebuilt_at", models.DateTimeField()),
+                ("rows", models.BigIntegerField(default=0)),
+                ("seconds", models.FloatField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='ContributionEvent',
+            name="ContributionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_key', models.CharField(max_length=300)),
-                ('login', models.CharField(blank=True, max_length=100)),
-                ('kind', models.CharField(choices=[('commit', 'commit'), ('pull_request', 'pull request'), ('issue', 'issue'), ('review', 'review'), ('comment', 'comment')], max_length=20)),
-                ('occurred_at', models.DateTimeField()),
-                ('is_bot', models.BooleanField(default=False)),
-                ('ref', models.CharField(blank=True, max_length=40)),
-                ('response_seconds', models.FloatField(blank=True, null=True)),
-                ('merge_seconds', models.FloatField(blank=True, null=True)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person_key", models.CharField(max_length=300)),
+                ("login", models.CharField(blank=True, max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("commit", "commit"),
+                            ("pull_request", "pull request"),
+                            ("issue", "issue"),
+                            ("review", "review"),
+                            ("comment", "comment"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField()),
+                ("is_bot", models.BooleanField(default=False)),
+                ("ref", models.CharField(blank=True, max_length=40)),
+                ("response_seconds", models.FloatField(blank=True, null=True)),
+                ("merge_seconds", models.FloatField(blank=True, null=True)),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['repository', 'occurred_at'], name='event_repo_time'), models.Index(fields=['occurred_at'], name='event_time'), models.Index(fields=['person_key', 'occurred_at'], name='event_person_time'), models.Index(fields=['login', 'occurred_at'], name='event_login_time')],
+                "indexes": [
+                    models.Index(fields=["repository", "occurred_at"], name="event_repo_time"),
+                    models.Index(fields=["occurred_at"], name="event_time"),
+                    models.Index(fields=["person_key", "occurred_at"], name="event_person_time"),
+                    models.Index(fields=["login", "occurred_at"], name="event_login_time"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FirstContribution',
+            name="FirstContribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('community', models.BooleanField()),
-                ('kind_group', models.CharField(max_length=20)),
-                ('person_key', models.CharField(max_length=300)),
-                ('login', models.CharField(blank=True, max_length=100)),
-                ('first_at', models.DateTimeField()),
-                ('first_kind', models.CharField(choices=[('commit', 'commit'), ('pull_request', 'pull request'), ('issue', 'issue'), ('review', 'review'), ('comment', 'comment')], max_length=20)),
-                ('first_ref', models.CharField(blank=True, max_length=40)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("community", models.BooleanField()),
+                ("kind_group", models.CharField(max_length=20)),
+                ("person_key", models.CharField(max_length=300)),
+                ("login", models.CharField(blank=True, max_length=100)),
+                ("first_at", models.DateTimeField()),
+                (
+                    "first_kind",
+                    models.CharField(
+                        choices=[
+                            ("commit", "commit"),
+                            ("pull_request", "pull request"),
+                            ("issue", "issue"),
+                            ("review", "review"),
+                            ("comment", "comment"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("first_ref", models.CharField(blank=True, max_length=40)),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['community', 'kind_group', 'first_at'], name='first_scope_time'), models.Index(fields=['community', 'kind_group', 'repository', 'first_at'], name='first_scope_repo_time'), models.Index(fields=['person_key'], name='first_person')],
+                "indexes": [
+                    models.Index(
+                        fields=["community", "kind_group", "first_at"], name="first_scope_time"
+                    ),
+                    models.Index(
+                        fields=["community", "kind_group", "repository", "first_at"],
+                        name="first_scope_repo_time",
+                    ),
+                    models.Index(fields=["person_key"], name="first_person"),
+                ],
             },
         ),
     ]

@@ -7,38 +7,240 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0001_rollups'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0001_rollups"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PromotionRule',
+            name="PromotionRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merge_proves', models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='pmc', help_text='Merging pull requests proves this role.', max_length=20)),
-                ('approval_proves', models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='committer', help_text='An approving review given with write access (association MEMBER, COLLABORATOR or OWNER) proves this role.', max_length=20)),
-                ('association_proves', models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='committer', help_text="Author association MEMBER, COLLABORATOR or OWNER on one's own pull request, issue, review or comment proves this role.", max_length=20)),
-                ('org_membership_proves', models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='member', help_text='Organisation membership (approximated by author association MEMBER) proves this role.', max_length=20)),
-                ('owners_approvers_prove', models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='committer', help_text='Listed as approver in OWNERS.', max_length=20)),
-                ('owners_reviewers_prove', models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='reviewer', help_text='Listed as reviewer in OWNERS.', max_length=20)),
-                ('maintainers_prove', models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='pmc', help_text='Listed in MAINTAINERS.', max_length=20)),
-                ('committers_prove', models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='committer', help_text='Listed in COMMITTERS.', max_length=20)),
-                ('target_role', models.CharField(choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='committer', max_length=20)),
-                ('min_merged', models.PositiveIntegerField(default=10, help_text='Merged pull requests needed.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('min_hard', models.PositiveIntegerField(default=1, help_text='…of which at least this many Hard (0: no Hard alternative) …')),
-                ('min_medium', models.PositiveIntegerField(default=4, help_text='…or at least this many Medium (0: no Medium alternative).')),
-                ('medium_min_lines', models.PositiveIntegerField(default=100, help_text='Unlabelled PR with this many added+deleted lines is Medium.')),
-                ('medium_min_files', models.PositiveIntegerField(default=5, help_text='…or touching this many files is Medium.')),
-                ('hard_min_lines', models.PositiveIntegerField(default=500, help_text='Unlabelled PR with this many added+deleted lines is Hard.')),
-                ('hard_min_files', models.PositiveIntegerField(default=15, help_text='…or touching this many files is Hard.')),
-                ('inactive_months', models.PositiveIntegerField(default=6, help_text='Committers with no activity for this many months are flagged inactive.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('repository', models.OneToOneField(blank=True, help_text='Empty: the community default for projects without their own rule.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='promotion_rule', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "merge_proves",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="pmc",
+                        help_text="Merging pull requests proves this role.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "approval_proves",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="committer",
+                        help_text="An approving review given with write access (association MEMBER, COLLABORATOR or OWNER) proves this role.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "association_proves",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="committer",
+                        help_text="Author association MEMBER, COLLABORATOR or OWNER on one's own pull request, issue, review or comment proves this role.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "org_membership_proves",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="member",
+                        help_text="Organisation membership (approximated by author association MEMBER) proves this role.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "owners_approvers_prove",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="committer",
+                        help_text="Listed as approver in OWNERS.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "owners_reviewers_prove",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="reviewer",
+                        help_text="Listed as reviewer in OWNERS.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "maintainers_prove",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="pmc",
+                        help_text="Listed in MAINTAINERS.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "committers_prove",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="committer",
+                        help_text="Listed in COMMITTERS.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "target_role",
+                    models.CharField(
+                        choices=[
+                            ("contributor", "Contributor"),
+                            ("member", "Member"),
+                            ("reviewer", "Reviewer"),
+                            ("committer", "Committer"),
+                            ("pmc", "PMC (maintainer)"),
+                        ],
+                        default="committer",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "min_merged",
+                    models.PositiveIntegerField(
+                        default=10,
+                        help_text="Merged pull requests needed.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "min_hard",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="…of which at least this many Hard (0: no Hard alternative) …",
+                    ),
+                ),
+                (
+                    "min_medium",
+                    models.PositiveIntegerField(
+                        default=4,
+                        help_text="…or at least this many Medium (0: no Medium alternative).",
+                    ),
+                ),
+                (
+                    "medium_min_lines",
+                    models.PositiveIntegerField(
+                        default=100,
+                        help_text="Unlabelled PR with this many added+deleted lines is Medium.",
+                    ),
+                ),
+                (
+                    "medium_min_files",
+                    models.PositiveIntegerField(
+                        default=5, help_text="…or touching this many files is Medium."
+                    ),
+                ),
+                (
+                    "hard_min_lines",
+                    models.PositiveIntegerField(
+                        default=500,
+                        help_text="Unlabelled PR with this many added+deleted lines is Hard.",
+                    ),
+                ),
+                (
+                    "hard_min_files",
+                    models.PositiveIntegerField(
+                        default=15, help_text="…or touching this many files is Hard."
+                    ),
+                ),
+                (
+                    "inactive_months",
+                    models.PositiveIntegerField(
+                        default=6,
+                        help_text="Committers with no activity for this many months are flagged inactive.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "repository",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="Empty: the community default for projects without their own rule.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="promotion_rule",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(django.db.models.functions.comparison.Coalesce(models.F('repository'), models.Value(0)), name='promotion_rule_one_per_scope')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.comparison.Coalesce(
+                            models.F("repository"), models.Value(0)
+                        ),
+                        name="promotion_rule_one_per_scope",
+                    )
+                ],
             },
         ),
     ]

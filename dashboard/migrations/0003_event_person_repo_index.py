@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0002_promotion_rule'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0002_promotion_rule"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='contributionevent',
-            index=models.Index(fields=['person_key', 'repository', 'occurred_at'], name='event_person_repo_time'),
+            model_name="contributionevent",
+            index=models.Index(
+                fields=["person_key", "repository", "occurred_at"], name="event_person_repo_time"
+            ),
         ),
     ]

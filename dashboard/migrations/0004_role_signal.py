@@ -5,27 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0003_event_person_repo_index'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0003_event_person_repo_index"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoleSignal',
+            name="RoleSignal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(max_length=100)),
-                ('signal', models.CharField(max_length=20)),
-                ('first_at', models.DateTimeField()),
-                ('first_number', models.IntegerField(null=True)),
-                ('link_kind', models.CharField(max_length=10)),
-                ('what', models.CharField(blank=True, max_length=20)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("login", models.CharField(max_length=100)),
+                ("signal", models.CharField(max_length=20)),
+                ("first_at", models.DateTimeField()),
+                ("first_number", models.IntegerField(null=True)),
+                ("link_kind", models.CharField(max_length=10)),
+                ("what", models.CharField(blank=True, max_length=20)),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['repository', 'first_at'], name='role_signal_repo_time')],
+                "indexes": [
+                    models.Index(fields=["repository", "first_at"], name="role_signal_repo_time")
+                ],
             },
         ),
     ]

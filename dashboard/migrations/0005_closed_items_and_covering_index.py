@@ -5,37 +5,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0004_role_signal'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0004_role_signal"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClosedItem',
+            name="ClosedItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('issue_closed', 'issue closed'), ('pr_merged', 'pull request merged'), ('pr_closed_unmerged', 'pull request closed unmerged')], max_length=20)),
-                ('closed_at', models.DateTimeField()),
-                ('open_seconds', models.FloatField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("issue_closed", "issue closed"),
+                            ("pr_merged", "pull request merged"),
+                            ("pr_closed_unmerged", "pull request closed unmerged"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("closed_at", models.DateTimeField()),
+                ("open_seconds", models.FloatField(blank=True, null=True)),
             ],
         ),
         migrations.RemoveIndex(
-            model_name='contributionevent',
-            name='event_repo_time',
+            model_name="contributionevent",
+            name="event_repo_time",
         ),
         migrations.AddIndex(
-            model_name='contributionevent',
-            index=models.Index(fields=['repository', 'occurred_at'], include=('kind', 'is_bot', 'person_key', 'response_seconds'), name='event_repo_time_cover'),
+            model_name="contributionevent",
+            index=models.Index(
+                fields=["repository", "occurred_at"],
+                include=("kind", "is_bot", "person_key", "response_seconds"),
+                name="event_repo_time_cover",
+            ),
         ),
         migrations.AddField(
-            model_name='closeditem',
-            name='repository',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="closeditem",
+            name="repository",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AddIndex(
-            model_name='closeditem',
-            index=models.Index(fields=['repository', 'closed_at'], include=('kind', 'open_seconds'), name='closed_repo_time_cover'),
+            model_name="closeditem",
+            index=models.Index(
+                fields=["repository", "closed_at"],
+                include=("kind", "open_seconds"),
+                name="closed_repo_time_cover",
+            ),
         ),
     ]

@@ -5,25 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0005_closed_items_and_covering_index'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0005_closed_items_and_covering_index"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DailyCount',
+            name="DailyCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('kind', models.CharField(max_length=20)),
-                ('is_bot', models.BooleanField(default=False)),
-                ('n', models.IntegerField()),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("kind", models.CharField(max_length=20)),
+                ("is_bot", models.BooleanField(default=False)),
+                ("n", models.IntegerField()),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'repository'], include=('kind', 'is_bot', 'n'), name='daily_day_repo_cover')],
+                "indexes": [
+                    models.Index(
+                        fields=["day", "repository"],
+                        include=("kind", "is_bot", "n"),
+                        name="daily_day_repo_cover",
+                    )
+                ],
             },
         ),
     ]

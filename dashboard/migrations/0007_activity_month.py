@@ -5,25 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0006_daily_counts'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0006_daily_counts"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActivityMonth',
+            name="ActivityMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(max_length=100)),
-                ('month', models.DateTimeField()),
-                ('contributions', models.IntegerField()),
-                ('last_at', models.DateTimeField()),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("login", models.CharField(max_length=100)),
+                ("month", models.DateTimeField()),
+                ("contributions", models.IntegerField()),
+                ("last_at", models.DateTimeField()),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['login', 'repository', 'month'], name='activity_month_login')],
+                "indexes": [
+                    models.Index(
+                        fields=["login", "repository", "month"], name="activity_month_login"
+                    )
+                ],
             },
         ),
     ]

@@ -4,29 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0007_activity_month'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0007_activity_month"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='firstcontribution',
-            name='first_person',
+            model_name="firstcontribution",
+            name="first_person",
         ),
         migrations.AddField(
-            model_name='contributionevent',
-            name='waiting',
+            model_name="contributionevent",
+            name="waiting",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='firstcontribution',
-            name='first_waiting',
+            model_name="firstcontribution",
+            name="first_waiting",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='firstcontribution',
-            index=models.Index(fields=['person_key', 'community', 'kind_group', 'repository', 'first_at'], name='first_person_scope'),
+            model_name="firstcontribution",
+            index=models.Index(
+                fields=["person_key", "community", "kind_group", "repository", "first_at"],
+                name="first_person_scope",
+            ),
         ),
     ]

@@ -5,29 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0008_waiting_flags_person_scope_index'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0008_waiting_flags_person_scope_index"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CandidateTotal',
+            name="CandidateTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(max_length=100)),
-                ('author_id', models.BigIntegerField()),
-                ('merged', models.IntegerField(default=0)),
-                ('hard', models.IntegerField(default=0)),
-                ('medium', models.IntegerField(default=0)),
-                ('easy', models.IntegerField(default=0)),
-                ('reviews', models.IntegerField(default=0)),
-                ('answers', models.IntegerField(default=0)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("login", models.CharField(max_length=100)),
+                ("author_id", models.BigIntegerField()),
+                ("merged", models.IntegerField(default=0)),
+                ("hard", models.IntegerField(default=0)),
+                ("medium", models.IntegerField(default=0)),
+                ("easy", models.IntegerField(default=0)),
+                ("reviews", models.IntegerField(default=0)),
+                ("answers", models.IntegerField(default=0)),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['repository', 'login'], name='candidate_total_repo')],
+                "indexes": [
+                    models.Index(fields=["repository", "login"], name="candidate_total_repo")
+                ],
             },
         ),
     ]

@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0009_candidate_total'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0009_candidate_total"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='candidatetotal',
-            name='progress',
+            model_name="candidatetotal",
+            name="progress",
             field=models.FloatField(default=0),
         ),
         migrations.AddIndex(
-            model_name='candidatetotal',
-            index=models.Index(models.F('repository'), models.OrderBy(models.F('progress'), descending=True), models.OrderBy(models.F('reviews'), descending=True), models.OrderBy(models.F('answers'), descending=True), name='candidate_total_rank'),
+            model_name="candidatetotal",
+            index=models.Index(
+                models.F("repository"),
+                models.OrderBy(models.F("progress"), descending=True),
+                models.OrderBy(models.F("reviews"), descending=True),
+                models.OrderBy(models.F("answers"), descending=True),
+                name="candidate_total_rank",
+            ),
         ),
     ]

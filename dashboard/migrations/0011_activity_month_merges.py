@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0010_candidate_progress'),
+        ("dashboard", "0010_candidate_progress"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='activitymonth',
-            name='merges',
+            model_name="activitymonth",
+            name="merges",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0011_activity_month_merges'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0011_activity_month_merges"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='contributionevent',
-            index=models.Index(condition=models.Q(('waiting', True)), fields=['repository', 'kind'], name='event_waiting'),
+            model_name="contributionevent",
+            index=models.Index(
+                condition=models.Q(("waiting", True)),
+                fields=["repository", "kind"],
+                name="event_waiting",
+            ),
         ),
     ]

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0012_waiting_index'),
+        ("dashboard", "0012_waiting_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='promotionrule',
-            name='maintainers_prove',
-            field=models.CharField(blank=True, choices=[('contributor', 'Contributor'), ('member', 'Member'), ('reviewer', 'Reviewer'), ('committer', 'Committer'), ('pmc', 'PMC (maintainer)')], default='committer', help_text='Listed in MAINTAINERS.', max_length=20),
+            model_name="promotionrule",
+            name="maintainers_prove",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("contributor", "Contributor"),
+                    ("member", "Member"),
+                    ("reviewer", "Reviewer"),
+                    ("committer", "Committer"),
+                    ("pmc", "PMC (maintainer)"),
+                ],
+                default="committer",
+                help_text="Listed in MAINTAINERS.",
+                max_length=20,
+            ),
         ),
     ]

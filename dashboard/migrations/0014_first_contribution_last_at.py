@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0013_maintainers_default_committer'),
+        ("dashboard", "0013_maintainers_default_committer"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='firstcontribution',
-            name='last_at',
+            model_name="firstcontribution",
+            name="last_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

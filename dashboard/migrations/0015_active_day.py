@@ -5,23 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0014_first_contribution_last_at'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0014_first_contribution_last_at"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActiveDay',
+            name="ActiveDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('person_key', models.CharField(max_length=300)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("person_key", models.CharField(max_length=300)),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'repository'], include=('person_key',), name='active_day_cover')],
+                "indexes": [
+                    models.Index(
+                        fields=["day", "repository"],
+                        include=("person_key",),
+                        name="active_day_cover",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0015_active_day'),
-        ('ingest', '0001_initial'),
+        ("dashboard", "0015_active_day"),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='contributionevent',
-            index=models.Index(condition=models.Q(('response_seconds__isnull', False)), fields=['repository', 'occurred_at'], include=('response_seconds',), name='event_response_time'),
+            model_name="contributionevent",
+            index=models.Index(
+                condition=models.Q(("response_seconds__isnull", False)),
+                fields=["repository", "occurred_at"],
+                include=("response_seconds",),
+                name="event_response_time",
+            ),
         ),
     ]

@@ -4,23 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0016_event_response_index'),
+        ("dashboard", "0016_event_response_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActiveCount',
+            name="ActiveCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=64)),
-                ('interval', models.CharField(max_length=10)),
-                ('bucket', models.DateField()),
-                ('n', models.IntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=64)),
+                ("interval", models.CharField(max_length=10)),
+                ("bucket", models.DateField()),
+                ("n", models.IntegerField()),
             ],
             options={
-                'indexes': [models.Index(fields=['scope', 'interval', 'bucket'], include=('n',), name='active_count_scope')],
+                "indexes": [
+                    models.Index(
+                        fields=["scope", "interval", "bucket"],
+                        include=("n",),
+                        name="active_count_scope",
+                    )
+                ],
             },
         ),
     ]

@@ -4,24 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0017_active_count'),
+        ("dashboard", "0017_active_count"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BucketTotal',
+            name="BucketTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=64)),
-                ('interval', models.CharField(max_length=10)),
-                ('bucket', models.DateField()),
-                ('what', models.CharField(max_length=20)),
-                ('value', models.FloatField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=64)),
+                ("interval", models.CharField(max_length=10)),
+                ("bucket", models.DateField()),
+                ("what", models.CharField(max_length=20)),
+                ("value", models.FloatField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['scope', 'interval', 'bucket'], include=('what', 'value'), name='bucket_total_scope')],
+                "indexes": [
+                    models.Index(
+                        fields=["scope", "interval", "bucket"],
+                        include=("what", "value"),
+                        name="bucket_total_scope",
+                    )
+                ],
             },
         ),
     ]

@@ -5,25 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0018_bucket_total'),
-        ('ingest', '0004_actor_login_lower'),
+        ("dashboard", "0018_bucket_total"),
+        ("ingest", "0004_actor_login_lower"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MonthlyCount',
+            name="MonthlyCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('kind', models.CharField(max_length=20)),
-                ('is_bot', models.BooleanField(default=False)),
-                ('n', models.IntegerField()),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("kind", models.CharField(max_length=20)),
+                ("is_bot", models.BooleanField(default=False)),
+                ("n", models.IntegerField()),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ingest.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['month', 'repository'], include=('kind', 'is_bot', 'n'), name='monthly_month_repo_cover')],
+                "indexes": [
+                    models.Index(
+                        fields=["month", "repository"],
+                        include=("kind", "is_bot", "n"),
+                        name="monthly_month_repo_cover",
+                    )
+                ],
             },
         ),
     ]

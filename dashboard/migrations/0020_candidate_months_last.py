@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0019_monthly_count'),
+        ("dashboard", "0019_monthly_count"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='candidatetotal',
-            name='last_at',
+            model_name="candidatetotal",
+            name="last_at",
             field=models.DateTimeField(null=True),
         ),
         migrations.AddField(
-            model_name='candidatetotal',
-            name='months_active',
+            model_name="candidatetotal",
+            name="months_active",
             field=models.IntegerField(default=0),
         ),
     ]

@@ -5,56 +5,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0020_candidate_months_last'),
-        ('ingest', '0004_actor_login_lower'),
+        ("dashboard", "0020_candidate_months_last"),
+        ("ingest", "0004_actor_login_lower"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activeday',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="activeday",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AlterField(
-            model_name='activitymonth',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="activitymonth",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AlterField(
-            model_name='candidatetotal',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="candidatetotal",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AlterField(
-            model_name='closeditem',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="closeditem",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AlterField(
-            model_name='contributionevent',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="contributionevent",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AlterField(
-            model_name='dailycount',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="dailycount",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AlterField(
-            model_name='firstcontribution',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="firstcontribution",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AlterField(
-            model_name='monthlycount',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="monthlycount",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
         migrations.AlterField(
-            model_name='rolesignal',
-            name='repository',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ingest.repository'),
+            model_name="rolesignal",
+            name="repository",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="ingest.repository",
+            ),
         ),
     ]

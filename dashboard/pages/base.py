@@ -62,8 +62,7 @@ class Table:
         """Every row, lazily: tuples in header order from a QuerySet, else the dicts."""
         source = self._source()
         if isinstance(source, QuerySet):
-            return source.values_list(*(key for key, _ in self.header())).iterator(
-                chunk_size=2000)
+            return source.values_list(*(key for key, _ in self.header())).iterator(chunk_size=2000)
         return iter(source)
 
 

@@ -38,8 +38,11 @@ def committers_page(*, filters: Filters) -> Page:
 
     def with_evidence_text(rows: list[dict]) -> list[dict]:
         return [
-            {**row, "evidence_text": "; ".join(e["label"] for e in row["evidence"]),
-             "evidence_url": row["evidence"][0]["url"] if row["evidence"] else ""}
+            {
+                **row,
+                "evidence_text": "; ".join(e["label"] for e in row["evidence"]),
+                "evidence_url": row["evidence"][0]["url"] if row["evidence"] else "",
+            }
             for row in rows
         ]
 
@@ -48,10 +51,14 @@ def committers_page(*, filters: Filters) -> Page:
 
     def candidates_shown() -> tuple[list[dict], str]:
         rows, total = best_promotion_candidates(**scope, limit=limit, best=CANDIDATES_SHOWN)
-        note = "" if total <= len(rows) else (
-            f"Showing the best {len(rows)} of {total:,} candidates over these "
-            f"{len(filters.repository_ids)} projects; the CSV and JSON have all of them, and "
-            f"choosing one project shows its best {CANDIDATES_ONE_PROJECT}."
+        note = (
+            ""
+            if total <= len(rows)
+            else (
+                f"Showing the best {len(rows)} of {total:,} candidates over these "
+                f"{len(filters.repository_ids)} projects; the CSV and JSON have all of them, and "
+                f"choosing one project shows its best {CANDIDATES_ONE_PROJECT}."
+            )
         )
         return with_evidence_text(rows), note
 
@@ -60,24 +67,35 @@ def committers_page(*, filters: Filters) -> Page:
         Chart(
             id="chart-promotions",
             title="Promotions to Committer or above per quarter",
-            spec={"type": "bar", "labels": promotions["labels"], "stacked": True,
-                  "datasets": [
-                      {"label": "home organisation", "data": promotions["home"]},
-                      {"label": "external", "data": promotions["external"]},
-                      {"label": "affiliation unknown", "data": promotions["unknown"]},
-                  ]},
+            spec={
+                "type": "bar",
+                "labels": promotions["labels"],
+                "stacked": True,
+                "datasets": [
+                    {"label": "home organisation", "data": promotions["home"]},
+                    {"label": "external", "data": promotions["external"]},
+                    {"label": "affiliation unknown", "data": promotions["unknown"]},
+                ],
+            },
             note="By affiliation on the day of the promotion.",
         ),
         Chart(
             id="chart-external-share",
             title="Share of external committers at the end of each quarter (%)",
-            spec={"type": "line", "labels": share["labels"], "y_title": "%", "y_max": 100,
-                  "datasets": [{"label": "external committers (%)", "data": share["share"]}]},
+            spec={
+                "type": "line",
+                "labels": share["labels"],
+                "y_title": "%",
+                "y_max": 100,
+                "datasets": [{"label": "external committers (%)", "data": share["share"]}],
+            },
         ),
     ]
     tables = [
         Table(
-            id="ladder", title="Who holds which role", rows=ladder_rows(**scope),
+            id="ladder",
+            title="Who holds which role",
+            rows=ladder_rows(**scope),
             columns=[
                 Column("project", "Project", href=lambda r: f"/projects/{r['project']}/"),
                 Column("login", "Person", href=_person),
@@ -89,11 +107,13 @@ def committers_page(*, filters: Filters) -> Page:
                 Column("inactive", "Inactive"),
             ],
             note="Members and above; the admin's role entries win over inferred evidence. "
-                 "Inactive: a Committer or PMC member with no activity for the months set on "
-                 "the project's promotion rule.",
+            "Inactive: a Committer or PMC member with no activity for the months set on "
+            "the project's promotion rule.",
         ),
         Table(
-            id="candidates", title="Promotion candidates", rows=candidates,
+            id="candidates",
+            title="Promotion candidates",
+            rows=candidates,
             preview=candidates_shown if several else None,
             columns=[
                 Column("project", "Project"),
@@ -107,32 +127,49 @@ def committers_page(*, filters: Filters) -> Page:
                 Column("months_active", "Months active", kind="number"),
                 Column("last_activity", "Last activity", kind="date"),
                 Column("affiliation", "Affiliation"),
-                Column("evidence_text", "Hard and Medium merged pull requests", href="evidence_url"),
+                Column(
+                    "evidence_text", "Hard and Medium merged pull requests", href="evidence_url"
+                ),
             ],
             note=f"The best {limit} per project among contributors below the rule's target "
-                 "role, ranked by progress against it, then reviews given, issues answered, "
-                 "months active and recency."
-                 + (f" With several projects the page shows the best {CANDIDATES_SHOWN} "
-                    "of those rows over all of them (by the same ranking, listed by project); "
-                    "the CSV and JSON have every project's." if several else ""),
+            "role, ranked by progress against it, then reviews given, issues answered, "
+            "months active and recency."
+            + (
+                f" With several projects the page shows the best {CANDIDATES_SHOWN} "
+                "of those rows over all of them (by the same ranking, listed by project); "
+                "the CSV and JSON have every project's."
+                if several
+                else ""
+            ),
         ),
         Table(
-            id="promotions", title="Promotions", rows=promotions["promotions"],
+            id="promotions",
+            title="Promotions",
+            rows=promotions["promotions"],
             columns=[
-                Column("date", "Date", kind="date"), Column("quarter", "Quarter"),
-                Column("project", "Project"), Column("login", "Person", href=_person),
+                Column("date", "Date", kind="date"),
+                Column("quarter", "Quarter"),
+                Column("project", "Project"),
+                Column("login", "Person", href=_person),
                 Column("affiliation", "Affiliation"),
             ],
         ),
         Table(
-            id="external-share", title="External committers per quarter",
+            id="external-share",
+            title="External committers per quarter",
             rows=[
                 {"quarter": label, "committers": n, "external": e, "share": s}
-                for label, n, e, s in zip(share["labels"], share["committers"],
-                                          share["external"], share["share"], strict=True)
+                for label, n, e, s in zip(
+                    share["labels"],
+                    share["committers"],
+                    share["external"],
+                    share["share"],
+                    strict=True,
+                )
             ],
             columns=[
-                Column("quarter", "Quarter"), Column("committers", "Committers", kind="number"),
+                Column("quarter", "Quarter"),
+                Column("committers", "Committers", kind="number"),
                 Column("external", "External", kind="number"),
                 Column("share", "External (%)", kind="percent"),
             ],
@@ -143,7 +180,7 @@ def committers_page(*, filters: Filters) -> Page:
         name="committers",
         title="Committers and promotion",
         intro=f"Roles per project on the ladder Contributor → Member → Reviewer → Committer → "
-              f"PMC, {day}, and who is closest to promotion under each project's rule.",
+        f"PMC, {day}, and who is closest to promotion under each project's rule.",
         tables=tables,
         charts=charts,
         docs_anchor="roles",

@@ -11,9 +11,16 @@ from ..metrics.ingest_status import (
 )
 from .base import Chart, Column, Page, Table
 
-KINDS = {"started_at": "datetime", "finished_at": "datetime", "items_written": "number",
-         "requests": "number", "not_modified": "number", "rate_limit_waits": "number",
-         "error_count": "number", "rate_limit_remaining": "number"}
+KINDS = {
+    "started_at": "datetime",
+    "finished_at": "datetime",
+    "items_written": "number",
+    "requests": "number",
+    "not_modified": "number",
+    "rate_limit_waits": "number",
+    "error_count": "number",
+    "rate_limit_remaining": "number",
+}
 
 
 def ingest_page(*, filters: Filters) -> Page:
@@ -23,18 +30,39 @@ def ingest_page(*, filters: Filters) -> Page:
         title="Ingest",
         intro="The latest run of each organisation or repository, newest first.",
         tables=[
-            Table(id="runs", title="Latest run per scope", columns=[
-                Column(key, label, kind=KINDS.get(key, "text")) for key, label in RUN_COLUMNS
-            ], rows=latest_runs()),
-            Table(id="checkpoints", title="Checkpoints", columns=[
-                Column("scope", "Scope"), Column("resource", "Resource"),
-                Column("watermark", "Data up to", kind="datetime"),
-                Column("last_success_at", "Last success", kind="datetime"),
-            ], rows=sync_states(), html_limit=500),
+            Table(
+                id="runs",
+                title="Latest run per scope",
+                columns=[
+                    Column(key, label, kind=KINDS.get(key, "text")) for key, label in RUN_COLUMNS
+                ],
+                rows=latest_runs(),
+            ),
+            Table(
+                id="checkpoints",
+                title="Checkpoints",
+                columns=[
+                    Column("scope", "Scope"),
+                    Column("resource", "Resource"),
+                    Column("watermark", "Data up to", kind="datetime"),
+                    Column("last_success_at", "Last success", kind="datetime"),
+                ],
+                rows=sync_states(),
+                html_limit=500,
+            ),
         ],
-        charts=[Chart(id="chart-runs", title="Ingest runs per week, by outcome",
-                      spec={"type": "bar", "labels": runs["labels"],
-                            "datasets": runs["datasets"], "stacked": True})],
+        charts=[
+            Chart(
+                id="chart-runs",
+                title="Ingest runs per week, by outcome",
+                spec={
+                    "type": "bar",
+                    "labels": runs["labels"],
+                    "datasets": runs["datasets"],
+                    "stacked": True,
+                },
+            )
+        ],
         context={"rate_limit": rate_limit(), "rollups": rollup_state()},
         template="dashboard/ingest.html",
         docs_anchor="ingest",

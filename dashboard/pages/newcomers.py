@@ -28,8 +28,11 @@ def newcomer_columns() -> list[Column]:
     labels = dict(NEWCOMER_COLUMNS)
     return [
         Column("first_at", labels["first_at"], kind="datetime"),
-        Column("login", labels["login"], href=lambda r: f"/people/{r['login']}/"
-               if r.get("login") else None),
+        Column(
+            "login",
+            labels["login"],
+            href=lambda r: f"/people/{r['login']}/" if r.get("login") else None,
+        ),
         Column("person", labels["person"]),
         Column("project", labels["project"]),
         Column("first_kind", labels["first_kind"]),
@@ -38,14 +41,19 @@ def newcomer_columns() -> list[Column]:
 
 
 def newcomers_page(*, filters: Filters) -> Page:
-    scope = {"repository_ids": filters.repository_ids, "narrowed": filters.narrowed,
-             "kind": filters.kind}
+    scope = {
+        "repository_ids": filters.repository_ids,
+        "narrowed": filters.narrowed,
+        "kind": filters.kind,
+    }
     period = {"since": filters.since, "until": filters.until}
+
     # Each part is computed only when the requested format shows it (the selectors cache
     # their results, so the chart and the table of the same numbers cost one computation).
     def per_interval():
-        return new_contributors_by_interval(**scope, **period, interval=filters.interval,
-                                            stack=filters.stack)
+        return new_contributors_by_interval(
+            **scope, **period, interval=filters.interval, stack=filters.stack
+        )
 
     def by_year():
         return new_contributors_by_year(**scope, until=filters.until)
@@ -53,55 +61,110 @@ def newcomers_page(*, filters: Filters) -> Page:
     def retention():
         return newcomer_retention_by_month(**scope, **period)
 
-    where = ("new to each chosen project" if filters.narrowed
-             else "new to the community (first contribution anywhere in it)")
+    where = (
+        "new to each chosen project"
+        if filters.narrowed
+        else "new to the community (first contribution anywhere in it)"
+    )
+
     def charts() -> list[Chart]:
         series, years, kept = per_interval(), by_year(), retention()
         return [
-            Chart(id="chart-newcomers", title=f"New contributors per {filters.interval}",
-                  spec={"type": "bar", "labels": series["labels"],
-                        "datasets": series["datasets"], "stacked": True}),
-            Chart(id="chart-newcomers-year", title="New contributors per year",
-                  spec={"type": "bar", "labels": [str(r["year"]) for r in years],
-                        "datasets": [{"label": "new contributors",
-                                      "data": [r["new_contributors"] for r in years]}]}),
-            Chart(id="chart-retention", title="Retention: share of each month's newcomers "
-                                              "active again after 30/90/180 days (%)",
-                  spec={"type": "line", "labels": [r["month"].strftime("%Y-%m") for r in kept],
-                        "datasets": [{"label": f"after {d} days",
-                                      "data": [r[f"retained_{d}d"] for r in kept]}
-                                     for d in RETENTION_DAYS],
-                        "y_title": "%", "y_max": 100}),
+            Chart(
+                id="chart-newcomers",
+                title=f"New contributors per {filters.interval}",
+                spec={
+                    "type": "bar",
+                    "labels": series["labels"],
+                    "datasets": series["datasets"],
+                    "stacked": True,
+                },
+            ),
+            Chart(
+                id="chart-newcomers-year",
+                title="New contributors per year",
+                spec={
+                    "type": "bar",
+                    "labels": [str(r["year"]) for r in years],
+                    "datasets": [
+                        {
+                            "label": "new contributors",
+                            "data": [r["new_contributors"] for r in years],
+                        }
+                    ],
+                },
+            ),
+            Chart(
+                id="chart-retention",
+                title="Retention: share of each month's newcomers "
+                "active again after 30/90/180 days (%)",
+                spec={
+                    "type": "line",
+                    "labels": [r["month"].strftime("%Y-%m") for r in kept],
+                    "datasets": [
+                        {"label": f"after {d} days", "data": [r[f"retained_{d}d"] for r in kept]}
+                        for d in RETENTION_DAYS
+                    ],
+                    "y_title": "%",
+                    "y_max": 100,
+                },
+            ),
         ]
 
     tables = [
-        Table(id="newcomers", title="Newcomers", columns=newcomer_columns(),
-              rows=newcomers_list(**scope, **period),
-              note="Newest first; each links to the first contribution on GitHub."),
-        Table(id="waiting", title="Newcomers still waiting for a first response",
-              columns=newcomer_columns(), rows=lambda: newcomers_waiting(**scope, **period),
-              note="Their first issue or pull request is open and nobody has answered."),
-        Table(id="years", title="Per year", columns=[
-            Column("year", "Year"), Column("new_contributors", "New contributors", kind="number"),
-            Column("change", "Change", kind="number"),
-            Column("change_percent", "Change (%)", kind="number"),
-            Column("complete", "Whole year"),
-        ], rows=by_year),
-        Table(id="retention", title="Retention of each month's newcomers", columns=[
-            Column("month", "Month", kind="date"),
-            Column("newcomers", "Newcomers", kind="number"),
-            *(Column(f"retained_{d}d", f"Active again after {d} days (%)", kind="percent")
-              for d in RETENTION_DAYS),
-        ], rows=retention, note="Empty while too recent to tell."),
+        Table(
+            id="newcomers",
+            title="Newcomers",
+            columns=newcomer_columns(),
+            rows=newcomers_list(**scope, **period),
+            note="Newest first; each links to the first contribution on GitHub.",
+        ),
+        Table(
+            id="waiting",
+            title="Newcomers still waiting for a first response",
+            columns=newcomer_columns(),
+            rows=lambda: newcomers_waiting(**scope, **period),
+            note="Their first issue or pull request is open and nobody has answered.",
+        ),
+        Table(
+            id="years",
+            title="Per year",
+            columns=[
+                Column("year", "Year"),
+                Column("new_contributors", "New contributors", kind="number"),
+                Column("change", "Change", kind="number"),
+                Column("change_percent", "Change (%)", kind="number"),
+                Column("complete", "Whole year"),
+            ],
+            rows=by_year,
+        ),
+        Table(
+            id="retention",
+            title="Retention of each month's newcomers",
+            columns=[
+                Column("month", "Month", kind="date"),
+                Column("newcomers", "Newcomers", kind="number"),
+                *(
+                    Column(f"retained_{d}d", f"Active again after {d} days (%)", kind="percent")
+                    for d in RETENTION_DAYS
+                ),
+            ],
+            rows=retention,
+            note="Empty while too recent to tell.",
+        ),
     ]
     return Page(
         name="newcomers",
         title="New contributors",
-        intro=(f"First contribution of kind “{KIND_GROUP_TITLES[filters.kind]}”, {where}, "
-               f"{filters.since.isoformat()} to {filters.until.isoformat()}."),
+        intro=(
+            f"First contribution of kind “{KIND_GROUP_TITLES[filters.kind]}”, {where}, "
+            f"{filters.since.isoformat()} to {filters.until.isoformat()}."
+        ),
         tables=tables,
         charts=charts,
-        context={"kind_choices": [(k, KIND_GROUP_TITLES[k]) for k in KIND_GROUPS],
-                 "stack_choices": [("project", "by project"), ("kind", "by kind")]},
+        context={
+            "kind_choices": [(k, KIND_GROUP_TITLES[k]) for k in KIND_GROUPS],
+            "stack_choices": [("project", "by project"), ("kind", "by kind")],
+        },
         docs_anchor="new-contributor",
     )

@@ -15,11 +15,13 @@ def _project_url(row: dict) -> str:
 
 
 def overview_page(*, filters: Filters) -> Page:
-    rows = project_summaries(repository_ids=filters.repository_ids, since=filters.since,
-                             until=filters.until)
+    rows = project_summaries(
+        repository_ids=filters.repository_ids, since=filters.since, until=filters.until
+    )
     # Roles as they stood at the end of `until` (the roles selector's as_of is exclusive).
     committers = {
-        row["project"]: row for row in committers_by_project(
+        row["project"]: row
+        for row in committers_by_project(
             repository_ids=list(filters.repository_ids),
             as_of=filters.until + dt.timedelta(days=1),
         )
@@ -46,22 +48,34 @@ def overview_page(*, filters: Filters) -> Page:
     chart = Chart(
         id="chart-active",
         title="Active contributors in the last 90 days (top 15 projects)",
-        spec={"type": "bar", "labels": [r["project"] for r in active],
-              "datasets": [{"label": "active contributors",
-                            "data": [r["active_contributors_90d"] for r in active]},
-                           {"label": f"new contributors {year}",
-                            "data": [r["new_contributors_this_year"] for r in active]}],
-              "horizontal": True},
+        spec={
+            "type": "bar",
+            "labels": [r["project"] for r in active],
+            "datasets": [
+                {
+                    "label": "active contributors",
+                    "data": [r["active_contributors_90d"] for r in active],
+                },
+                {
+                    "label": f"new contributors {year}",
+                    "data": [r["new_contributors_this_year"] for r in active],
+                },
+            ],
+            "horizontal": True,
+        },
     )
     return Page(
         name="overview",
         title="Community overview",
-        intro=(f"{len(rows)} projects. Merged pull requests and response times cover "
-               f"{filters.since.isoformat()} to {filters.until.isoformat()}; active "
-               f"contributors the 90 days to {filters.until.isoformat()}. Click a column "
-               f"heading to sort."),
-        tables=[Table(id="projects", title="Projects", columns=columns, rows=rows,
-                      html_limit=1000)],
+        intro=(
+            f"{len(rows)} projects. Merged pull requests and response times cover "
+            f"{filters.since.isoformat()} to {filters.until.isoformat()}; active "
+            f"contributors the 90 days to {filters.until.isoformat()}. Click a column "
+            f"heading to sort."
+        ),
+        tables=[
+            Table(id="projects", title="Projects", columns=columns, rows=rows, html_limit=1000)
+        ],
         charts=[chart],
         context={"spark_months": sparkline_months(until=filters.until)},
         docs_anchor="overview",

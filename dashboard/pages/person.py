@@ -30,35 +30,59 @@ def person_page(*, filters: Filters, login: str) -> Page:
     if filters.narrowed:
         chosen = set(filters.repositories)
         rows = [row for row in rows if row["project"] in chosen]
-    activity = person_activity_by_interval(person_key=key, since=filters.since,
-                                           until=filters.until, interval=filters.interval)
-    roles = role_history_for_person(login=person["login"],
-                                    as_of=filters.until + dt.timedelta(days=1))
+    activity = person_activity_by_interval(
+        person_key=key, since=filters.since, until=filters.until, interval=filters.interval
+    )
+    roles = role_history_for_person(
+        login=person["login"], as_of=filters.until + dt.timedelta(days=1)
+    )
     first = first_contribution(person_key=key)
     return Page(
         name=f"person-{person['login']}",
         title=person["login"] + (f" ({person['name']})" if person.get("name") else ""),
-        intro=(f"Contributions {filters.since.isoformat()} to {filters.until.isoformat()}; "
-               f"first and last are of all time up to the end of the period."),
+        intro=(
+            f"Contributions {filters.since.isoformat()} to {filters.until.isoformat()}; "
+            f"first and last are of all time up to the end of the period."
+        ),
         tables=[
-            Table(id="projects", title="Contributions by project", columns=[
-                Column("project", "Project", href=_project_url),
-                Column("total", "Contributions in period", kind="number"),
-                *(Column(f"{kind}s", KIND_TITLES[kind], kind="number") for kind in KINDS),
-                Column("first", "First contribution", kind="datetime"),
-                Column("last", "Last contribution", kind="datetime"),
-            ], rows=rows),
-            Table(id="roles", title="Role history", columns=[
-                Column("project", "Project", href=_project_url),
-                Column("role", "Role"),
-                Column("since", "Since", kind="date"),
-                Column("ended", "Ended", kind="date"),
-                Column("evidence", "Evidence", href="evidence_url"),
-            ], rows=roles, note="Roles per project from the evidence on the committers page."),
+            Table(
+                id="projects",
+                title="Contributions by project",
+                columns=[
+                    Column("project", "Project", href=_project_url),
+                    Column("total", "Contributions in period", kind="number"),
+                    *(Column(f"{kind}s", KIND_TITLES[kind], kind="number") for kind in KINDS),
+                    Column("first", "First contribution", kind="datetime"),
+                    Column("last", "Last contribution", kind="datetime"),
+                ],
+                rows=rows,
+            ),
+            Table(
+                id="roles",
+                title="Role history",
+                columns=[
+                    Column("project", "Project", href=_project_url),
+                    Column("role", "Role"),
+                    Column("since", "Since", kind="date"),
+                    Column("ended", "Ended", kind="date"),
+                    Column("evidence", "Evidence", href="evidence_url"),
+                ],
+                rows=roles,
+                note="Roles per project from the evidence on the committers page.",
+            ),
         ],
-        charts=[Chart(id="chart-person", title=f"Contributions per {filters.interval}",
-                      spec={"type": "bar", "labels": activity["labels"],
-                            "datasets": activity["datasets"], "stacked": True})],
+        charts=[
+            Chart(
+                id="chart-person",
+                title=f"Contributions per {filters.interval}",
+                spec={
+                    "type": "bar",
+                    "labels": activity["labels"],
+                    "datasets": activity["datasets"],
+                    "stacked": True,
+                },
+            )
+        ],
         context={"person": person, "first": first},
         docs_anchor="person",
     )

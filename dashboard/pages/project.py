@@ -22,47 +22,78 @@ def project_page(*, filters: Filters, owner: str, name: str) -> Page:
     )
     if repo is None:
         raise Http404(f"Pulse has no project {owner}/{name}.")
-    filters = replace(filters, repository_ids=(repo["id"],),
-                      repositories=(repo["full_name"],), narrowed=True)
-    args = {"repository_ids": filters.repository_ids, "since": filters.since,
-            "until": filters.until, "interval": filters.interval}
+    filters = replace(
+        filters, repository_ids=(repo["id"],), repositories=(repo["full_name"],), narrowed=True
+    )
+    args = {
+        "repository_ids": filters.repository_ids,
+        "since": filters.since,
+        "until": filters.until,
+        "interval": filters.interval,
+    }
     current = activity_by_interval(**args)
     previous = activity_last_year(**args)
     newcomers = new_contributors_by_interval(
-        repository_ids=filters.repository_ids, narrowed=True, kind=filters.kind,
-        since=filters.since, until=filters.until, interval=filters.interval, stack="kind",
+        repository_ids=filters.repository_ids,
+        narrowed=True,
+        kind=filters.kind,
+        since=filters.since,
+        until=filters.until,
+        interval=filters.interval,
+        stack="kind",
     )
-    by_year = new_contributors_by_year(repository_ids=filters.repository_ids, narrowed=True,
-                                       kind=filters.kind, until=filters.until)
+    by_year = new_contributors_by_year(
+        repository_ids=filters.repository_ids, narrowed=True, kind=filters.kind, until=filters.until
+    )
     labels = dict(CONTRIBUTOR_COLUMNS)
     contributor_columns = [
-        Column("login", labels["login"],
-               href=lambda r: f"/people/{r['login']}/" if r.get("login") else None),
+        Column(
+            "login",
+            labels["login"],
+            href=lambda r: f"/people/{r['login']}/" if r.get("login") else None,
+        ),
         Column("person_key", labels["person_key"]),
         *(Column(key, label, kind="number") for key, label in CONTRIBUTOR_COLUMNS[2:-2]),
         Column("first", labels["first"], kind="datetime"),
         Column("last", labels["last"], kind="datetime"),
     ]
     charts = activity_charts(current=current, previous=previous)[:3] + [
-        Chart(id="chart-newcomers", title=f"New contributors per {filters.interval}",
-              spec={"type": "bar", "labels": newcomers["labels"],
-                    "datasets": newcomers["datasets"], "stacked": True}),
+        Chart(
+            id="chart-newcomers",
+            title=f"New contributors per {filters.interval}",
+            spec={
+                "type": "bar",
+                "labels": newcomers["labels"],
+                "datasets": newcomers["datasets"],
+                "stacked": True,
+            },
+        ),
     ]
     return Page(
         name=f"project-{repo['full_name'].replace('/', '-')}",
         title=repo["full_name"],
         intro=repo["description"],
         tables=[
-            Table(id="contributors", title="Contributors", columns=contributor_columns,
-                  rows=contributors_of_projects(repository_ids=filters.repository_ids,
-                                                since=filters.since, until=filters.until),
-                  note="People with a contribution in the period, most active first."),
+            Table(
+                id="contributors",
+                title="Contributors",
+                columns=contributor_columns,
+                rows=contributors_of_projects(
+                    repository_ids=filters.repository_ids, since=filters.since, until=filters.until
+                ),
+                note="People with a contribution in the period, most active first.",
+            ),
             activity_table(current=current),
-            Table(id="years", title="New contributors per year", columns=[
-                Column("year", "Year"),
-                Column("new_contributors", "New contributors", kind="number"),
-                Column("change", "Change", kind="number"),
-            ], rows=by_year),
+            Table(
+                id="years",
+                title="New contributors per year",
+                columns=[
+                    Column("year", "Year"),
+                    Column("new_contributors", "New contributors", kind="number"),
+                    Column("change", "Change", kind="number"),
+                ],
+                rows=by_year,
+            ),
         ],
         charts=charts,
         context={"repository": repo},

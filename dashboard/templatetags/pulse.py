@@ -50,9 +50,11 @@ def cell_href(row: dict, column) -> str | None:
 @register.simple_tag
 def sparkline(values) -> str:
     """A canvas charts.js draws a sparkline on; the numbers travel in a data attribute."""
-    return format_html('<canvas class="spark" width="120" height="28" data-values="{}" '
-                       'aria-label="monthly activity"></canvas>',
-                       ",".join(str(int(v or 0)) for v in values))
+    return format_html(
+        '<canvas class="spark" width="120" height="28" data-values="{}" '
+        'aria-label="monthly activity"></canvas>',
+        ",".join(str(int(v or 0)) for v in values),
+    )
 
 
 @register.filter
@@ -79,8 +81,9 @@ def row_cells(row: dict, columns) -> str:
         kind, sort = _escaped(column.kind), _escaped(cell_sort(row, column))
         text = _escaped(cell(row, column))
         if href:
-            cells.append(f'<td class="{kind}" data-sort="{sort}"><a href="{_escaped(href)}">'
-                         f"{text}</a></td>")
+            cells.append(
+                f'<td class="{kind}" data-sort="{sort}"><a href="{_escaped(href)}">{text}</a></td>'
+            )
         else:
             cells.append(f'<td class="{kind}" data-sort="{sort}">{text}</td>')
     return mark_safe("".join(cells))  # noqa: S308 - every value above is escaped

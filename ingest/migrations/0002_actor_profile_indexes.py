@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingest', '0001_initial'),
+        ("ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='actor',
-            index=models.Index(condition=models.Q(('profile_fetched_at__isnull', True)), fields=['id'], name='actor_profile_missing'),
+            model_name="actor",
+            index=models.Index(
+                condition=models.Q(("profile_fetched_at__isnull", True)),
+                fields=["id"],
+                name="actor_profile_missing",
+            ),
         ),
         migrations.AddIndex(
-            model_name='actor',
-            index=models.Index(fields=['profile_fetched_at'], name='actor_profile_fetched'),
+            model_name="actor",
+            index=models.Index(fields=["profile_fetched_at"], name="actor_profile_fetched"),
         ),
     ]

@@ -5,14 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingest', '0003_fewer_redundant_indexes'),
+        ("ingest", "0003_fewer_redundant_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='actor',
-            index=models.Index(django.db.models.functions.text.Lower('login'), name='actor_login_lower'),
+            model_name="actor",
+            index=models.Index(
+                django.db.models.functions.text.Lower("login"), name="actor_login_lower"
+            ),
         ),
     ]

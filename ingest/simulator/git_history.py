@@ -146,8 +146,10 @@ class GitHistoryWorld:
         """Numeric user id -> the login of its latest noreply appearance (renamed accounts)."""
         latest: dict[str, tuple[str, str]] = {}
         for files in self.repos.values():
-            for kind, prefix, at in (("commits", "author_", "authored_at"),
-                                     ("pulls", "head_author_", "head_authored_at")):
+            for kind, prefix, at in (
+                ("commits", "author_", "authored_at"),
+                ("pulls", "head_author_", "head_authored_at"),
+            ):
                 for row in _lines(files[kind]) if kind in files else ():
                     found = NOREPLY_ID.match((row.get(prefix + "email") or "").strip())
                     login = row.get(prefix + "login")

@@ -597,7 +597,9 @@ class Resolver:
             "author": self.actor(row["author_id"]),
             "url": f"https://github.com/{repo.full_name}/issues/{row['number']}",
             "labels": lambda info, **args: list_connection(
-                info, [{"__typename": "Label", "name": n} for n in json.loads(row["labels"])], **args
+                info,
+                [{"__typename": "Label", "name": n} for n in json.loads(row["labels"])],
+                **args,
             ),
             "comments": lambda info, **args: list_connection(info, [{}] * row["comments"], **args),
         }

@@ -60,8 +60,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         table = page.table(options["table"])
         if table is None:
-            raise CommandError(f"table {options['table']!r} is not one of "
-                               f"{', '.join(t.id for t in page.tables)}.")
+            raise CommandError(
+                f"table {options['table']!r} is not one of {', '.join(t.id for t in page.tables)}."
+            )
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
                 count = csv_write(columns=table.header(), rows=table.export_rows(), out=out)
