@@ -10,6 +10,7 @@ class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from .metrics.sql import sqlite_functions_register
+        from . import receivers  # noqa: F401  (connects the dashboard's receivers)
+        from .definitions.sql import sqlite_functions_register
 
         connection_created.connect(sqlite_functions_register, dispatch_uid="pulse_sqlite_median")

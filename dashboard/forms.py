@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from ingest.models import Repository
 
-from .metrics.series import INTERVALS, bucket_count
-from .rollups import KIND_GROUPS
+from .definitions.buckets import INTERVALS, bucket_count
+from .definitions.contributions import KIND_GROUPS
 
 FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 ORG_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")

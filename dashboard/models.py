@@ -1,15 +1,14 @@
-"""Dashboard settings and rollups (the raw facts live in ingest).
+"""Dashboard settings (promotion rules) and derived tables (the raw facts live in ingest).
 
-Rollups are derived tables rebuilt by `dashboard.rollups.rollups_rebuild` after each ingest;
-never edit them by hand and never treat them as a source of truth (docs/metrics.md).
+Derived tables are rebuilt from ingest's facts by `dashboard.derived` (which module owns
+which table: docs/architecture.md); never edit them by hand and never treat them as a source
+of truth (docs/metrics.md).
 """
 
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from ingest.models import Repository, Role
 
@@ -22,11 +21,10 @@ class ContributionKind(models.TextChoices):
     COMMENT = "comment", "comment"
 
 
-# The rollups' repository foreign keys have no database constraint (db_constraint=False):
+# The derived tables' repository foreign keys have no database constraint (db_constraint=False):
 # their rows are derived from ingest rows that already reference the repository, and a
-# deferred constraint check per inserted row cost ~50 s at the COMMIT of a full rebuild at 1M
-# items (~9 million rows; 5.5 µs each). Deleting a repository still deletes its rollup rows
-# (Django's CASCADE is done by the ORM either way).
+# deferred check per inserted row made the COMMIT of a full rebuild slow. Deleting a repository
+# still deletes its derived rows (Django's CASCADE is done by the ORM either way).
 class ContributionEvent(models.Model):
     """One authored contribution (commit, PR, issue, review, comment) in a repository.
 
@@ -235,7 +233,7 @@ class ActiveDay(models.Model):
 class ActiveCount(models.Model):
     """Distinct active people (ActiveDay) per whole bucket of an interval, for the scopes a
     page shows without picking repositories: every tracked repository, and each organisation.
-    `scope` names the repository set (`dashboard.rollups.scope_key`); the selector reads whole
+    `scope` names the repository set (`dashboard.definitions.contributions.scope_key`); the selector reads whole
     buckets here and counts only the period's partial edge buckets from ActiveDay."""
 
     scope = models.CharField(max_length=64)
@@ -260,8 +258,8 @@ class BucketTotal(models.Model):
     bucket's medians (`what` = `response_median`: first response of issues and pull requests
     opened in it; `merge_median`: time to merge of pull requests merged in it), in seconds.
     The activity selector reads whole buckets here and only the period's partial edge
-    buckets from DailyCount and the per-item rollups (a year of 300 projects is 380,000
-    daily rows and as many events to take medians of)."""
+    buckets from DailyCount and the per-item tables (a year of hundreds of projects is
+    hundreds of thousands of daily rows and as many events to take medians of)."""
 
     scope = models.CharField(max_length=64)
     interval = models.CharField(max_length=10)
@@ -282,19 +280,20 @@ class BucketTotal(models.Model):
         return f"{self.interval} {self.bucket} {self.what}: {self.value}"
 
 
-class RollupState(models.Model):
-    """When the rollups were last rebuilt (shown on the ingest page)."""
+class DerivedState(models.Model):
+    """The derived data's version: one row, bumped by every rebuild in its transaction.
+    Cached selector results key on it; the ingest page shows when and how long."""
 
-    name = models.CharField(max_length=50, unique=True)
+    version = models.BigIntegerField(default=0)
     rebuilt_at = models.DateTimeField()
-    rows = models.BigIntegerField(default=0)
+    rows = models.BigIntegerField(default=0)  # contribution events after the rebuild
     seconds = models.FloatField(default=0)
 
     def __str__(self) -> str:
-        return f"{self.name} rebuilt {self.rebuilt_at:%Y-%m-%d %H:%M}"
+        return f"derived data version {self.version}, rebuilt {self.rebuilt_at:%Y-%m-%d %H:%M}"
 
 
-# --- committer promotion (engineer dashB) -------------------------------------------------------
+# --- committer promotion ----------------------------------------------------------------------
 
 
 def _signal_role(default: str, help_text: str) -> models.CharField:
@@ -385,7 +384,7 @@ class PromotionRule(models.Model):
 
 class RoleSignal(models.Model):
     """Rollup: a person's first evidence of one activity signal on a project (rebuilt after
-    each ingest by `dashboard.role_signals.role_signals_rebuild`; never edited by hand).
+    each ingest by `dashboard.derived.roles`; never edited by hand).
 
     Signals: `merge` (merged a pull request), `approval` (approving review given with write
     access), `association` (own activity with association MEMBER/COLLABORATOR/OWNER),
@@ -474,19 +473,3 @@ class CandidateTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.login} in {self.repository_id}: {self.merged} merged"
-
-
-@receiver([post_save, post_delete], sender=PromotionRule)
-def _rule_changed(sender, instance: PromotionRule, **kwargs) -> None:
-    """Difficulty depends on the rule's thresholds: recount the projects the rule governs."""
-    from .role_signals import candidate_totals_rebuild  # the rebuild imports these models
-
-    if instance.repository_id is not None:
-        ids = [instance.repository_id]
-    else:  # the community default: every project without its own rule
-        ids = list(
-            Repository.objects.exclude(
-                pk__in=PromotionRule.objects.exclude(repository=None).values("repository_id")
-            ).values_list("pk", flat=True)
-        )
-    candidate_totals_rebuild(repository_ids=ids)

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_safe
 
 from ingest.models import Repository
 
+from .definitions.buckets import INTERVALS
 from .exports import csv_response, json_response
 from .forms import FULL_NAME, FilterForm, Filters
-from .metrics.series import INTERVALS
 from .pages import PAGES
 
 # GitHub logins: letters, digits and single hyphens (apps end in "[bot]").

@@ -382,28 +382,43 @@ def commits_recompute_author_keys(*, repository_ids: list[int] | None = None) ->
 
 
 def _commits_set_keys(changes: list[tuple[str, str, int, str]]) -> None:
-    """Set author_key of the commits of each (name, e-mail, author id or 0, key)."""
+    """Set author_key of the commits of each (name, e-mail, author id or 0, key), and record
+    the repositories whose commits changed key (their derived data counts people by it), in
+    one transaction."""
     if not changes:
         return
-    from django.db import connection
+    from django.db import connection, transaction
 
-    with connection.cursor() as cursor:
+    from .changes import facts_changed
+
+    touched: set[int] = set()
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg2.extras import execute_values
 
-            execute_values(
-                cursor.cursor,
-                "UPDATE ingest_commit AS t SET author_key = v.key "
-                "FROM (VALUES %s) AS v(name, email, author_id, key) "
-                "WHERE t.author_email = v.email AND t.author_name = v.name "
-                "AND COALESCE(t.author_id, 0) = v.author_id AND t.author_key <> v.key",
-                changes,
-                template="(%s::text, %s::text, %s::bigint, %s::text)",
-                page_size=1000,
+            touched.update(
+                row[0]
+                for row in execute_values(
+                    cursor.cursor,
+                    "UPDATE ingest_commit AS t SET author_key = v.key "
+                    "FROM (VALUES %s) AS v(name, email, author_id, key) "
+                    "WHERE t.author_email = v.email AND t.author_name = v.name "
+                    "AND COALESCE(t.author_id, 0) = v.author_id AND t.author_key <> v.key "
+                    "RETURNING t.repository_id",
+                    changes,
+                    template="(%s::text, %s::text, %s::bigint, %s::text)",
+                    page_size=1000,
+                    fetch=True,
+                )
             )
-        else:  # in-process SQLite: one indexed (author_email) UPDATE per changed identity
-            cursor.executemany(
-                "UPDATE ingest_commit SET author_key = %s WHERE author_email = %s "
-                "AND author_name = %s AND COALESCE(author_id, 0) = %s AND author_key <> %s",
-                [(key, email, name, author_id, key) for name, email, author_id, key in changes],
-            )
+        else:  # in-process SQLite: one indexed (author_email) statement per changed identity
+            for name, email, author_id, key in changes:
+                where = (
+                    "WHERE author_email = %s AND author_name = %s "
+                    "AND COALESCE(author_id, 0) = %s AND author_key <> %s"
+                )
+                params = [email, name, author_id, key]
+                cursor.execute(f"SELECT DISTINCT repository_id FROM ingest_commit {where}", params)
+                touched.update(row[0] for row in cursor.fetchall())
+                cursor.execute(f"UPDATE ingest_commit SET author_key = %s {where}", [key, *params])
+        facts_changed(repository_ids=touched)

@@ -492,6 +492,26 @@ class SyncState(models.Model):
         return f"{self.scope} {self.resource}"
 
 
+class FactChange(models.Model):
+    """The facts of a repository changed since the derived data last read them.
+
+    Written by ingest in the same transaction as the facts (each sync page, a re-key of commit
+    authors, a bot list change), one row per repository whose `seq` grows with each change;
+    whoever derives data from the facts (the dashboard) reads the rows, rebuilds, and deletes
+    each row only if its `seq` is still the one it read, so a change made during a rebuild
+    leads to one more. Ingest knows nothing of its readers.
+    """
+
+    repository = models.OneToOneField(
+        Repository, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    seq = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"repository {self.repository_id} changed ({self.seq})"
+
+
 class IngestRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running"

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
+from .changes import facts_recorded
 from .github.client import GitHubClient
 from .models import Repository, TrackedOrganization, TrackedRepository
 from .scope import scope_seed_from_settings
@@ -47,23 +47,6 @@ def reschedule_countdown(reset_at: datetime) -> int:
     )
     wait = int((reset_at - datetime.now(UTC)).total_seconds()) + 5
     return max(5, min(wait, visibility - 120))
-
-
-def rollups_enqueue(*, repository_ids: list[int]) -> None:
-    """Ask for the dashboard's rollups of these repositories: the request is recorded now (in
-    the caller's transaction) and a rebuild task is sent once it commits. Requests coalesce:
-    a fan-out over N repositories leads to one rebuild absorbing all that are pending, not N
-    (dashboard/rebuilds.py)."""
-    from config.celery import app
-    from dashboard.rebuilds import rollups_request
-
-    with transaction.atomic():
-        rollups_request(repository_ids=repository_ids)
-        transaction.on_commit(
-            lambda: app.send_task(
-                "dashboard.rebuild_rollups", kwargs={"recorded": True}, queue="rollups"
-            )
-        )
 
 
 @shared_task(name="ingest.sync_all", **TASK_OPTIONS)
@@ -102,7 +85,8 @@ def sync_organization(self, login: str, full: bool = False) -> int:
 
 @shared_task(name="ingest.sync_repository", bind=True, **TASK_OPTIONS)
 def sync_repository(self, full_name: str, full: bool = False, listed: bool = False) -> str:
-    """Sync one repository (skipped if another sync of it is running), then queue rollups."""
+    """Sync one repository (skipped if another sync of it is running), then tell the readers
+    of its facts."""
     client = GitHubClient.from_settings()
     try:
         run = repository_sync(
@@ -113,9 +97,7 @@ def sync_repository(self, full_name: str, full: bool = False, listed: bool = Fal
         raise self.retry(countdown=reschedule_countdown(exc.reset_at), max_retries=None) from None
     finally:
         client.close()
-    if run.status in ("success", "partial"):
-        repository_id = Repository.objects.filter(full_name=full_name).values_list("pk", flat=True)
-        ids = list(repository_id[:1])
-        if ids:
-            rollups_enqueue(repository_ids=ids)
+    # The pages it wrote recorded their changes as they committed; readers take it from here
+    # (the dashboard queues one coalesced rebuild, however many repositories announce).
+    facts_recorded.send(sender=sync_repository, inline=False)
     return run.status

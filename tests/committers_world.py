@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dashboard.rollups import rollups_rebuild
+from dashboard.derived.rebuild import derived_rebuild
 from ingest.models import (
     Actor,
     Comment,
@@ -191,5 +191,5 @@ def small_fixture() -> Small:
     )
     w.governance("MAINTAINERS", "c" * 40, "2020-06-01", {"maintainers": ["frank"]})
     w.governance("MAINTAINERS", "d" * 40, "2021-10-01", {"maintainers": []})
-    rollups_rebuild()  # as after an ingest: months active come from the contribution rollup
+    derived_rebuild()  # as after an ingest: months active come from the contribution rollup
     return w

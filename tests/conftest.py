@@ -68,3 +68,14 @@ def github_sim():
     yield start
     for sim in started:
         sim.stop()
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks sent during the test run at once in this process (as a worker would run them)."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = before

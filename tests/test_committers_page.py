@@ -109,8 +109,8 @@ def test_promotion_rule_is_editable_in_the_admin_and_changes_the_page(client, sm
 
 
 def test_with_many_projects_the_page_shows_the_best_candidates_and_the_csv_all(client):
+    from dashboard.derived.rebuild import derived_rebuild
     from dashboard.pages.committers import CANDIDATES_EACH, CANDIDATES_SHOWN
-    from dashboard.rollups import rollups_rebuild
     from tests.factories import actor, pull_request, repository
 
     projects = 6
@@ -120,7 +120,7 @@ def test_with_many_projects_the_page_shows_the_best_candidates_and_the_csv_all(c
             person = actor(f"dev{k}-{j}")
             for n in range((j * 7 + k * 3) % 12 + 1):  # 1 to 12 merged pull requests
                 pull_request(repo, person, f"2024-0{1 + n % 9}-10", merged=f"2024-0{1 + n % 9}-11")
-    rollups_rebuild()
+    derived_rebuild()
     total = projects * CANDIDATES_EACH
     assert total > CANDIDATES_SHOWN
 

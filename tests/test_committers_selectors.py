@@ -7,13 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.metrics.difficulty import (
+from dashboard.definitions.difficulty import (
     EASY,
     HARD,
     LEVEL_NAME,
     MEDIUM,
     with_difficulty,
 )
+from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.promotion import promotion_candidates
 from dashboard.metrics.roles import (
     committers_by_project,
@@ -23,7 +24,6 @@ from dashboard.metrics.roles import (
     role_history_for_person,
 )
 from dashboard.models import PromotionRule
-from dashboard.rollups import rollups_rebuild
 from ingest.models import Actor, AffiliationOverride, PullRequest
 from tests.committers_world import AS_OF, small_fixture  # noqa: F401 - the `small` fixture
 
@@ -255,14 +255,26 @@ def test_the_rollup_and_the_raw_facts_rank_alike(small):
     assert [row[0] for row in ranked(None)] == ["bob", "carol"]  # dave became a Committer
 
 
-def test_saving_a_rule_recounts_the_rollup_behind_the_page_without_until(small):
-    rule = PromotionRule.objects.create(
-        repository=small.repo, min_merged=3, min_hard=0, min_medium=2
-    )
+def test_saving_a_rule_queues_a_recount_of_the_rollup_behind_the_page_without_until(
+    small, celery_eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rule = PromotionRule.objects.create(
+            repository=small.repo, min_merged=3, min_hard=0, min_medium=2
+        )
     rows = promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
     assert (rows[0]["login"], rows[0]["progress"]) == ("carol", "3/3 merged, 2 Medium")
     rule.medium_min_lines = 200  # carol's 150-line pull request is now Easy
-    rule.save()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        rule.save()
+    # Nothing is recounted inside the admin's save: only once its transaction commits.
+    carol = next(
+        r
+        for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
+        if r["login"] == "carol"
+    )
+    assert carol["progress"] == "3/3 merged, 2 Medium" and len(queued) == 1
+    queued[0]()  # the commit: the recount task runs (eagerly here, on a worker in production)
     carol = next(
         r
         for r in promotion_candidates(repository_ids=[small.repo.pk], as_of=None)
@@ -281,7 +293,7 @@ def test_months_active_then_recency_break_ties_alike_from_the_rollup_and_the_fac
     small.issue("gina", "2021-06-10")
     small.merged_pr("hank", "2021-09-10")
     small.merged_pr("ivan", "2021-09-20")  # ties with hank on months too: more recent first
-    rollups_rebuild()
+    derived_rebuild()
 
     def ranked(as_of):
         return [

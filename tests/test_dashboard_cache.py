@@ -13,12 +13,15 @@ import redis
 from django.core.cache import cache
 from django.test import override_settings
 
-from dashboard.metrics.activity import activity_by_interval, people_scope_key
+from dashboard.definitions.buckets import INTERVALS, bucket_start, bucket_starts
+from dashboard.definitions.contributions import scope_key
+from dashboard.derived.rebuild import derived_rebuild
+from dashboard.metrics.activity import activity_by_interval
 from dashboard.metrics.newcomers import newcomer_retention_by_month
 from dashboard.metrics.promotion import promotion_candidates
-from dashboard.metrics.series import INTERVALS, bucket_start, bucket_starts
 from dashboard.models import ActiveCount, BucketTotal, CandidateTotal
-from dashboard.rollups import rollups_rebuild
+from dashboard.tasks import rebuild_derived
+from ingest.changes import facts_changed_everywhere
 from tests.conftest import ROOT
 from tests.factories import (
     WORLD_BOTS,
@@ -94,12 +97,15 @@ def test_cache_url_selects_redis_and_a_bad_one_stops_start_up(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rebuild_warms_the_default_pages_in_the_shared_cache(
-    shared_cache, client, django_assert_max_num_queries
+def test_the_rebuild_task_queues_a_warm_up_of_the_default_pages_in_the_shared_cache(
+    shared_cache, client, django_assert_max_num_queries, celery_eager
 ):
     small_world()
-    rollups_rebuild()
-    # Another process (a second Redis client) sees the figures the rebuild computed.
+    derived_rebuild()  # the rebuild itself computes no page
+    assert not list(shared_cache["client"].scan_iter(f"{shared_cache['prefix']}:*"))
+    facts_changed_everywhere()
+    assert rebuild_derived.delay().get() == 2  # runs here, eagerly, as a worker would
+    # Another process (a second Redis client) sees the figures the queued warm-up computed.
     assert list(shared_cache["client"].scan_iter(f"{shared_cache['prefix']}:*"))
     with django_assert_max_num_queries(10) as warm:
         assert client.get("/activity/").status_code == 200
@@ -126,11 +132,11 @@ def test_retention_of_an_earlier_period_ignores_contributions_after_it(narrowed)
         rows = newcomer_retention_by_month(**scope, until=until)
         return next(r for r in rows if r["month"] == dt.date(2024, 3, 1))
 
-    rollups_rebuild()
+    derived_rebuild()
     before = march(dt.date(2024, 12, 31))
     # carol (first PR 2024-03-10) comes back in 2025: not within a period ending 2024.
     comment(built["repos"]["acme/beta"], built["people"]["carol"], "2025-06-01 09:00", number=9)
-    rollups_rebuild()
+    derived_rebuild()
     assert march(dt.date(2024, 12, 31)) == before
     assert march(dt.date(2025, 12, 31))["retained_180d"] > before["retained_180d"]
 
@@ -139,7 +145,7 @@ def test_retention_of_an_earlier_period_ignores_contributions_after_it(narrowed)
 @pytest.mark.parametrize("interval", INTERVALS)
 def test_active_contributors_same_from_whole_bucket_counts_and_from_days(interval):
     built = small_world()
-    rollups_rebuild()
+    derived_rebuild()
     # The organisation and every-repository scopes have whole buckets counted at rebuild;
     # a single project does not. A period cut mid-bucket at both ends mixes both sources.
     since, until = dt.date(2023, 11, 15), dt.date(2024, 8, 20)
@@ -164,7 +170,7 @@ def test_active_contributors_same_from_whole_bucket_counts_and_from_days(interva
         ]
         assert got["metrics"]["active_contributors"] == expected, names
     assert ActiveCount.objects.filter(
-        scope=people_scope_key([r.id for r in built["repos"].values()]), interval=interval
+        scope=scope_key([r.id for r in built["repos"].values()]), interval=interval
     ).exists()
 
 
@@ -172,11 +178,11 @@ def test_active_contributors_same_from_whole_bucket_counts_and_from_days(interva
 @pytest.mark.parametrize("interval", INTERVALS)
 def test_every_activity_metric_same_from_whole_bucket_totals_and_from_days(interval):
     built = small_world()
-    rollups_rebuild()
+    derived_rebuild()
     since, until = dt.date(2023, 11, 15), dt.date(2024, 8, 20)  # cut mid-bucket at both ends
     for names in (WORLD_REPOS, ["acme/alpha", "acme/beta"]):
         ids = [built["repos"][n].id for n in names]
-        scope = people_scope_key(ids)
+        scope = scope_key(ids)
         assert BucketTotal.objects.filter(scope=scope, interval=interval).exists()
         args = {"repository_ids": ids, "since": since, "until": until, "interval": interval}
         from_totals = activity_by_interval.uncached(**args)

@@ -13,8 +13,8 @@ import json
 
 import pytest
 
+from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.newcomers import new_contributors_by_year
-from dashboard.rollups import rollups_rebuild
 from ingest.github.client import GitHubClient
 from ingest.models import Commit, Repository
 from ingest.simulator import GitHistoryWorld
@@ -54,7 +54,7 @@ def test_ingested_git_history_has_the_ground_truths_yearly_new_contributors(
     )
     summary = community_sync(client=client, orgs=["sofastack"], repos=[], full=True)
     assert not summary.errors, summary.errors
-    rollups_rebuild()
+    derived_rebuild()
 
     ids = {}
     for name, repo_truth in truth["repos"].items():

@@ -6,6 +6,8 @@ from collections import Counter
 
 import pytest
 
+from dashboard.definitions.contributions import KIND_GROUPS
+from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.activity import activity_by_interval
 from dashboard.metrics.newcomers import (
     new_contributors_by_interval,
@@ -17,7 +19,6 @@ from dashboard.metrics.newcomers import (
 from dashboard.metrics.overview import project_summaries
 from dashboard.metrics.people import contributions_by_project
 from dashboard.models import ContributionEvent
-from dashboard.rollups import KIND_GROUPS, rollups_rebuild
 from ingest.models import BotAccount, PullRequest
 from tests.factories import (
     WORLD_BOTS,
@@ -43,7 +44,7 @@ def empty_cache():
 @pytest.fixture
 def world():
     built = small_world()
-    rollups_rebuild()
+    derived_rebuild()
     built["ids"] = [r.id for r in built["repos"].values()]
     return built
 
@@ -291,7 +292,7 @@ def test_configured_bot_logins_are_not_contributors(world):
     helper = actor("release-helper")
     commit(world["repos"]["acme/beta"], "2024-08-01", author=helper)
     BotAccount.objects.create(login="release-helper")
-    rollups_rebuild(repository_ids=[world["repos"]["acme/beta"].id])
+    derived_rebuild(repository_ids=[world["repos"]["acme/beta"].id])
     assert ContributionEvent.objects.get(login="release-helper").is_bot
     rows = list(
         newcomers_list(
@@ -309,7 +310,7 @@ def test_partial_rebuild_keeps_other_repositories(world):
     before = ContributionEvent.objects.count()
     gamma = world["repos"]["other/gamma"]
     commit(gamma, "2024-09-09", email="frank@example.org")
-    rollups_rebuild(repository_ids=[gamma.id])
+    derived_rebuild(repository_ids=[gamma.id])
     assert ContributionEvent.objects.count() == before + 1
     firsts = list(
         newcomers_list(
@@ -323,20 +324,22 @@ def test_partial_rebuild_keeps_other_repositories(world):
     assert [r["person"] for r in firsts] == ["email:frank@example.org"]
 
 
-def test_rebuild_task_is_routed_to_the_rollups_queue_and_rebuilds(world):
+def test_rebuild_task_is_routed_to_the_rollups_queue_and_consumes_recorded_changes(world):
     from config.celery import app
-    from dashboard.tasks import rebuild_rollups
+    from dashboard.tasks import rebuild_derived
+    from ingest.changes import facts_changed, facts_pending
 
-    assert rebuild_rollups.name == "dashboard.rebuild_rollups"
-    route = app.amqp.router.route({}, "dashboard.rebuild_rollups")
+    assert rebuild_derived.name == "dashboard.rebuild_derived"
+    route = app.amqp.router.route({}, "dashboard.rebuild_derived")
     assert route["queue"].name == "rollups"
     ContributionEvent.objects.all().delete()
-    rows = rebuild_rollups.apply(kwargs={"repository_ids": world["ids"][:1]}).get()
-    assert (
-        rows
-        == ContributionEvent.objects.count()
-        == sum(1 for _, repo, _, _ in WORLD_CONTRIBUTIONS if repo == "acme/alpha")
+    facts_changed(repository_ids=world["ids"][:1])
+    version = rebuild_derived.apply().get()
+    assert version >= 1 and facts_pending() == {}
+    assert ContributionEvent.objects.count() == sum(
+        1 for _, repo, _, _ in WORLD_CONTRIBUTIONS if repo == "acme/alpha"
     )
+    assert rebuild_derived.apply().get() == 0  # nothing left to consume
 
 
 def test_drafts_are_not_awaiting_a_response(world):
@@ -344,7 +347,7 @@ def test_drafts_are_not_awaiting_a_response(world):
 
     alpha = world["repos"]["acme/alpha"]
     pull_request(alpha, world["people"]["bob"], "2024-06-01", draft=True)
-    rollups_rebuild()
+    derived_rebuild()
     rows = {
         r["project"]: r
         for r in project_summaries(
@@ -375,7 +378,7 @@ def test_a_review_comment_alone_makes_a_contributor(world):
     before = {kind: july(kind) for kind in ("comment", "any", "default")}
     alpha = world["repos"]["acme/alpha"]
     comment(alpha, actor("zoe"), "2024-07-15 10:00", number=1, kind="review")
-    rollups_rebuild()
+    derived_rebuild()
     after = {kind: july(kind) for kind in ("comment", "any", "default")}
     assert after["comment"] == (before["comment"][0] + 1, before["comment"][1] + 1)
     assert after["any"][1] == before["any"][1] + 1

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
+from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.newcomers import new_contributors_by_year
-from dashboard.rollups import rollups_rebuild
 from ingest.identity import author_key, commits_recompute_author_keys, resolve_identities
 from ingest.models import Actor, Commit
 from tests.factories import at, repository
@@ -171,7 +171,7 @@ def test_a_person_with_two_emails_is_one_newcomer_on_the_dashboard():
         "login:zhangwei-a",
         "login:zhangwei-b",
     }
-    rollups_rebuild()
+    derived_rebuild()
     rows = new_contributors_by_year(
         repository_ids=[rpc.pk, jraft.pk],
         narrowed=False,

@@ -222,8 +222,8 @@ def _runs(db_url: str) -> dict[str, list[str]]:
 def _rollups(db_url: str) -> dict:
     script = (
         "import json; from dashboard.models import ContributionEvent as E; "
-        "from dashboard.rebuilds import rollups_pending; print(json.dumps({"
-        "'pending': len(rollups_pending()[0]), 'repositories': sorted(set("
+        "from ingest.changes import facts_pending; print(json.dumps({"
+        "'pending': len(facts_pending()), 'repositories': sorted(set("
         "E.objects.values_list('repository__full_name', flat=True)))}))"
     )
     out = manage(db_url, "shell", "-c", script, sim_url="http://127.0.0.1:9").stdout

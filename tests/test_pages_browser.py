@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from dashboard.rollups import rollups_rebuild
+from dashboard.derived.rebuild import derived_rebuild
 from ingest.models import Actor, Repository
 from tests.conftest import ROOT
 from tests.factories import generated_world
@@ -110,7 +110,7 @@ def test_every_page_renders_its_charts_without_errors(live_server, browser):
 @pytest.mark.django_db(transaction=True)
 def test_sorting_a_column_and_downloading_csv_in_the_browser(live_server, browser):
     generated_world(people=12, days=120)
-    rollups_rebuild()
+    derived_rebuild()
     page = browser.new_page()
     page.goto(live_server.url + "/")
     header = page.locator("table.sortable th", has_text="Merged pull requests")

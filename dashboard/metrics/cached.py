@@ -1,9 +1,10 @@
-"""Selector results kept until the rollups are next rebuilt.
+"""Selector results kept until the derived data is next rebuilt.
 
-Every number on a page is derived from ingest's facts through the rollups, which change only
-when `rollups_rebuild` runs (after each ingest). So a selector's result for the same arguments
-stays right until then: `@cached_until_rebuild` keys it by the selector, its arguments and the
-rollups' rebuild time, in Django's cache (per process by default; a shared cache such as
+Every number on a page is derived from ingest's facts through the derived tables, which change
+only when `dashboard.derived.rebuild` runs (after each ingest, or a promotion rule change) and
+bumps their version. So a selector's result for the same arguments stays right until then:
+`@cached_until_rebuild` keys it by the selector, its arguments and that version, in Django's
+cache (per process by default; a shared cache such as
 Redis can be configured with CACHES). Only selectors returning plain, finished values (series
 and short lists) are cached, never streamed rows.
 """
@@ -13,25 +14,21 @@ import hashlib
 
 from django.core.cache import cache
 
-from ..models import RollupState
+from ..models import DerivedState
 
 TIMEOUT = 24 * 60 * 60
 
 
-def rollup_version() -> str:
-    rebuilt = (
-        RollupState.objects.filter(name="contributions")
-        .values_list("rebuilt_at", flat=True)
-        .first()
-    )
-    return rebuilt.isoformat() if rebuilt else "never"
+def derived_version() -> int:
+    """The derived data's version (0 before the first rebuild)."""
+    return DerivedState.objects.values_list("version", flat=True).first() or 0
 
 
 def cached_until_rebuild(function):
     @functools.wraps(function)
     def wrapper(**kwargs):
         identity = repr(
-            (function.__module__, function.__qualname__, sorted(kwargs.items()), rollup_version())
+            (function.__module__, function.__qualname__, sorted(kwargs.items()), derived_version())
         )
         key = "pulse:selector:" + hashlib.sha256(identity.encode()).hexdigest()
         value = cache.get(key)

@@ -6,8 +6,8 @@ from django.db.models import Count, Max, Q
 
 from ingest.models import IngestRun, SyncState
 
-from ..models import RollupState
-from .series import bucket_label, bucket_starts, fill, period_bounds, trunc
+from ..definitions.buckets import bucket_label, bucket_starts, fill, period_bounds, trunc
+from ..models import DerivedState
 
 RUN_COLUMNS = [
     ("scope", "Scope"),
@@ -67,12 +67,9 @@ def sync_states() -> list[dict]:
     )
 
 
-def rollup_state() -> dict | None:
-    return (
-        RollupState.objects.filter(name="contributions")
-        .values("rebuilt_at", "rows", "seconds")
-        .first()
-    )
+def derived_state() -> dict | None:
+    """When the derived data was last rebuilt, how long it took, its version and events."""
+    return DerivedState.objects.values("version", "rebuilt_at", "rows", "seconds").first()
 
 
 def runs_by_week(*, until: dt.date, days: int = 84) -> dict:

@@ -22,10 +22,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, TruncMonth, TruncYear
 
+from ..definitions.buckets import as_date, bucket_label, bucket_starts, fill, period_bounds, trunc
+from ..definitions.sql import SecondsBetween
 from ..models import ContributionEvent, FirstContribution
 from .cached import cached_until_rebuild
-from .series import as_date, bucket_label, bucket_starts, fill, period_bounds, trunc
-from .sql import SecondsBetween
 
 RETENTION_DAYS = (30, 90, 180)
 MAX_STACKS = 8  # more projects than this are summed into "other projects" on the chart

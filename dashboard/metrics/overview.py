@@ -8,10 +8,17 @@ from django.db.models.functions import TruncYear
 
 from ingest.models import Repository
 
+from ..definitions.buckets import (
+    as_date,
+    bucket_starts,
+    fill,
+    period_bounds,
+    trunc_date,
+)
+from ..definitions.sql import Median
 from ..models import ActiveDay, ContributionEvent, DailyCount, FirstContribution, MonthlyCount
+from .bucketed import period_split, union_by_range
 from .cached import cached_until_rebuild
-from .series import as_date, bucket_next, bucket_starts, fill, period_bounds, trunc_date
-from .sql import Median
 
 ACTIVE_DAYS = 90
 SPARK_MONTHS = 12
@@ -131,14 +138,9 @@ def _daily_sums(
     by_month: bool = False,
 ) -> list[dict]:
     """DailyCount's `n` of some kinds over the days first..last, per project (and month):
-    whole calendar months from MonthlyCount, the days before and after them from DailyCount,
-    in one UNION ALL (a project's rows of different branches are to be added up; with
-    `by_month` no month is split between branches)."""
-    low = first if first.day == 1 else bucket_next(first.replace(day=1), "month")
-    high = (last + dt.timedelta(days=1)).replace(day=1)
-    ranges = [(first, last)]
-    if low < high:
-        ranges = [(first, low - dt.timedelta(days=1)), (high, last)]
+    whole calendar months from MonthlyCount, the days before and after them from DailyCount
+    (a project's rows of different branches are to be added up; with `by_month` no month is
+    split between branches)."""
 
     def shaped(queryset, field: str):
         queryset = queryset.filter(repository_id__in=repository_ids, kind__in=kinds)
@@ -150,16 +152,16 @@ def _daily_sums(
             group.append("bucket")
         return queryset.values(*group).annotate(n=Sum("n")).order_by()
 
-    parts = [
-        shaped(DailyCount.objects.filter(day__gte=a, day__lte=b), "day")
-        for a, b in ranges
-        if a <= b
-    ]
-    if low < high:
-        parts.append(shaped(MonthlyCount.objects.filter(month__gte=low, month__lt=high), "month"))
-    if not parts:
-        return []
-    return list(parts[0].union(*parts[1:], all=True))
+    split = period_split(since=first, until=last, unit="month")
+    whole = []
+    if split.whole:
+        low, high = split.whole
+        whole.append(shaped(MonthlyCount.objects.filter(month__gte=low, month__lt=high), "month"))
+    return union_by_range(
+        split.edges,
+        lambda a, b: shaped(DailyCount.objects.filter(day__gte=a, day__lte=b), "day"),
+        *whole,
+    )
 
 
 def _spark_months(*, until: dt.date) -> list[dt.date]:

@@ -7,8 +7,8 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from ingest.models import Actor
 
+from ..definitions.buckets import bucket_label, bucket_starts, fill, period_bounds, trunc
 from ..models import ContributionEvent, FirstContribution
-from .series import bucket_label, bucket_starts, fill, period_bounds, trunc
 
 KINDS = ["commit", "pull_request", "issue", "review", "comment"]
 KIND_TITLES = {

@@ -21,77 +21,27 @@ from urllib.parse import quote_plus
 
 from django.db import connection
 from django.db.models import (
-    Case,
-    Count,
-    Exists,
     F,
-    FloatField,
-    OuterRef,
     Q,
-    Value,
-    When,
     Window,
 )
-from django.db.models.functions import Cast, Greatest, Rank, Round
+from django.db.models.functions import Rank
 
-from dashboard.models import CandidateTotal
-from ingest.models import Comment, Issue, Review
-
-from .difficulty import hardest_merged, merged_work_by_author
-from .roles import RANK, RoleWorld, activity_by_person, holding_on, human
+from ..definitions.contributions import human
+from ..definitions.difficulty import hardest_merged, merged_work_by_author
+from ..definitions.promotion import (
+    issues_answered,
+    meets_rule,
+    progress_expression,
+    progress_text,
+    reviews_given,
+)
+from ..models import CandidateTotal
+from .roles import RANK, RoleWorld, activity_by_person, holding_on
 
 
 def _before(qs, field: str, world: RoleWorld):
     return qs if world.before is None else qs.filter(**{f"{field}__lt": world.before})
-
-
-def meets_rule(*, merged: int, hard: int, medium: int, rule) -> bool:
-    """Enough merged pull requests, and enough Hard or Medium ones (or no such requirement)."""
-    alternatives = [(hard, rule.min_hard), (medium, rule.min_medium)]
-    return merged >= rule.min_merged and (
-        all(need == 0 for _, need in alternatives)
-        or any(need and count >= need for count, need in alternatives)
-    )
-
-
-def progress_expression(*, rules: dict[int, object]) -> Case:
-    """Progress (module docstring) in SQL over the aggregates `merged`, `hard`, `medium`, per
-    project rule, rounded to the tenth the page shows (ties are judged on what is shown)."""
-
-    def part(field: str, need: int):
-        return Case(
-            When(**{f"{field}__gte": need}, then=Value(1.0)),
-            default=Cast(F(field), FloatField()) / Value(float(need)),
-            output_field=FloatField(),
-        )
-
-    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for rid, rule in rules.items():
-        groups[(rule.min_merged, rule.min_hard, rule.min_medium)].append(rid)
-    whens = []
-    for (need_merged, need_hard, need_medium), rids in groups.items():
-        parts = [part(f, n) for f, n in (("hard", need_hard), ("medium", need_medium)) if n]
-        difficulty = (Greatest(*parts) if len(parts) == 2 else parts[0]) if parts else Value(1.0)
-        whens.append(
-            When(
-                repository_id__in=rids,
-                then=Round(
-                    Value(50.0) * (part("merged", need_merged) + difficulty),
-                    precision=1,
-                ),
-            )
-        )
-    return Case(*whens, default=Value(0.0), output_field=FloatField())
-
-
-def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
-    """ "8/10 merged, 1 Hard" — merged against the rule, then the Hard and Medium counts."""
-    text = f"{merged}/{rule.min_merged} merged"
-    if hard:
-        text += f", {hard} Hard"
-    if medium:
-        text += f", {medium} Medium"
-    return text
 
 
 def promotion_candidates(
@@ -440,49 +390,6 @@ def _shortlist_from_facts(
                 }
             people[(rid, login)][key] = n
     return people
-
-
-def reviews_given(
-    *, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
-) -> list[tuple[int, int, str, int]]:
-    """(repository, author id, login, reviews submitted on other people's pull requests)."""
-    reviews = Review.objects.filter(repository_id__in=repository_ids, author__isnull=False)
-    if chosen is not None:
-        reviews = reviews.filter(chosen)
-    if before is not None:
-        reviews = reviews.filter(submitted_at__lt=before)
-    return list(
-        reviews.exclude(pull_request__author_id=F("author_id"))
-        .filter(human("author", bots))
-        .values("repository_id", "author_id", "author__login")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("repository_id", "author_id", "author__login", "n")
-    )
-
-
-def issues_answered(
-    *, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
-) -> list[tuple[int, int, str, int]]:
-    """(repository, author id, login, other people's issues they commented on)."""
-    others_issue = Issue.objects.filter(
-        repository_id=OuterRef("repository_id"), number=OuterRef("issue_number")
-    ).exclude(author_id=OuterRef("author_id"))
-    comments = Comment.objects.filter(
-        repository_id__in=repository_ids, kind=Comment.Kind.ISSUE, author__isnull=False
-    )
-    if chosen is not None:
-        comments = comments.filter(chosen)
-    if before is not None:
-        comments = comments.filter(created_at__lt=before)
-    return list(
-        comments.filter(Exists(others_issue))
-        .filter(human("author", bots))
-        .values("repository_id", "author_id", "author__login")
-        .annotate(n=Count("issue_number", distinct=True))
-        .order_by()
-        .values_list("repository_id", "author_id", "author__login", "n")
-    )
 
 
 def _at_or_above(evidence, day: date, role: str) -> bool:

@@ -9,7 +9,7 @@ entries (`ingest.models.RoleEntry`), which replace everything inferred for that 
 A role is held from the first day of evidence for it; governance listings and admin entries
 can also end it. `as_of` is exclusive: only facts strictly before that day count.
 
-For other pages (dashA): `committers_by_project(repository_ids=…, as_of=…)` gives one row
+For other pages: `committers_by_project(repository_ids=…, as_of=…)` gives one row
 per project with `committers` and `external_committers`; `role_history_for_person(login=…,
 as_of=…)` gives a person's roles on every project, with dates and evidence.
 """
@@ -22,16 +22,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Max, Q, QuerySet, Value, Window
+from django.db.models import BooleanField, Count, Max, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower, RowNumber
+from django.db.models.functions import Lower
 
-from dashboard.models import ActivityMonth, ContributionEvent, PromotionRule, RoleSignal
 from ingest import identity
 from ingest.models import (
     Actor,
     AffiliationOverride,
-    BotAccount,
     GovernanceFileVersion,
     PullRequest,
     Repository,
@@ -39,9 +37,12 @@ from ingest.models import (
     RoleEntry,
 )
 
+from ..definitions.contributions import bot_logins
+from ..definitions.promotion import promotion_rules
+from ..models import ActivityMonth, ContributionEvent, RoleSignal
+
 LADDER = [Role.CONTRIBUTOR, Role.MEMBER, Role.REVIEWER, Role.COMMITTER, Role.PMC]
 RANK = {role.value: rank for rank, role in enumerate(LADDER)}
-WRITE_ASSOCIATIONS = ("MEMBER", "COLLABORATOR", "OWNER")
 # Governance file categories (keys of GovernanceFileVersion.people) → PromotionRule field.
 GOVERNANCE_SETTINGS = {
     "approvers": "owners_approvers_prove",
@@ -114,60 +115,6 @@ class Holding:
     @property
     def role_label(self) -> str:
         return Role(self.role).label
-
-
-def bot_logins() -> set[str]:
-    """Configured bot logins, as written and lower-cased (logins are case-insensitive)."""
-    logins = set(settings.PULSE_BOT_LOGINS) | set(
-        BotAccount.objects.values_list("login", flat=True)
-    )
-    return logins | {login.lower() for login in logins}
-
-
-def promotion_rules(*, repository_ids: list[int]) -> dict[int, PromotionRule]:
-    """Each project's rule (its own, else the community default row, else the built-in
-    default), in one query."""
-    rules = {
-        rule.repository_id: rule
-        for rule in PromotionRule.objects.filter(
-            Q(repository_id__in=repository_ids) | Q(repository=None)
-        )
-    }
-    fallback = rules.get(None) or PromotionRule()
-    return {rid: rules.get(rid, fallback) for rid in repository_ids}
-
-
-def human(prefix: str, bots: set[str]) -> Q:
-    """Rows whose `prefix` actor is a person (not a bot by type, `[bot]` login or the list)."""
-    return ~(
-        Q(**{f"{prefix}__is_bot": True})
-        | Q(**{f"{prefix}__type": Actor.Type.BOT})
-        | Q(**{f"{prefix}__login__endswith": "[bot]"})
-        | Q(**{f"{prefix}__login__in": bots})
-    )
-
-
-def first_by_actor(
-    qs: QuerySet, *, actor: str, at: str, number: str, before: datetime | None, bots: set[str]
-) -> QuerySet:
-    """Per (repository, actor): the first item — `first_at` and its `first_number` — picked by
-    a window over one sort of the matching rows (a correlated "first number" subquery per
-    person cost seconds per signal on a medium community)."""
-    qs = qs.filter(**{f"{actor}__isnull": False, f"{at}__isnull": False}).filter(human(actor, bots))
-    if before is not None:
-        qs = qs.filter(**{f"{at}__lt": before})
-    return (
-        qs.annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F("repository_id"), F(actor)],
-                order_by=[F(at).asc(), F("pk").asc()],
-            )
-        )
-        .filter(place=1)
-        .values("repository_id", f"{actor}__login", first_at=F(at), first_number=F(number))
-        .order_by()
-    )
 
 
 class RoleWorld:

@@ -1,11 +1,11 @@
-"""The ingest page: what the last syncs did, the rate limit, checkpoints, rollups."""
+"""The ingest page: what the last syncs did, the rate limit, checkpoints, derived data."""
 
 from ..forms import Filters
 from ..metrics.ingest_status import (
     RUN_COLUMNS,
+    derived_state,
     latest_runs,
     rate_limit,
-    rollup_state,
     runs_by_week,
     sync_states,
 )
@@ -63,7 +63,7 @@ def ingest_page(*, filters: Filters) -> Page:
                 },
             )
         ],
-        context={"rate_limit": rate_limit(), "rollups": rollup_state()},
+        context={"rate_limit": rate_limit(), "derived": derived_state()},
         template="dashboard/ingest.html",
         docs_anchor="ingest",
     )

@@ -1,5 +1,6 @@
 """The newcomers page: who made a first contribution, when, whether they came back."""
 
+from ..definitions.contributions import KIND_GROUPS
 from ..forms import Filters
 from ..metrics.newcomers import (
     NEWCOMER_COLUMNS,
@@ -10,7 +11,6 @@ from ..metrics.newcomers import (
     newcomers_list,
     newcomers_waiting,
 )
-from ..rollups import KIND_GROUPS
 from .base import Chart, Column, Page, Table
 
 KIND_GROUP_TITLES = {

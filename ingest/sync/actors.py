@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db import transaction
 
+from ..changes import facts_changed
 from ..identity import is_bot
-from ..models import Actor
+from ..models import Actor, Comment, Commit, Issue, PullRequest, Review, Star
 from .upsert import upsert_rows_returning_pks
 
 ACTOR_TYPES = {"User", "Bot", "Organization", "Mannequin"}
@@ -84,10 +85,43 @@ def actors_upsert(
         )
         for a in todo
     ]
+    renamed = _actors_changed(rows)
     written = upsert_rows_returning_pks(Actor, columns=ACTOR_COLUMNS, rows=rows, key="github_id")
+    if renamed:
+        # Their login or bot flag is part of other repositories' facts as read: those changed.
+        facts_changed(repository_ids=actor_repositories(actor_ids=renamed))
     pks.update(written)
     if cache is not None:
         fresh = {row[0]: (written[row[0]], row[2], row[3], row[1]) for row in rows}
         # Only once the page's transaction commits: a rolled-back row must not be reused.
         transaction.on_commit(lambda: cache.update(fresh))
     return pks
+
+
+def _actors_changed(rows: list[tuple]) -> list[int]:
+    """Primary keys of stored actors whose login, type or bot flag these rows change."""
+    stored = Actor.objects.filter(github_id__in=[row[0] for row in rows]).values_list(
+        "github_id", "pk", "login", "type", "is_bot"
+    )
+    new = {row[0]: (row[2], row[3], row[4]) for row in rows}
+    return [pk for github_id, pk, *now in stored if tuple(now) != new[github_id]]
+
+
+def actor_repositories(*, actor_ids: list[int]) -> set[int]:
+    """The repositories where these actors appear in any fact."""
+    found: set[int] = set()
+    for model, field in (
+        (Issue, "author"),
+        (PullRequest, "author"),
+        (PullRequest, "merged_by"),
+        (Review, "author"),
+        (Comment, "author"),
+        (Commit, "author"),
+        (Star, "actor"),
+    ):
+        found.update(
+            model.objects.filter(**{f"{field}_id__in": actor_ids})
+            .values_list("repository_id", flat=True)
+            .distinct()
+        )
+    return found

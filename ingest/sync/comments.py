@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ..changes import facts_changed
 from ..models import Comment, Repository
 from .actors import actor_from_rest, actors_upsert, parse_time
 from .context import SyncContext, now
@@ -93,6 +94,7 @@ def comments_sync(
             written += upsert_rows(
                 Comment, columns=COMMENT_COLUMNS, rows=rows, key=["kind", "github_id"]
             )
+            facts_changed(repository_ids=[repo.pk])
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)
         seen.update(row[1] for row in rows)
@@ -102,6 +104,7 @@ def comments_sync(
                 Comment.objects.filter(repository_id=repo.pk, kind=kind), seen=seen
             )
             if removed:
+                facts_changed(repository_ids=[repo.pk])
                 ctx.wrote(f"{resource}_removed", removed)
         state_save(state, etag=etag, last_success_at=now())
     ctx.wrote(resource, written)

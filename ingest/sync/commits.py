@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ..changes import facts_changed
 from ..github import queries
 from ..github.client import GitHubError
 from ..identity import author_key
@@ -144,6 +145,7 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
             written += upsert_rows(
                 Commit, columns=COMMIT_COLUMNS, rows=rows, key=["repository", "sha"]
             )
+            facts_changed(repository_ids=[repo.pk])
         for node in nodes:
             committed = parse_time(node["committedDate"])
             if newest is None or committed > newest:

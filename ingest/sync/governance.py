@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from django.db import transaction
 
+from ..changes import facts_changed
 from ..github.client import NotFound
 from ..governance import GOVERNANCE_PATHS, governance_people
 from ..models import GovernanceFileVersion, Repository
@@ -131,6 +132,7 @@ def _store_new_versions(
                 unique_fields=["repository", "path", "commit_sha"],
                 update_fields=["committed_at", "people"],
             )
+            facts_changed(repository_ids=[repo.pk])
     return written
 
 

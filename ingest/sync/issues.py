@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ..changes import facts_changed
 from ..github import queries
 from ..models import Issue, Repository
 from .actors import actor_from_graphql, actors_upsert, parse_time
@@ -111,6 +112,7 @@ def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
             )
             rows = [issue_row(n, repository_id=repo.pk, actor_pks=pks) for n in nodes]
             written += upsert_rows(Issue, columns=ISSUE_COLUMNS, rows=rows, key=["github_id"])
+            facts_changed(repository_ids=[repo.pk])
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)
         seen.update(row[0] for row in rows)
@@ -118,6 +120,7 @@ def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
         if ctx.full:
             removed = delete_missing(Issue.objects.filter(repository_id=repo.pk), seen=seen)
             if removed:
+                facts_changed(repository_ids=[repo.pk])
                 ctx.wrote("issues_removed", removed)
         state_save(state, etag=etag, last_success_at=now())
     ctx.wrote("issues", written)

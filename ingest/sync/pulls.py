@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ..changes import facts_changed
 from ..github import queries
 from ..models import PullRequest, Repository, Review
 from .actors import actor_from_graphql, actors_upsert, parse_time
@@ -121,6 +122,7 @@ def _write_page(ctx: SyncContext, repo: Repository, nodes: list[dict[str, Any]])
     pks = actors_upsert(actors, bots=ctx.bots, cache=ctx.actors)
     rows = [_pull_request_row(node, repository_id=repo.pk, pks=pks) for node in nodes]
     pr_pks = upsert_rows_returning_pks(PullRequest, columns=PR_COLUMNS, rows=rows, key="github_id")
+    facts_changed(repository_ids=[repo.pk])
     reviews = []
     for node in nodes:
         reviews.extend(
@@ -169,6 +171,7 @@ def _more_reviews(ctx: SyncContext, repo: Repository, node: dict[str, Any]) -> N
                     key=["github_id"],
                 ),
             )
+            facts_changed(repository_ids=[repo.pk])
 
 
 def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> int:

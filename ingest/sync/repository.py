@@ -22,7 +22,7 @@ from ..models import IngestRun, Repository
 from .comments import repository_sync_comments
 from .commits import repository_sync_commits
 from .context import SyncContext, now
-from .governance import repository_sync_governance  # dashB: roles are dated by these files
+from .governance import repository_sync_governance  # roles are dated by these files
 from .issues import repository_sync_issues
 from .lock import scope_lock
 from .profiles import actors_sync_profiles
@@ -42,7 +42,7 @@ RESOURCES: list[tuple[str, Callable[..., int]]] = [
     ("review comments", repository_sync_review_comments),
     ("commits", repository_sync_commits),
     ("stars", repository_sync_stars),
-    # dashB: OWNERS / MAINTAINERS / COMMITTERS history, read by dashboard.metrics.roles.
+    # OWNERS / MAINTAINERS / COMMITTERS history (the dashboard dates roles by it).
     ("governance files", repository_sync_governance),
 ]
 

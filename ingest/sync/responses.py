@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
+
+from ..changes import facts_changed
 from ..models import Comment, Issue, PullRequest, Review
 from .upsert import update_columns
 
@@ -58,11 +61,14 @@ def repository_update_first_responses(*, repository_id: int) -> int:
         new_at, new_by = first.get(number, (None, None))
         if (at, by) != (new_at, new_by):
             changed[model].append((pk, new_at, new_by))
-    for model, rows in changed.items():
-        update_columns(
-            model,
-            rows,
-            columns=["first_response_at", "first_responder"],
-            casts=["timestamptz", "bigint"],
-        )
+    with transaction.atomic():
+        for model, rows in changed.items():
+            update_columns(
+                model,
+                rows,
+                columns=["first_response_at", "first_responder"],
+                casts=["timestamptz", "bigint"],
+            )
+        if changed[Issue] or changed[PullRequest]:
+            facts_changed(repository_ids=[repository_id])
     return sum(len(rows) for rows in changed.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from ..changes import facts_changed
 from ..github.client import STAR_ACCEPT
 from ..models import Repository, Star
 from .actors import actor_from_rest, actors_upsert
@@ -50,6 +51,7 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
                 rows=rows,
                 key=["repository", "actor"],
             )
+            facts_changed(repository_ids=[repo.pk])
             # Resume here. Keep the ETag only for a last page with room left: a resumed run
             # must not stop on a 304 before following `next`, and a full last page stays
             # byte-identical (hence 304) when the next star opens a new page after it.
@@ -62,6 +64,7 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
             Star.objects.filter(repository_id=repo.pk), seen=seen, key="actor_id"
         )
         if removed:
+            facts_changed(repository_ids=[repo.pk])
             ctx.wrote("stars_removed", removed)
     state_save(state, last_success_at=now())
     ctx.wrote("stars", written)

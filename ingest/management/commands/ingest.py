@@ -7,26 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
+from ingest.changes import facts_recorded
 from ingest.gc_tuning import gc_tune_for_ingest
 from ingest.github.client import GitHubClient
 from ingest.models import TrackedOrganization, TrackedRepository
 from ingest.scope import scope_seed_from_settings
 from ingest.sync.community import community_sync, summary_lines
-
-
-def rollups_rebuild_after_ingest(*, repository_ids: list[int]) -> str:
-    """Rebuild the dashboard's rollups for what was just ingested (dashboard app), through the
-    same coalesced requests as the workers, so a worker's rebuild never runs at the same time."""
-    from dashboard.rebuilds import rollups_rebuild_pending, rollups_request
-
-    rollups_request(repository_ids=repository_ids)
-    done = rollups_rebuild_pending()
-    if not done:
-        return (
-            f"Rollups of {len(repository_ids)} repositories requested; the rebuild running "
-            "elsewhere includes them when it finishes."
-        )
-    return f"Rollups rebuilt for {len(repository_ids)} repositories ({done[-1]} rows)."
 
 
 def run_and_report(
@@ -65,8 +51,10 @@ def run_and_report(
         client.close()
     for line in summary_lines(summary):
         command.stdout.write(line)
-    if summary.repository_ids:
-        command.stdout.write(rollups_rebuild_after_ingest(repository_ids=summary.repository_ids))
+    # Readers of the facts (the dashboard's derived data) catch up before the command ends.
+    for _receiver, message in facts_recorded.send(sender=Command, inline=True):
+        if message:
+            command.stdout.write(str(message))
 
 
 class Command(BaseCommand):

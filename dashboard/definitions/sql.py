@@ -1,4 +1,4 @@
-"""Portable SQL pieces the selectors need: seconds between two timestamps and a median.
+"""Portable SQL pieces: seconds between two timestamps, a median, a timestamp's UTC day.
 
 PostgreSQL has `percentile_cont`; SQLite (the embedded default) gets a `pulse_median`
 aggregate registered on each new connection (see `dashboard.apps`).
@@ -73,3 +73,17 @@ def seconds_between_sql(*, vendor: str, end: str, start: str) -> str:
     if vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM ({end} - {start}))::double precision"
     return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+def utc_day_sql(*, vendor: str, column: str) -> str:
+    """The UTC calendar day of a timestamp column, for raw SQL."""
+    if vendor == "postgresql":
+        return f"CAST({column} AT TIME ZONE 'UTC' AS DATE)"
+    return f"DATE({column})"  # SQLite stores UTC text
+
+
+def month_start_sql(*, vendor: str, column: str) -> str:
+    """The first day of the month of a date column, for raw SQL."""
+    if vendor == "postgresql":
+        return f"CAST(DATE_TRUNC('month', {column}) AS DATE)"
+    return f"DATE({column}, 'start of month')"

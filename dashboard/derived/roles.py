@@ -1,26 +1,45 @@
-"""Rebuild the committers page's rollups after each ingest (`dashboard.rollups.rollups_rebuild`
-calls `role_signals_rebuild` once the contribution events are rebuilt):
+"""Roles and candidates: the committers page's derived tables.
 
-- RoleSignal: each person's first merge, approval and association per project
-  (read by `dashboard.metrics.roles`);
-- ActivityMonth: contributions per person, project and month (months active and last
-  activity of promotion candidates, `dashboard.metrics.promotion`);
+- RoleSignal: each person's first merge, approval and association per project;
+- ActivityMonth: contributions (and merges) per person, project and month: months active and
+  last activity;
 - CandidateTotal: everyone's all-time merged pull requests by difficulty, reviews given,
-  issues answered, months active and last activity per project (the promotion candidates of
-  the page without `until`); also
-  rebuilt for a project when its promotion rule changes (`dashboard.models`).
+  issues answered, progress against the project's rule, months active and last activity per
+  project (the promotion candidates of the page without `until`). Difficulty and progress
+  depend on the project's rule, so a rule change recounts it (`candidate_totals_rebuild`).
 """
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, F, Max, Value
 from django.db.models.functions import TruncMonth
 
-from ingest.models import Comment, Issue, PullRequest, Repository, Review
+from ingest.models import Comment, Issue, PullRequest, Review
 
-from .metrics.difficulty import merged_work_by_author
-from .metrics.promotion import issues_answered, progress_expression, reviews_given
-from .metrics.roles import WRITE_ASSOCIATIONS, bot_logins, first_by_actor, human, promotion_rules
-from .models import ActivityMonth, CandidateTotal, ContributionEvent, RoleSignal
+from ..definitions.contributions import WRITE_ASSOCIATIONS, bot_logins, human
+from ..definitions.difficulty import merged_work_by_author
+from ..definitions.promotion import (
+    first_by_actor,
+    issues_answered,
+    progress_expression,
+    promotion_rules,
+    reviews_given,
+)
+from ..models import ActivityMonth, CandidateTotal, ContributionEvent, RoleSignal
+from . import Family
+
+FAMILY = Family(
+    name="roles",
+    tables=("RoleSignal", "ActivityMonth", "CandidateTotal"),
+    sources=(
+        "ingest.PullRequest",
+        "ingest.Review",
+        "ingest.Issue",
+        "ingest.Comment",
+        "ContributionEvent",
+        "PromotionRule",
+    ),
+    readers=("metrics.roles", "metrics.promotion"),
+)
 
 # (signal, queryset, actor field, time field, number field, link kind, what)
 _ASSOCIATION_SOURCES = [
@@ -31,13 +50,10 @@ _ASSOCIATION_SOURCES = [
 ]
 
 
-def role_signals_rebuild(*, repository_ids: list[int] | None = None) -> int:
-    """Recompute the rollup for some repositories (all with None); returns rows written."""
-    ids = list(
-        Repository.objects.values_list("pk", flat=True)
-        if repository_ids is None
-        else repository_ids
-    )
+def roles_rebuild(*, repository_ids: list[int]) -> int:
+    """RoleSignal, ActivityMonth and CandidateTotal of some repositories (inside the caller's
+    transaction); returns the RoleSignal rows written."""
+    ids = list(repository_ids)
     bots = bot_logins()
     first: dict[tuple[int, str, str], tuple] = {}
 
@@ -108,10 +124,9 @@ def role_signals_rebuild(*, repository_ids: list[int] | None = None) -> int:
         )
         for (rid, login, signal), (at, number, kind, what) in first.items()
     ]
-    with transaction.atomic():
-        RoleSignal.objects.filter(repository_id__in=ids).delete()
-        RoleSignal.objects.bulk_create(rows, batch_size=1000)
-        _activity_months_rebuild(ids)
+    RoleSignal.objects.filter(repository_id__in=ids).delete()
+    RoleSignal.objects.bulk_create(rows, batch_size=1000)
+    _activity_months_rebuild(ids)
     candidate_totals_rebuild(repository_ids=ids)
     return len(rows)
 
@@ -143,14 +158,13 @@ def candidate_totals_rebuild(*, repository_ids: list[int]) -> int:
         total(rid, author_id, login).reviews = n
     for rid, author_id, login, n in issues_answered(repository_ids=ids, before=None, bots=bots):
         total(rid, author_id, login).answers = n
-    with transaction.atomic():
-        CandidateTotal.objects.filter(repository_id__in=ids).delete()
-        CandidateTotal.objects.bulk_create(totals.values(), batch_size=2000)
-        # Progress by the same SQL expression an as-of page ranks with.
-        CandidateTotal.objects.filter(repository_id__in=ids).update(
-            progress=progress_expression(rules=promotion_rules(repository_ids=ids))
-        )
-        _candidate_activity_update(ids)
+    CandidateTotal.objects.filter(repository_id__in=ids).delete()
+    CandidateTotal.objects.bulk_create(totals.values(), batch_size=2000)
+    # Progress by the same SQL expression an as-of page ranks with.
+    CandidateTotal.objects.filter(repository_id__in=ids).update(
+        progress=progress_expression(rules=promotion_rules(repository_ids=ids))
+    )
+    _candidate_activity_update(ids)
     return len(totals)
 
 

@@ -1,0 +1,161 @@
+"""The promotion rule's figures, shared by the rollups that store them and the pages that rank
+with them (docs/metrics.md, "Promotion candidate").
+
+- progress = the mean of the merged part (merged pull requests / `min_merged`, at most 1)
+  and the difficulty part (the better of Hard / `min_hard` and Medium / `min_medium`, each at
+  most 1), in percent; `meets_rule` when both parts are complete;
+- reviews given = reviews submitted on other people's pull requests;
+- issues answered = other people's issues the person commented on;
+- a person's first evidence of a signal (merge, approval, association) per project.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Greatest, Round, RowNumber
+
+from ingest.models import Comment, Issue, Review
+
+from ..models import PromotionRule
+from .contributions import human
+
+
+def promotion_rules(*, repository_ids: list[int]) -> dict[int, PromotionRule]:
+    """Each project's rule (its own, else the community default row, else the built-in
+    default), in one query."""
+    rules = {
+        rule.repository_id: rule
+        for rule in PromotionRule.objects.filter(
+            Q(repository_id__in=repository_ids) | Q(repository=None)
+        )
+    }
+    fallback = rules.get(None) or PromotionRule()
+    return {rid: rules.get(rid, fallback) for rid in repository_ids}
+
+
+def meets_rule(*, merged: int, hard: int, medium: int, rule) -> bool:
+    """Enough merged pull requests, and enough Hard or Medium ones (or no such requirement)."""
+    alternatives = [(hard, rule.min_hard), (medium, rule.min_medium)]
+    return merged >= rule.min_merged and (
+        all(need == 0 for _, need in alternatives)
+        or any(need and count >= need for count, need in alternatives)
+    )
+
+
+def progress_expression(*, rules: dict[int, object]) -> Case:
+    """Progress (module docstring) in SQL over the aggregates `merged`, `hard`, `medium`, per
+    project rule, rounded to the tenth the page shows (ties are judged on what is shown)."""
+
+    def part(field: str, need: int):
+        return Case(
+            When(**{f"{field}__gte": need}, then=Value(1.0)),
+            default=Cast(F(field), FloatField()) / Value(float(need)),
+            output_field=FloatField(),
+        )
+
+    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for rid, rule in rules.items():
+        groups[(rule.min_merged, rule.min_hard, rule.min_medium)].append(rid)
+    whens = []
+    for (need_merged, need_hard, need_medium), rids in groups.items():
+        parts = [part(f, n) for f, n in (("hard", need_hard), ("medium", need_medium)) if n]
+        difficulty = (Greatest(*parts) if len(parts) == 2 else parts[0]) if parts else Value(1.0)
+        whens.append(
+            When(
+                repository_id__in=rids,
+                then=Round(
+                    Value(50.0) * (part("merged", need_merged) + difficulty),
+                    precision=1,
+                ),
+            )
+        )
+    return Case(*whens, default=Value(0.0), output_field=FloatField())
+
+
+def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
+    """ "8/10 merged, 1 Hard" — merged against the rule, then the Hard and Medium counts."""
+    text = f"{merged}/{rule.min_merged} merged"
+    if hard:
+        text += f", {hard} Hard"
+    if medium:
+        text += f", {medium} Medium"
+    return text
+
+
+def first_by_actor(
+    qs: QuerySet, *, actor: str, at: str, number: str, before: datetime | None, bots: set[str]
+) -> QuerySet:
+    """Per (repository, actor): the first item — `first_at` and its `first_number` — picked by
+    a window over one sort of the matching rows (a correlated "first number" subquery per
+    person cost seconds per signal on a medium community)."""
+    qs = qs.filter(**{f"{actor}__isnull": False, f"{at}__isnull": False}).filter(human(actor, bots))
+    if before is not None:
+        qs = qs.filter(**{f"{at}__lt": before})
+    return (
+        qs.annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("repository_id"), F(actor)],
+                order_by=[F(at).asc(), F("pk").asc()],
+            )
+        )
+        .filter(place=1)
+        .values("repository_id", f"{actor}__login", first_at=F(at), first_number=F(number))
+        .order_by()
+    )
+
+
+def reviews_given(
+    *, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
+) -> list[tuple[int, int, str, int]]:
+    """(repository, author id, login, reviews submitted on other people's pull requests)."""
+    reviews = Review.objects.filter(repository_id__in=repository_ids, author__isnull=False)
+    if chosen is not None:
+        reviews = reviews.filter(chosen)
+    if before is not None:
+        reviews = reviews.filter(submitted_at__lt=before)
+    return list(
+        reviews.exclude(pull_request__author_id=F("author_id"))
+        .filter(human("author", bots))
+        .values("repository_id", "author_id", "author__login")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("repository_id", "author_id", "author__login", "n")
+    )
+
+
+def issues_answered(
+    *, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
+) -> list[tuple[int, int, str, int]]:
+    """(repository, author id, login, other people's issues they commented on)."""
+    others_issue = Issue.objects.filter(
+        repository_id=OuterRef("repository_id"), number=OuterRef("issue_number")
+    ).exclude(author_id=OuterRef("author_id"))
+    comments = Comment.objects.filter(
+        repository_id__in=repository_ids, kind=Comment.Kind.ISSUE, author__isnull=False
+    )
+    if chosen is not None:
+        comments = comments.filter(chosen)
+    if before is not None:
+        comments = comments.filter(created_at__lt=before)
+    return list(
+        comments.filter(Exists(others_issue))
+        .filter(human("author", bots))
+        .values("repository_id", "author_id", "author__login")
+        .annotate(n=Count("issue_number", distinct=True))
+        .order_by()
+        .values_list("repository_id", "author_id", "author__login", "n")
+    )
