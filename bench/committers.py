@@ -27,10 +27,13 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import (
+    connection,  # noqa: E402
+    transaction,  # noqa: E402
+)
 from django.test import Client  # noqa: E402
 
-from dashboard.role_signals import role_signals_rebuild  # noqa: E402
+from dashboard.derived.roles import roles_rebuild  # noqa: E402
 from ingest.models import Actor, PullRequest, Repository  # noqa: E402
 
 
@@ -48,7 +51,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     items = PullRequest.objects.count()
     started = time.monotonic()
-    rows = role_signals_rebuild()
+    with transaction.atomic():
+        rows = roles_rebuild(repository_ids=list(Repository.objects.values_list("pk", flat=True)))
     print(
         f"world: {items:,} pull requests; RoleSignal rollup rebuilt: {rows:,} rows in "
         f"{time.monotonic() - started:.1f} s"
