@@ -27,10 +27,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import (
-    connection,  # noqa: E402
-    transaction,  # noqa: E402
-)
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from dashboard.derived.roles import roles_rebuild  # noqa: E402
