@@ -372,6 +372,64 @@ class Commit(models.Model):
         return self.sha[:10]
 
 
+class CommitCoAuthor(models.Model):
+    """A `Co-authored-by:` person of a commit, as GitHub's `Commit.authors` lists them after
+    the author (GitHub credits them as contributors). `author` is the account GitHub links
+    the e-mail to, when it can; `author_key` is who they count for (the same rule as
+    `Commit.author_key`)."""
+
+    commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="co_authors")
+    # The commit's repository, so a repository's co-authors are read without the commits.
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    position = models.PositiveSmallIntegerField()  # 1 = the first co-author
+    author = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    author_key = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commit", "position"], name="commit_co_author_position")
+        ]
+        indexes = [
+            models.Index(fields=["repository"], name="commit_co_author_repo"),
+            models.Index(fields=["email"], name="commit_co_author_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.commit_id}"
+
+
+class IdentityDecision(models.Model):
+    """An admin's decision about who a git e-mail is: `join` it to a GitHub login, or keep it
+    `separate` from any login the rules would join it to. Decisions are never edited: a new
+    one for the same e-mail supersedes the older ones, which stay as the history of who
+    decided what and why. A decision wins over every rule (docs/metrics.md, "Contributor")."""
+
+    class Action(models.TextChoices):
+        JOIN = "join", "join this e-mail to the login"
+        SEPARATE = "separate", "keep this e-mail a person of its own"
+
+    email = models.CharField(max_length=255, help_text="The git e-mail (any case).")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    login = models.CharField(max_length=100, blank=True, help_text="The GitHub login (for a join).")
+    reason = models.TextField(blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(Lower("email"), "decided_at", name="identity_decision_email")]
+
+    def __str__(self) -> str:
+        target = f" to {self.login}" if self.action == self.Action.JOIN else ""
+        return f"{self.action} {self.email}{target}"
+
+
 class Star(models.Model):
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="stars")
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="stars")
