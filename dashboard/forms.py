@@ -2,9 +2,9 @@
 
 Query parameters: `repo` (repeatable, `owner/name`), `org`, `since`, `until` (`YYYY-MM-DD`),
 `interval` (`week|month|quarter|year`), `format` (`html|csv|json`), `table` (which table a CSV
-holds), and page options (`kind`, `stack`). `FilterForm(request.GET)`; when it is not valid,
-`form.problems()` lists what is wrong in plain words (the view answers 400 with them). When
-valid, `form.filters()` returns a `Filters` whose `repository_ids` is always explicit (all
+holds), and page options (`kind`, `coauthors` = include|exclude, `stack`).
+`FilterForm(request.GET)`; when it is not valid, `form.problems()` lists what is wrong in
+plain words (the view answers 400 with them). When valid, `form.filters()` returns a `Filters` whose `repository_ids` is always explicit (all
 tracked repositories when no `repo`/`org` was given). Other pages (e.g. committers) use it as:
 
     form = FilterForm(request.GET)
@@ -23,7 +23,7 @@ from django.utils import timezone
 from ingest.models import Repository
 
 from .definitions.buckets import INTERVALS, bucket_count
-from .definitions.contributions import KIND_GROUPS
+from .definitions.contributions import KIND_GROUPS, kind_group_key
 
 FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 ORG_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -31,6 +31,7 @@ MAX_BUCKETS = 1000
 DEFAULT_DAYS = 365
 FORMATS = ("html", "csv", "json")
 STACKS = ("project", "kind")
+CO_AUTHOR_CHOICES = ("include", "exclude")
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,14 @@ class Filters:
     narrowed: bool = False
     org: str = ""
     kind: str = "default"
+    co_authors: bool = True  # co-authored commits count as contributions
     stack: str = "project"
     params: dict = field(default_factory=dict, compare=False)  # as given, for links
+
+    @property
+    def kind_group(self) -> str:
+        """The stored kind group the newcomer selectors count by (kind, co-authors or not)."""
+        return kind_group_key(self.kind, co_authors=self.co_authors)
 
 
 class _RepoListField(forms.Field):
@@ -85,6 +92,7 @@ class FilterForm(forms.Form):
     format = forms.CharField(required=False)
     table = forms.CharField(required=False, max_length=50)
     kind = forms.CharField(required=False)
+    coauthors = forms.CharField(required=False)
     stack = forms.CharField(required=False)
 
     def clean_org(self) -> str:
@@ -112,6 +120,14 @@ class FilterForm(forms.Form):
         if kind not in KIND_GROUPS:
             raise forms.ValidationError(f"kind {kind!r} is not one of {', '.join(KIND_GROUPS)}.")
         return kind
+
+    def clean_coauthors(self) -> bool:
+        value = self.cleaned_data["coauthors"] or "include"
+        if value not in CO_AUTHOR_CHOICES:
+            raise forms.ValidationError(
+                f"coauthors {value!r} is not one of {', '.join(CO_AUTHOR_CHOICES)}."
+            )
+        return value == "include"
 
     def clean_stack(self) -> str:
         stack = self.cleaned_data["stack"] or "project"
@@ -191,6 +207,7 @@ class FilterForm(forms.Form):
             "until": self.data.get("until", ""),
             "interval": self.data.get("interval", ""),
             "kind": self.data.get("kind", ""),
+            "coauthors": self.data.get("coauthors", ""),
             "stack": self.data.get("stack", ""),
         }
         return Filters(
@@ -202,6 +219,7 @@ class FilterForm(forms.Form):
             narrowed=bool(data.get("repo") or data.get("org")),
             org=data.get("org") or "",
             kind=data["kind"],
+            co_authors=data["coauthors"],
             stack=data["stack"],
             params=params,
         )

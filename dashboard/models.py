@@ -15,6 +15,8 @@ from ingest.models import Repository, Role
 
 class ContributionKind(models.TextChoices):
     COMMIT = "commit", "commit"
+    # A commit the person co-authored (`Co-authored-by:`), on the commit's authored date.
+    CO_AUTHORED = "co_authored", "co-authored commit"
     PULL_REQUEST = "pull_request", "pull request"
     ISSUE = "issue", "issue"
     REVIEW = "review", "review"
@@ -34,6 +36,8 @@ class ContributionEvent(models.Model):
     person_key = models.CharField(max_length=300)
     # The GitHub login when person_key is `login:…`; empty for e-mail-only commit authors.
     login = models.CharField(max_length=100, blank=True)
+    # How a person without a login is shown: their git name (never their e-mail address).
+    name = models.CharField(max_length=255, blank=True)
     repository = models.ForeignKey(
         "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
@@ -95,6 +99,7 @@ class FirstContribution(models.Model):
     kind_group = models.CharField(max_length=20)
     person_key = models.CharField(max_length=300)
     login = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=255, blank=True)  # as ContributionEvent.name
     repository = models.ForeignKey(
         "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )

@@ -53,6 +53,7 @@ def _meta(page, filters: Filters) -> dict:
             "until": filters.until.isoformat(),
             "interval": filters.interval,
             "kind": filters.kind,
+            "co_authors": filters.co_authors,
         },
         "charts": {chart.id: {"title": chart.title, **chart.spec} for chart in page.chart_items()},
     }

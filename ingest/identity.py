@@ -40,10 +40,15 @@ def bot_logins() -> set[str]:
     return logins
 
 
+# Logins that name an automation by convention (`deepsource-bot`, `sofastack-robot`); a
+# person whose login ends so is listed on /ingest/ and can be corrected in the admin list.
+BOT_LOGIN_SUFFIXES = ("[bot]", "-bot", "-robot")
+
+
 def is_bot(*, login: str, actor_type: str = "User", extra_bots: Iterable[str] = ()) -> bool:
-    """GitHub type Bot, a `[bot]` login, or a configured bot login."""
+    """GitHub type Bot, a `[bot]`, `-bot` or `-robot` login, or a configured bot login."""
     lowered = _norm(login)
-    return actor_type == "Bot" or lowered.endswith("[bot]") or lowered in set(extra_bots)
+    return actor_type == "Bot" or lowered.endswith(BOT_LOGIN_SUFFIXES) or lowered in set(extra_bots)
 
 
 def _company_matches(company: str) -> bool:

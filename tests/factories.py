@@ -8,6 +8,7 @@ boring defaults. Times are UTC; `at("2024-03-05")` or `at("2024-03-05 10:00")` m
 import datetime as dt
 import itertools
 
+from ingest import identity
 from ingest.models import (
     Actor,
     Comment,
@@ -151,12 +152,13 @@ def commit(
     is_merge: bool = False,
 ) -> Commit:
     if author_key is None:
-        author_key = f"login:{author.login}" if author else f"email:{email.lower()}"
+        author_key = identity.author_key(login=author.login if author else None, email=email)
     authored_at = _when(authored)
     return Commit.objects.create(
         repository=repo,
         sha=f"{next(_ids):040x}",
         author=author,
+        author_name=author.login if author else email.split("@")[0],
         author_email=email,
         author_key=author_key,
         authored_at=authored_at,
@@ -274,7 +276,8 @@ def small_world() -> dict:
 
 
 def world_person_key(person: str) -> str:
-    return f"email:{person}" if "@" in person else f"login:{person}"
+    """The person key a WORLD_CONTRIBUTIONS person counts for (an e-mail: ingest's key)."""
+    return identity.author_key(login=None, email=person) if "@" in person else f"login:{person}"
 
 
 def generated_world(

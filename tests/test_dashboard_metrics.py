@@ -167,10 +167,13 @@ def test_newcomers_list_links_first_contribution_and_waiting_list(world):
             until=dt.date(2024, 12, 31),
         )
     )
-    by_person = {r["person"]: r for r in rows}
-    assert set(by_person) == {"login:bob", "email:dave@example.org", "login:carol", "login:erin"}
+    dave = world_person_key("dave@example.org")
+    by_person = {r["person_key"]: r for r in rows}
+    assert set(by_person) == {"login:bob", dave, "login:carol", "login:erin"}
     assert by_person["login:bob"]["url"].startswith("https://github.com/acme/alpha/pull/")
-    assert "/commit/" in by_person["email:dave@example.org"]["url"]
+    assert "/commit/" in by_person[dave]["url"]
+    # Shown by login, or by git name for a person without one.
+    assert {r["person"] for r in rows} == {"bob", "dave", "carol", "erin"}
     waiting = newcomers_waiting(
         repository_ids=world["ids"],
         narrowed=False,
@@ -321,7 +324,7 @@ def test_partial_rebuild_keeps_other_repositories(world):
             until=dt.date(2024, 9, 30),
         )
     )
-    assert [r["person"] for r in firsts] == ["email:frank@example.org"]
+    assert [r["person_key"] for r in firsts] == [world_person_key("frank@example.org")]
 
 
 def test_rebuild_task_is_routed_to_the_rollups_queue_and_consumes_recorded_changes(world):

@@ -3,7 +3,7 @@ the facts every other derived table and most selectors start from."""
 
 from django.db import connection
 
-from ..definitions.contributions import bot_logins
+from ..definitions.contributions import bot_login_sql, bot_logins
 from ..definitions.sql import seconds_between_sql
 from ..models import ClosedItem, ContributionEvent
 from . import Family
@@ -32,7 +32,7 @@ FAMILY = Family(
 EVENTS = ContributionEvent._meta.db_table
 CLOSED = ClosedItem._meta.db_table
 _COLUMNS = (
-    "person_key, login, repository_id, kind, occurred_at, is_bot, ref, "
+    "person_key, login, name, repository_id, kind, occurred_at, is_bot, ref, "
     "response_seconds, merge_seconds, waiting"
 )
 
@@ -51,34 +51,48 @@ def _event_selects(vendor: str) -> list[str]:
     """
     response = seconds_between_sql(vendor=vendor, end="t.first_response_at", start="t.created_at")
     merge = seconds_between_sql(vendor=vendor, end="t.merged_at", start="t.created_at")
-    login_bot = "(COALESCE(a.is_bot, FALSE) OR LOWER(a.login) LIKE '%%[bot]')"
+    login_bot = f"(COALESCE(a.is_bot, FALSE) OR {bot_login_sql('a.login')})"
     waiting = "(t.state = 'open' AND t.first_response_at IS NULL)"
     waiting_pr = "(t.state = 'open' AND t.first_response_at IS NULL AND t.draft = FALSE)"
     return [
         # A commit counts for ingest's author_key; an unkeyed commit falls back to its account.
-        """SELECT COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login),
+        f"""SELECT COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login),
                    CASE WHEN COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login) LIKE 'login:%%'
                         THEN SUBSTR(COALESCE(NULLIF(t.author_key, ''), 'login:' || a.login), 7)
                         ELSE '' END,
-                   t.repository_id, 'commit', t.authored_at,
-                   (COALESCE(a.is_bot, FALSE) OR LOWER(t.author_key) LIKE '%%[bot]%%'),
+                   t.author_name, t.repository_id, 'commit', t.authored_at,
+                   (COALESCE(a.is_bot, FALSE) OR {bot_login_sql("t.author_key")}),
                    t.sha, NULL, NULL, FALSE
             FROM ingest_commit t LEFT JOIN ingest_actor a ON a.id = t.author_id
-            WHERE (t.author_key <> '' OR t.author_id IS NOT NULL){repo}""",
-        f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'pull_request', t.created_at,
+            WHERE (t.author_key <> '' OR t.author_id IS NOT NULL){{repo}}""",
+        # A co-author counts on the commit's authored date, unless they are its author too.
+        f"""SELECT DISTINCT COALESCE(NULLIF(c.author_key, ''), 'login:' || a.login),
+                   CASE WHEN COALESCE(NULLIF(c.author_key, ''), 'login:' || a.login) LIKE 'login:%%'
+                        THEN SUBSTR(COALESCE(NULLIF(c.author_key, ''), 'login:' || a.login), 7)
+                        ELSE '' END,
+                   c.name, c.repository_id, 'co_authored', t.authored_at,
+                   (COALESCE(a.is_bot, FALSE) OR {bot_login_sql("c.author_key")}
+                    OR {bot_login_sql("c.name")}),
+                   t.sha, NULL, NULL, FALSE
+            FROM ingest_commitcoauthor c JOIN ingest_commit t ON t.id = c.commit_id
+                 LEFT JOIN ingest_actor a ON a.id = c.author_id
+            WHERE (c.author_key <> '' OR c.author_id IS NOT NULL)
+              AND COALESCE(NULLIF(c.author_key, ''), 'login:' || a.login) <> t.author_key
+              {{repo}}""",
+        f"""SELECT 'login:' || a.login, a.login, '', t.repository_id, 'pull_request', t.created_at,
                    {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, {merge}, {waiting_pr}
             FROM ingest_pullrequest t JOIN ingest_actor a ON a.id = t.author_id
             WHERE 1 = 1{{repo}}""",
-        f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'issue', t.created_at,
+        f"""SELECT 'login:' || a.login, a.login, '', t.repository_id, 'issue', t.created_at,
                    {login_bot}, CAST(t.number AS VARCHAR(40)), {response}, NULL, {waiting}
             FROM ingest_issue t JOIN ingest_actor a ON a.id = t.author_id
             WHERE 1 = 1{{repo}}""",
-        f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'review', t.submitted_at,
+        f"""SELECT 'login:' || a.login, a.login, '', t.repository_id, 'review', t.submitted_at,
                    {login_bot}, CAST(p.number AS VARCHAR(40)), NULL, NULL, FALSE
             FROM ingest_review t JOIN ingest_actor a ON a.id = t.author_id
                  JOIN ingest_pullrequest p ON p.id = t.pull_request_id
             WHERE t.submitted_at IS NOT NULL AND t.state <> 'PENDING'{{repo}}""",
-        f"""SELECT 'login:' || a.login, a.login, t.repository_id, 'comment', t.created_at,
+        f"""SELECT 'login:' || a.login, a.login, '', t.repository_id, 'comment', t.created_at,
                    {login_bot}, CAST(t.issue_number AS VARCHAR(40)), NULL, NULL, FALSE
             FROM ingest_comment t JOIN ingest_actor a ON a.id = t.author_id
             WHERE 1 = 1{{repo}}""",

@@ -3,7 +3,7 @@ and community-wide (the earliest over every repository, so it is rebuilt from al
 
 from django.db import connection
 
-from ..definitions.contributions import KIND_GROUPS
+from ..definitions.contributions import STORED_KIND_GROUPS
 from ..models import FirstContribution
 from . import Family
 from .events import EVENTS, repo_clause
@@ -34,21 +34,21 @@ def firsts_rebuild(cursor, *, repository_ids: list[int]) -> None:
     )
     cursor.execute(f"DELETE FROM {FIRSTS} WHERE community = FALSE{where}", params)
     event_where = where.replace("repository_id", "e.repository_id")
-    for group, kinds in KIND_GROUPS.items():
+    for group, kinds in STORED_KIND_GROUPS.items():
         kind_marks = ", ".join(["%s"] * len(kinds))
         if connection.vendor == "postgresql":
             # DISTINCT ON is PostgreSQL's cheapest "first row per group" (one sort, no window).
             select = f"""SELECT DISTINCT ON (e.person_key, e.repository_id) FALSE, %s,
-                           e.person_key, e.login, e.repository_id, e.occurred_at, e.kind, e.ref,
+                           e.person_key, e.login, e.name, e.repository_id, e.occurred_at, e.kind, e.ref,
                            e.waiting
                     FROM {EVENTS} e
                     WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
                     ORDER BY e.person_key, e.repository_id, e.occurred_at, e.id"""
         else:
-            select = f"""SELECT FALSE, %s, person_key, login, repository_id, occurred_at, kind,
-                       ref, waiting
+            select = f"""SELECT FALSE, %s, person_key, login, name, repository_id, occurred_at,
+                       kind, ref, waiting
                 FROM (
-                    SELECT e.person_key, e.login, e.repository_id, e.occurred_at, e.kind, e.ref,
+                    SELECT e.person_key, e.login, e.name, e.repository_id, e.occurred_at, e.kind, e.ref,
                            e.waiting, ROW_NUMBER() OVER (
                                PARTITION BY e.person_key, e.repository_id
                                ORDER BY e.occurred_at, e.id) AS rn
@@ -58,7 +58,7 @@ def firsts_rebuild(cursor, *, repository_ids: list[int]) -> None:
                 WHERE rn = 1"""
         cursor.execute(
             f"""INSERT INTO {FIRSTS}
-                    (community, kind_group, person_key, login, repository_id, first_at,
+                    (community, kind_group, person_key, login, name, repository_id, first_at,
                      first_kind, first_ref, first_waiting, last_at)
                 SELECT f.*, l.last FROM ({select}) f
                 LEFT JOIN {LASTS} l ON l.person_key = f.person_key
@@ -74,7 +74,7 @@ def community_firsts_rebuild(cursor) -> None:
     an ingest of one repository does not re-sort every contribution of the community."""
     cursor.execute(f"DELETE FROM {FIRSTS} WHERE community = TRUE")
     columns = (
-        "kind_group, person_key, login, repository_id, first_at, first_kind, first_ref, "
+        "kind_group, person_key, login, name, repository_id, first_at, first_kind, first_ref, "
         "first_waiting"
     )
     if connection.vendor == "postgresql":

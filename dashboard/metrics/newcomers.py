@@ -31,6 +31,7 @@ RETENTION_DAYS = (30, 90, 180)
 MAX_STACKS = 8  # more projects than this are summed into "other projects" on the chart
 KIND_LABELS = {
     "commit": "commit",
+    "co_authored": "co-authored commit",
     "pull_request": "pull request",
     "issue": "issue",
     "review": "review",
@@ -200,6 +201,11 @@ def newcomer_retention_by_month(
     return result
 
 
+def _shown_as():
+    """SQL: how a person is shown: their login, else their git name (never an e-mail)."""
+    return Coalesce(NullIf(F("login"), Value("")), F("name"), output_field=CharField())
+
+
 def _github_link():
     """SQL: the web address of the first contribution (commit, pull request or issue)."""
     base = Coalesce(
@@ -207,7 +213,7 @@ def _github_link():
         Concat(Value("https://github.com/"), F("repository__full_name")),
     )
     path = Case(
-        When(first_kind="commit", then=Value("/commit/")),
+        When(first_kind__in=["commit", "co_authored"], then=Value("/commit/")),
         When(first_kind__in=["pull_request", "review"], then=Value("/pull/")),
         default=Value("/issues/"),
         output_field=CharField(),
@@ -218,6 +224,7 @@ def _github_link():
 NEWCOMER_COLUMNS = [
     ("first_at", "First contribution at"),
     ("person", "Person"),
+    ("person_key", "Person key"),
     ("login", "GitHub login"),
     ("project", "Project"),
     ("first_kind", "Kind"),
@@ -234,8 +241,8 @@ def newcomers_list(
     return (
         _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
         .filter(first_at__gte=start, first_at__lt=end)
-        .annotate(person=F("person_key"), project=F("repository__full_name"), url=_github_link())
-        .values("first_at", "person", "login", "project", "first_kind", "url")
+        .annotate(person=_shown_as(), project=F("repository__full_name"), url=_github_link())
+        .values("first_at", "person", "person_key", "login", "project", "first_kind", "url")
         .order_by("-first_at", "person_key")
     )
 
@@ -249,7 +256,7 @@ def newcomers_waiting(
     return list(
         _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind)
         .filter(first_at__gte=start, first_at__lt=end, first_waiting=True)
-        .annotate(person=F("person_key"), project=F("repository__full_name"), url=_github_link())
-        .values("first_at", "person", "login", "project", "first_kind", "url")
+        .annotate(person=_shown_as(), project=F("repository__full_name"), url=_github_link())
+        .values("first_at", "person", "person_key", "login", "project", "first_kind", "url")
         .order_by("first_at")[:500]
     )

@@ -3,16 +3,18 @@
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from ingest.models import Actor
 
 from ..definitions.buckets import bucket_label, bucket_starts, fill, period_bounds, trunc
 from ..models import ContributionEvent, FirstContribution
 
-KINDS = ["commit", "pull_request", "issue", "review", "comment"]
+KINDS = ["commit", "co_authored", "pull_request", "issue", "review", "comment"]
 KIND_TITLES = {
     "commit": "Commits",
+    "co_authored": "Co-authored commits",
     "pull_request": "Pull requests",
     "issue": "Issues",
     "review": "Reviews",
@@ -132,7 +134,8 @@ def first_contribution(*, person_key: str) -> dict | None:
 
 
 CONTRIBUTOR_COLUMNS = [
-    ("person_key", "Person"),
+    ("person", "Person"),
+    ("person_key", "Person key"),
     ("login", "GitHub login"),
     ("total", "Contributions"),
     *((f"{kind}s", KIND_TITLES[kind]) for kind in KINDS),
@@ -165,11 +168,21 @@ def contributors_of_projects(
         )
         .values("person_key", "login")
         .annotate(
+            # Shown as: the login, else the git name (never an e-mail address).
+            person=Coalesce(NullIf(F("login"), Value("")), Max("name")),
             total=Count("id"),
             **{f"{kind}s": Count("id", filter=Q(kind=kind)) for kind in KINDS},
             first=Subquery(first),
             last=Max("occurred_at"),
         )
         .order_by("-total", "person_key")
-        .values("person_key", "login", "total", *(f"{kind}s" for kind in KINDS), "first", "last")
+        .values(
+            "person",
+            "person_key",
+            "login",
+            "total",
+            *(f"{kind}s" for kind in KINDS),
+            "first",
+            "last",
+        )
     )

@@ -14,9 +14,9 @@ from ..metrics.newcomers import (
 from .base import Chart, Column, Page, Table
 
 KIND_GROUP_TITLES = {
-    "default": "authored pull request or commit",
+    "default": "pull request or commit (authored or co-authored)",
     "any": "any contribution",
-    "commit": "commit",
+    "commit": "commit (authored or co-authored)",
     "pull_request": "pull request",
     "issue": "issue",
     "review": "review",
@@ -34,6 +34,7 @@ def newcomer_columns() -> list[Column]:
             href=lambda r: f"/people/{r['login']}/" if r.get("login") else None,
         ),
         Column("person", labels["person"]),
+        Column("person_key", labels["person_key"]),
         Column("project", labels["project"]),
         Column("first_kind", labels["first_kind"]),
         Column("url", labels["url"], href="url"),
@@ -44,7 +45,7 @@ def newcomers_page(*, filters: Filters) -> Page:
     scope = {
         "repository_ids": filters.repository_ids,
         "narrowed": filters.narrowed,
-        "kind": filters.kind,
+        "kind": filters.kind_group,
     }
     period = {"since": filters.since, "until": filters.until}
 
@@ -157,7 +158,9 @@ def newcomers_page(*, filters: Filters) -> Page:
         name="newcomers",
         title="New contributors",
         intro=(
-            f"First contribution of kind “{KIND_GROUP_TITLES[filters.kind]}”, {where}, "
+            f"First contribution of kind “{KIND_GROUP_TITLES[filters.kind]}”"
+            + ("" if filters.co_authors else " (authors only, co-authors not counted)")
+            + f", {where}, "
             f"{filters.since.isoformat()} to {filters.until.isoformat()}."
         ),
         tables=tables,

@@ -36,14 +36,17 @@ def project_page(*, filters: Filters, owner: str, name: str) -> Page:
     newcomers = new_contributors_by_interval(
         repository_ids=filters.repository_ids,
         narrowed=True,
-        kind=filters.kind,
+        kind=filters.kind_group,
         since=filters.since,
         until=filters.until,
         interval=filters.interval,
         stack="kind",
     )
     by_year = new_contributors_by_year(
-        repository_ids=filters.repository_ids, narrowed=True, kind=filters.kind, until=filters.until
+        repository_ids=filters.repository_ids,
+        narrowed=True,
+        kind=filters.kind_group,
+        until=filters.until,
     )
     labels = dict(CONTRIBUTOR_COLUMNS)
     contributor_columns = [
@@ -52,8 +55,9 @@ def project_page(*, filters: Filters, owner: str, name: str) -> Page:
             labels["login"],
             href=lambda r: f"/people/{r['login']}/" if r.get("login") else None,
         ),
+        Column("person", labels["person"]),
         Column("person_key", labels["person_key"]),
-        *(Column(key, label, kind="number") for key, label in CONTRIBUTOR_COLUMNS[2:-2]),
+        *(Column(key, label, kind="number") for key, label in CONTRIBUTOR_COLUMNS[3:-2]),
         Column("first", labels["first"], kind="datetime"),
         Column("last", labels["last"], kind="datetime"),
     ]
