@@ -9,8 +9,15 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from dashboard.derived.rebuild import derived_rebuild
-from ingest.models import Repository
-from tests.factories import ingest_run, pull_request, small_world, sync_state, world_person_key
+from ingest.models import BotAccount, Repository
+from tests.factories import (
+    actor,
+    ingest_run,
+    pull_request,
+    small_world,
+    sync_state,
+    world_person_key,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -173,10 +180,10 @@ def test_pages_run_a_fixed_number_of_queries(client, world, path, django_assert_
     # look-up per cached selector; activity: the whole buckets' rollup, then the edge days'
     # counts in one union, for this year and the last; a period of whole months has no edge
     # days, so no median is taken from the events), whatever the data.
-    with django_assert_num_queries({"/activity/": 8, "/newcomers/": 12, "/ingest/": 7}[path]):
+    with django_assert_num_queries({"/activity/": 8, "/newcomers/": 12, "/ingest/": 9}[path]):
         client.get(f"{path}?{PERIOD}")
     # Until the derived data is rebuilt, the aggregates come from the cache.
-    with django_assert_num_queries({"/activity/": 4, "/newcomers/": 9, "/ingest/": 7}[path]):
+    with django_assert_num_queries({"/activity/": 4, "/newcomers/": 9, "/ingest/": 9}[path]):
         again = client.get(f"{path}?{PERIOD}")
     assert again.status_code == 200
 
@@ -199,6 +206,18 @@ def test_cached_numbers_change_when_the_rollups_are_rebuilt(client, world):
 def test_ingest_page_shows_errors_in_plain_words_and_rate_limit(client, world):
     html = client.get("/ingest/").content.decode()
     assert "does not exist (404)" in html and "4321" in html
+
+
+def test_ingest_page_lists_the_accounts_counted_as_bots_and_why(client, world):
+    actor("deepsource-bot")
+    actor("release-helper")
+    BotAccount.objects.create(login="release-helper")
+    rows = csv_rows(client.get("/ingest/?format=csv&table=bots"))
+    reasons = {row[0]: row[1] for row in rows[1:]}
+    assert reasons["dependabot[bot]"] == "GitHub account type Bot"
+    assert reasons["deepsource-bot"] == "login ends in -bot"
+    assert reasons["release-helper"] == "on the configured bot list"
+    assert "bob" not in reasons
 
 
 def test_metrics_docs_are_served(client):

@@ -3,10 +3,13 @@
 import datetime as dt
 
 from django.db.models import Count, Max, Q
+from django.db.models.functions import Lower
 
-from ingest.models import IngestRun, SyncState
+from ingest.identity import BOT_LOGIN_SUFFIXES
+from ingest.models import Actor, IngestRun, SyncState
 
 from ..definitions.buckets import bucket_label, bucket_starts, fill, period_bounds, trunc
+from ..definitions.contributions import bot_logins
 from ..models import DerivedState
 
 RUN_COLUMNS = [
@@ -96,3 +99,30 @@ def runs_by_week(*, until: dt.date, days: int = 84) -> dict:
             {"label": "failed", "data": fill(rows, buckets=days_list, value="failed")},
         ],
     }
+
+
+def bots_detected() -> list[dict]:
+    """Every account counted as a bot, and why (GitHub's type, the login's ending, the
+    configured list), so an admin can correct the list (admin: Bot accounts)."""
+    configured = {login.lower() for login in bot_logins()}
+    suffixes = Q()
+    for suffix in BOT_LOGIN_SUFFIXES:
+        suffixes |= Q(login__iendswith=suffix)
+    rows = []
+    for login, kind in (
+        Actor.objects.annotate(lower=Lower("login"))
+        .filter(Q(is_bot=True) | Q(type=Actor.Type.BOT) | Q(lower__in=configured) | suffixes)
+        .order_by("login")
+        .values_list("login", "type")
+    ):
+        lowered = login.lower()
+        if kind == Actor.Type.BOT:
+            why = "GitHub account type Bot"
+        elif lowered in configured:
+            why = "on the configured bot list"
+        elif lowered.endswith(BOT_LOGIN_SUFFIXES):
+            why = "login ends in " + next(s for s in BOT_LOGIN_SUFFIXES if lowered.endswith(s))
+        else:
+            why = "marked a bot at ingest"
+        rows.append({"login": login, "reason": why})
+    return rows

@@ -3,6 +3,7 @@
 from ..forms import Filters
 from ..metrics.ingest_status import (
     RUN_COLUMNS,
+    bots_detected,
     derived_state,
     latest_runs,
     rate_limit,
@@ -49,6 +50,15 @@ def ingest_page(*, filters: Filters) -> Page:
                 ],
                 rows=sync_states(),
                 html_limit=500,
+            ),
+            Table(
+                id="bots",
+                title="Accounts counted as bots (not contributors)",
+                columns=[Column("login", "Login"), Column("reason", "Why")],
+                rows=bots_detected,
+                html_limit=500,
+                note="A bot missing here? Add its login under Bot accounts in the admin; the "
+                "derived data is rebuilt after the change.",
             ),
         ],
         charts=[
