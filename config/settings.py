@@ -97,7 +97,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The dashboard's queries are short indexed aggregates; PostgreSQL's JIT compiles them
-    # anyway when row estimates are large and that costs more (~100 ms) than it saves.
+    # anyway when row estimates are large, and that costs more than it saves.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DATABASES["default"].setdefault("TEST", {})

@@ -189,8 +189,8 @@ class DailyCount(models.Model):
 
 class MonthlyCount(models.Model):
     """DailyCount summed per calendar month (rebuilt right after it): pages adding up months
-    of 300 projects read these whole months and only their partial edge days from
-    DailyCount (a year of it is 380,000 rows)."""
+    of many projects read these whole months and only their partial edge days from
+    DailyCount (`dashboard.metrics.bucketed`)."""
 
     repository = models.ForeignKey(
         "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False

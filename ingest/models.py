@@ -94,8 +94,8 @@ class Actor(models.Model):
         ordering = ["login"]
         indexes = [
             # Each repository's sync looks for the people still without a profile (few), and
-            # a full one for stale profiles: without these, both walked every actor (160 ms a
-            # repository at 166,000 people, growing with the community).
+            # a full one for stale profiles: without these, both walked every actor (a cost
+            # growing with the community).
             models.Index(
                 fields=["id"],
                 condition=models.Q(profile_fetched_at__isnull=True),

@@ -41,8 +41,7 @@ def actors_sync_profiles(*, ctx: SyncContext) -> int:
 
 def _sync_profiles(ctx: SyncContext) -> int:
     # Who needs one, found through an index each (missing: a partial index; stale: the fetch
-    # time), not by walking every actor in key order: that cost 160 ms a repository at
-    # 166,000 people and grew with the community.
+    # time), not by walking every actor in key order, which grew with the community.
     people = Actor.objects.exclude(node_id="").exclude(type=Actor.Type.MANNEQUIN).order_by("pk")
     wanted = Q(profile_fetched_at__isnull=True)
     pks = list(people.filter(wanted).values_list("pk", flat=True))

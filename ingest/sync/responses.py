@@ -17,7 +17,7 @@ def repository_update_first_responses(*, repository_id: int) -> int:
     requests from its stored comments and reviews; write only rows that changed.
 
     One pass over the repository's human comments and reviews in time order (two streamed
-    queries), instead of correlated subqueries per item that cost seconds per thousand items.
+    queries), instead of a correlated subquery per item.
     Returns the number of rows changed."""
     # number -> [model, pk, author pk, stored first_response_at, stored responder]
     items: dict[int, list] = {}

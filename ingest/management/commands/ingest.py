@@ -93,8 +93,8 @@ class Command(BaseCommand):
     ) -> None:
         gc_tune_for_ingest()
         if jobs is None:
-            # While one repository waits for GitHub, others are written: on 2 cores, 4 at once
-            # took the medium world from ~1,650 to ~2,100 issues+PRs/s (bench/ingest_throughput.py).
+            # While one repository waits for GitHub, others are written (bench/ingest_throughput.py
+            # measures the gain; SQLite has one writer at a time).
             jobs = 4 if connection.vendor == "postgresql" else 1
         if jobs < 1:
             raise CommandError("--jobs must be at least 1.")
