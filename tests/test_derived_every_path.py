@@ -52,12 +52,13 @@ RAW_EXCLUDED = {
     "TrackedRepository",
     "BotAccount",
     "AffiliationOverride",
+    "IdentityDecision",
 }
 # Columns holding another row's primary key without being a foreign key.
 ID_REFERENCES = {("dashboard.CandidateTotal", "author_id"): "ingest.Actor"}
 GITHUB_IDS = {"github_id", "node_id"}  # GitHub's, the same in every database
 # What a row of these stands for in any database; other models by their GitHub id.
-NATURAL_KEYS = {"ingest.Repository": "full_name", "ingest.Actor": "login"}
+NATURAL_KEYS = {"ingest.Repository": "full_name", "ingest.Actor": "login", "ingest.Commit": "sha"}
 # When Pulse did something, not what GitHub said.
 INGEST_TIME_COLUMNS = {"profile_fetched_at"}
 
@@ -342,6 +343,9 @@ class Contents:
         label = model._meta.label
         if label not in self._keys:
             column = NATURAL_KEYS.get(label, "github_id")
+            assert any(f.column == column for f in model._meta.concrete_fields), (
+                f"rows of {label} are referenced: name their natural key in NATURAL_KEYS"
+            )
             cursor.execute(f'SELECT id, "{column}" FROM {model._meta.db_table}')
             self._keys[label] = dict(cursor.fetchall())
         return self._keys[label]
