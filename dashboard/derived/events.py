@@ -73,7 +73,7 @@ def _event_selects(vendor: str) -> list[str]:
                    c.name, c.repository_id, 'co_authored', t.authored_at,
                    (COALESCE(a.is_bot, FALSE) OR {bot_login_sql("c.author_key")}
                     OR {bot_login_sql("c.name")}),
-                   t.sha, NULL, NULL, FALSE
+                   t.sha, CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), FALSE
             FROM ingest_commitcoauthor c JOIN ingest_commit t ON t.id = c.commit_id
                  LEFT JOIN ingest_actor a ON a.id = c.author_id
             WHERE (c.author_key <> '' OR c.author_id IS NOT NULL)

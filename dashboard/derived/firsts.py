@@ -43,7 +43,7 @@ def firsts_rebuild(cursor, *, repository_ids: list[int]) -> None:
                            e.waiting
                     FROM {EVENTS} e
                     WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
-                    ORDER BY e.person_key, e.repository_id, e.occurred_at, e.id"""
+                    ORDER BY e.person_key, e.repository_id, e.occurred_at, e.kind, e.ref"""
         else:
             select = f"""SELECT FALSE, %s, person_key, login, name, repository_id, occurred_at,
                        kind, ref, waiting
@@ -51,7 +51,7 @@ def firsts_rebuild(cursor, *, repository_ids: list[int]) -> None:
                     SELECT e.person_key, e.login, e.name, e.repository_id, e.occurred_at, e.kind, e.ref,
                            e.waiting, ROW_NUMBER() OVER (
                                PARTITION BY e.person_key, e.repository_id
-                               ORDER BY e.occurred_at, e.id) AS rn
+                               ORDER BY e.occurred_at, e.kind, e.ref) AS rn
                     FROM {EVENTS} e
                     WHERE e.is_bot = FALSE AND e.kind IN ({kind_marks}){event_where}
                 ) ranked
@@ -69,29 +69,34 @@ def firsts_rebuild(cursor, *, repository_ids: list[int]) -> None:
 
 
 def community_firsts_rebuild(cursor) -> None:
-    """Community-wide first contributions: each person's earliest per-project first (ties:
-    the lower repository id). Read from the per-project rows, far fewer than the events, so
-    an ingest of one repository does not re-sort every contribution of the community."""
+    """Community-wide first contributions: each person's earliest per-project first. Read from
+    the per-project rows, far fewer than the events, so an ingest of one repository does not
+    re-sort every contribution of the community."""
     cursor.execute(f"DELETE FROM {FIRSTS} WHERE community = TRUE")
-    columns = (
+    names = (
         "kind_group, person_key, login, name, repository_id, first_at, first_kind, first_ref, "
         "first_waiting"
     )
+    columns = ", ".join(f"f.{name.strip()}" for name in names.split(","))
+    # Ties (the same instant in two repositories) go to the repository's name, never to a
+    # row id: ids depend on the order things were stored in.
+    order = "f.first_at, r.full_name, f.first_kind, f.first_ref"
+    source = f"{FIRSTS} f JOIN ingest_repository r ON r.id = f.repository_id"
     if connection.vendor == "postgresql":
-        select = f"""SELECT DISTINCT ON (kind_group, person_key) TRUE, {columns}
-            FROM {FIRSTS} WHERE community = FALSE
-            ORDER BY kind_group, person_key, first_at, repository_id"""
+        select = f"""SELECT DISTINCT ON (f.kind_group, f.person_key) TRUE, {columns}
+            FROM {source} WHERE f.community = FALSE
+            ORDER BY f.kind_group, f.person_key, {order}"""
     else:
-        select = f"""SELECT TRUE, {columns} FROM (
+        select = f"""SELECT TRUE, {names} FROM (
                 SELECT {columns}, ROW_NUMBER() OVER (
-                    PARTITION BY kind_group, person_key ORDER BY first_at, repository_id) AS rn
-                FROM {FIRSTS} WHERE community = FALSE
+                    PARTITION BY f.kind_group, f.person_key ORDER BY {order}) AS rn
+                FROM {source} WHERE f.community = FALSE
             ) ranked WHERE rn = 1"""
     # A newcomer's latest contribution to the community is anywhere in it (bots' flags aside,
     # as retention counts them).
     cursor.execute(
-        f"""INSERT INTO {FIRSTS} (community, {columns}, last_at)
-            SELECT f.*, l.last FROM ({select}) f
+        f"""INSERT INTO {FIRSTS} (community, {names}, last_at)
+            SELECT c.*, l.last FROM ({select}) c
             LEFT JOIN (SELECT person_key, MAX(occurred_at) AS last FROM {EVENTS}
-                       GROUP BY person_key) l ON l.person_key = f.person_key"""
+                       GROUP BY person_key) l ON l.person_key = c.person_key"""
     )

@@ -30,35 +30,38 @@ def repository_update_first_responses(*, repository_id: int) -> int:
     pr_numbers = dict(
         PullRequest.objects.filter(repository_id=repository_id).values_list("pk", "number")
     )
-    first: dict[int, tuple[datetime, int]] = {}
+    # number -> (time, tie-break, responder). Responses at the same instant go to the lower
+    # GitHub id (comments before reviews), so the same facts give the same responder whatever
+    # order the rows come back in.
+    first: dict[int, tuple[datetime, tuple[int, int], int]] = {}
 
-    def consider(number: int | None, at: datetime | None, by: int) -> None:
+    def consider(number: int | None, at: datetime | None, tie: tuple[int, int], by: int) -> None:
         item = items.get(number)
         if item is None or at is None or by == item[2]:
             return
-        if number not in first or at < first[number][0]:
-            first[number] = (at, by)
+        if number not in first or (at, tie) < first[number][:2]:
+            first[number] = (at, tie, by)
 
     comments = Comment.objects.filter(
         repository_id=repository_id,
         kind=Comment.Kind.ISSUE,
         author__isnull=False,
         author__is_bot=False,
-    ).values_list("issue_number", "created_at", "author_id")
-    for number, at, by in comments.iterator(chunk_size=5000):
-        consider(number, at, by)
+    ).values_list("issue_number", "created_at", "github_id", "author_id")
+    for number, at, github_id, by in comments.iterator(chunk_size=5000):
+        consider(number, at, (0, github_id), by)
     reviews = Review.objects.filter(
         repository_id=repository_id,
         author__isnull=False,
         author__is_bot=False,
         submitted_at__isnull=False,
-    ).values_list("pull_request_id", "submitted_at", "author_id")
-    for pr_id, at, by in reviews.iterator(chunk_size=5000):
-        consider(pr_numbers.get(pr_id), at, by)
+    ).values_list("pull_request_id", "submitted_at", "github_id", "author_id")
+    for pr_id, at, github_id, by in reviews.iterator(chunk_size=5000):
+        consider(pr_numbers.get(pr_id), at, (1, github_id), by)
 
     changed: dict[type, list[tuple]] = {Issue: [], PullRequest: []}
     for number, (model, pk, _author, at, by) in items.items():
-        new_at, new_by = first.get(number, (None, None))
+        new_at, _, new_by = first.get(number, (None, None, None))
         if (at, by) != (new_at, new_by):
             changed[model].append((pk, new_at, new_by))
     with transaction.atomic():
