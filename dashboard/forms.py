@@ -22,12 +22,17 @@ from django.utils import timezone
 
 from ingest.models import Repository
 
-from .definitions.buckets import INTERVALS, bucket_count
+from .definitions.buckets import INTERVALS, bucket_count, shift_year
 from .definitions.contributions import KIND_GROUPS, kind_group_key
 
 FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 ORG_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 MAX_BUCKETS = 1000
+# Dates a filter may name: git allows any commit date, but nothing Pulse stores predates the
+# Unix epoch, and a year past today is as far as a period can usefully reach. Outside this
+# range date arithmetic (a year back for the comparison, the bucket after the last) overflows.
+EARLIEST_DATE = dt.date(1970, 1, 1)
+YEARS_AHEAD = 1
 DEFAULT_DAYS = 365
 FORMATS = ("html", "csv", "json")
 STACKS = ("project", "kind")
@@ -54,6 +59,11 @@ class Filters:
     def kind_group(self) -> str:
         """The stored kind group the newcomer selectors count by (kind, co-authors or not)."""
         return kind_group_key(self.kind, co_authors=self.co_authors)
+
+
+def supported_dates() -> tuple[dt.date, dt.date]:
+    """The first and last day a `since`/`until` may name (inclusive)."""
+    return EARLIEST_DATE, shift_year(timezone.now().date(), YEARS_AHEAD)
 
 
 class _RepoListField(forms.Field):
@@ -94,6 +104,24 @@ class FilterForm(forms.Form):
     kind = forms.CharField(required=False)
     coauthors = forms.CharField(required=False)
     stack = forms.CharField(required=False)
+
+    def _in_range(self, name: str) -> dt.date | None:
+        day = self.cleaned_data[name]
+        if day is None:
+            return None
+        earliest, latest = supported_dates()
+        if not earliest <= day <= latest:
+            raise forms.ValidationError(
+                f"{name} {day.isoformat()} is outside the supported range "
+                f"{earliest.isoformat()}..{latest.isoformat()}."
+            )
+        return day
+
+    def clean_since(self) -> dt.date | None:
+        return self._in_range("since")
+
+    def clean_until(self) -> dt.date | None:
+        return self._in_range("until")
 
     def clean_org(self) -> str:
         org = self.cleaned_data["org"].strip()
@@ -140,7 +168,7 @@ class FilterForm(forms.Form):
         if self.errors:
             return data
         until = data.get("until") or timezone.now().date()
-        since = data.get("since") or until - dt.timedelta(days=DEFAULT_DAYS - 1)
+        since = data.get("since") or max(EARLIEST_DATE, until - dt.timedelta(days=DEFAULT_DAYS - 1))
         if since > until:
             raise forms.ValidationError(
                 f"since ({since.isoformat()}) is after until ({until.isoformat()})."
@@ -172,6 +200,11 @@ class FilterForm(forms.Form):
             chosen = [(row[0], row[1]) for row in found]
             if org:
                 chosen = [(i, n) for i, n in chosen if n.lower().startswith(org.lower() + "/")]
+                if not chosen:
+                    raise forms.ValidationError(
+                        f"none of the chosen repositories belongs to org {org}; "
+                        "choose repositories of that org, or leave org out."
+                    )
             return sorted(chosen, key=lambda pair: pair[1].lower())
         if org:
             chosen = list(

@@ -103,7 +103,8 @@ def test_repo_filter_narrows_and_other_tables_export(client, world):
         ("org=nobody", "unknown org: nobody"),
         ("format=xlsx", "format &#x27;xlsx&#x27; is not one of"),
         ("format=csv&table=nope", "table &#x27;nope&#x27; is not one of"),
-        ("since=1900-01-01&interval=week", "choose a longer interval"),
+        ("since=1990-01-01&interval=week", "choose a longer interval"),
+        ("since=1900-01-01&interval=year", "outside the supported range 1970-01-01.."),
     ],
 )
 def test_bad_filters_get_a_400_that_says_what_is_wrong(client, world, query, message):

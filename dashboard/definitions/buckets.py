@@ -26,19 +26,21 @@ def bucket_start(day: dt.date, interval: str) -> dt.date:
     raise ValueError(f"unknown interval {interval!r}")
 
 
-def bucket_next(start: dt.date, interval: str) -> dt.date:
+def bucket_next(start: dt.date, interval: str) -> dt.date | None:
+    """The first day of the bucket after `start`'s; None past the last representable date."""
     if interval == "week":
-        return start + dt.timedelta(days=7)
+        return start + dt.timedelta(days=7) if start <= dt.date.max - dt.timedelta(days=7) else None
     months = {"month": 1, "quarter": 3, "year": 12}[interval]
     month = start.month - 1 + months
-    return dt.date(start.year + month // 12, month % 12 + 1, 1)
+    year = start.year + month // 12
+    return dt.date(year, month % 12 + 1, 1) if year <= dt.MAXYEAR else None
 
 
 def bucket_starts(*, since: dt.date, until: dt.date, interval: str) -> list[dt.date]:
     """Every bucket from the one holding `since` to the one holding `until`, in order."""
     starts = []
     current = bucket_start(since, interval)
-    while current <= until:
+    while current is not None and current <= until:
         starts.append(current)
         current = bucket_next(current, interval)
     return starts
@@ -89,12 +91,22 @@ def fill(
 def period_bounds(*, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[since 00:00 UTC, the day after until 00:00 UTC): both ends' whole days included."""
     start = dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    if until < dt.date.max:
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    else:
+        end = dt.datetime.max.replace(tzinfo=dt.UTC)
     return start, end
 
 
 def shift_year(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (earlier when negative); 29 February becomes the 28th, and
+    a year outside what a date can hold gives the first or last representable day."""
+    year = day.year + years
+    if year < dt.MINYEAR:
+        return dt.date.min
+    if year > dt.MAXYEAR:
+        return dt.date.max
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)

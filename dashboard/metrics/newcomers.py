@@ -142,6 +142,8 @@ def newcomer_retention_by_month(
     """Per month of first contribution: newcomers, and the share who contributed again (any
     kind, in scope) N or more days after their first contribution, for N in 30/90/180.
     A share is None while the month's newest newcomer is younger than N days at `until`."""
+    if not repository_ids:  # before the first ingest: no SQL to write for "in ()"
+        return []
     start, end = period_bounds(since=since, until=until)
     firsts = _firsts(repository_ids=repository_ids, narrowed=narrowed, kind=kind).filter(
         first_at__gte=start, first_at__lt=end
