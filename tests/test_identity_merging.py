@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.newcomers import new_contributors_by_year
-from ingest.identity import author_key, commits_recompute_author_keys, resolve_identities
+from ingest.identity import author_key, commits_recompute_author_keys, git_key, resolve_identities
 from ingest.models import Actor, Commit
 from tests.factories import at, repository
 
@@ -40,7 +40,8 @@ def test_two_emails_under_one_name_are_one_person_keyed_by_the_earliest_email():
             ident("Han Meimei", "han@gmail.com"),
         ]
     )
-    assert keys == ["email:lilei@gmail.com", "email:lilei@gmail.com", "email:han@gmail.com"]
+    lilei = git_key(email="lilei@gmail.com")
+    assert keys == [lilei, lilei, git_key(email="han@gmail.com")]
 
 
 def test_joins_are_transitive_and_an_email_seen_on_a_linked_commit_names_the_account():
@@ -65,15 +66,15 @@ def test_generic_names_and_placeholder_emails_never_join_people():
             ident("Carol", "you@example.com"),
         ]
     )
-    assert keys == [
-        "email:ops@one.net",
-        "email:admin@two.net",
-        "email:x@localhost",
-        "email:y@localhost",
-        "email:you@example.com",
-        "email:you@example.com",
+    assert keys[:2] == [git_key(email="ops@one.net"), git_key(email="admin@two.net")]
+    # Placeholder e-mails name nobody: each person keeps a key of their own (e-mail and name).
+    assert keys[2:] == [
+        git_key(email="x@localhost", name="ubuntu"),
+        git_key(email="y@localhost", name="ubuntu"),
+        git_key(email="you@example.com", name="Bob"),
+        git_key(email="you@example.com", name="Carol"),
     ]
-    assert len(set(keys[:4])) == 4
+    assert len(set(keys)) == 6
 
 
 def test_two_linked_accounts_sharing_a_display_name_stay_two_people():
@@ -91,7 +92,7 @@ def test_two_linked_accounts_sharing_a_display_name_stay_two_people():
         "login:zhangwei-a",
         "login:zhangwei-b",
         "login:zhangwei-a",
-        "email:zw@c.net",
+        git_key(email="zw@c.net"),
         "login:lina",
         "login:lina",
     ]
@@ -132,7 +133,8 @@ def test_whitespace_free_name_equal_to_a_login_joins_it_and_bots_join_nobody():
     )
     assert keys[:2] == ["login:HorizonZY", "login:HorizonZY"]
     assert keys[2] == "login:dependabot[bot]"
-    assert keys[3] == "email:bot@renovate.example.org"
+    # A bot without an account keeps its own key, marked so that every reader sees a bot.
+    assert keys[3] == git_key(email="bot@renovate.example.org") + "[bot]"
 
 
 _shas = itertools.count(1)
@@ -165,9 +167,9 @@ def test_a_person_with_two_emails_is_one_newcomer_on_the_dashboard():
     assert commits_recompute_author_keys() == 1  # Li Lei's second e-mail
     assert commits_recompute_author_keys() == 0  # nothing left to change
     assert set(Commit.objects.values_list("author_key", flat=True)) == {
-        "email:lilei@corp.net",
-        "email:r1@host.net",
-        "email:r2@host.net",
+        git_key(email="lilei@corp.net"),
+        git_key(email="r1@host.net"),
+        git_key(email="r2@host.net"),
         "login:zhangwei-a",
         "login:zhangwei-b",
     }

@@ -1,5 +1,6 @@
 """Identity rules: bots, affiliation (with dated overrides) and the key a commit counts for."""
 
+import hashlib
 from datetime import UTC, date, datetime
 
 import pytest
@@ -9,6 +10,7 @@ from ingest.identity import (
     affiliation_on,
     author_key,
     commits_recompute_author_keys,
+    git_key,
     is_bot,
     noreply_login,
 )
@@ -51,13 +53,22 @@ def test_noreply_addresses_name_their_login():
 def test_author_key_rules():
     assert author_key(login="alice", email="x@y.z") == "login:alice"
     assert author_key(login=None, email="7+bob@users.noreply.github.com") == "login:bob"
-    assert author_key(login=None, email=" Carol@Example.COM ") == "email:carol@example.com"
+    assert author_key(login=None, email=" Carol@Example.COM ") == git_key(email="carol@example.com")
     assert (
         author_key(
             login=None, email="Carol@example.com", linked_emails={"carol@example.com": "carol"}
         )
         == "login:carol"
     )
+
+
+def test_an_email_only_key_is_opaque_stable_and_case_insensitive():
+    key = git_key(email=" Carol@Example.ORG ")
+    # The first 16 hex digits of SHA-256 of the trimmed, lower-cased e-mail: the same on every
+    # machine and every run, and no address in it.
+    assert key == "git:" + hashlib.sha256(b"carol@example.org").hexdigest()[:16]
+    assert key == git_key(email="carol@example.org") != git_key(email="dan@example.org")
+    assert "@" not in key and "carol" not in key
 
 
 def _commit(repo, sha, *, author=None, email, when):
@@ -80,13 +91,13 @@ def test_unlinked_commits_rekeyed_once_their_email_is_seen_on_a_linked_commit():
     when = datetime(2024, 1, 1, tzinfo=UTC)
     old = _commit(one, "a" * 40, email="Carol@Example.org", when=when)
     stranger = _commit(one, "b" * 40, email="dan@example.org", when=when)
-    assert old.author_key == "email:carol@example.org"
+    assert old.author_key == git_key(email="carol@example.org")
     _commit(two, "c" * 40, author=carol, email="carol@example.org", when=when)
     assert commits_recompute_author_keys() == 1
     old.refresh_from_db()
     stranger.refresh_from_db()
     assert old.author_key == "login:carol"
-    assert stranger.author_key == "email:dan@example.org"
+    assert stranger.author_key == git_key(email="dan@example.org")
 
 
 @pytest.mark.django_db
