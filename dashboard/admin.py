@@ -16,6 +16,8 @@ class PromotionRuleAdmin(admin.ModelAdmin):
         "merge_proves",
         "approval_proves",
         "association_proves",
+        "founders_months",
+        "recent_months",
         "inactive_months",
     ]
     list_select_related = ["repository"]
@@ -33,10 +35,15 @@ class PromotionRuleAdmin(admin.ModelAdmin):
                     "owners_reviewers_prove",
                     "maintainers_prove",
                     "committers_prove",
+                    "pmc_prove",
                 ]
             },
         ),
-        ("Promotion rule", {"fields": ["target_role", "min_merged", "min_hard", "min_medium"]}),
+        ("Founders", {"fields": ["founders_months"]}),
+        (
+            "Promotion rule",
+            {"fields": ["target_role", "min_merged", "min_hard", "min_medium", "recent_months"]},
+        ),
         (
             "Difficulty of unlabelled pull requests (size heuristic)",
             {

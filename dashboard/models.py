@@ -323,8 +323,15 @@ class PromotionRule(models.Model):
         related_name="promotion_rule",
         help_text="Empty: the community default for projects without their own rule.",
     )
-    # Which GitHub signal proves which role (communities differ: in SOFAStack only PMC merge).
-    merge_proves = _signal_role(Role.PMC, "Merging pull requests proves this role.")
+    # Which GitHub signal proves which role. Write access proves Committer; merging alone
+    # cannot tell a Committer from a PMC member (in SOFAStack a small group does most merging
+    # while announced committers rarely click merge), so only a project whose PMC alone merges
+    # sets merges to PMC.
+    merge_proves = _signal_role(
+        Role.COMMITTER,
+        "Merging pull requests proves this role (it needs write access). PMC only on a "
+        "project where the PMC alone merges.",
+    )
     approval_proves = _signal_role(
         Role.COMMITTER,
         "An approving review given with write access (association MEMBER, COLLABORATOR or "
@@ -342,9 +349,18 @@ class PromotionRule(models.Model):
     owners_approvers_prove = _signal_role(Role.COMMITTER, "Listed as approver in OWNERS.")
     owners_reviewers_prove = _signal_role(Role.REVIEWER, "Listed as reviewer in OWNERS.")
     # MAINTAINERS lists everyone with write access in SOFAStack's projects (MOSN adds each new
-    # committer there); PMC membership shows in merging, so the default is Committer.
+    # committer there), so it proves Committer; a PMC section or file names the PMC.
     maintainers_prove = _signal_role(Role.COMMITTER, "Listed in MAINTAINERS.")
     committers_prove = _signal_role(Role.COMMITTER, "Listed in COMMITTERS.")
+    pmc_prove = _signal_role(
+        Role.PMC, "Listed in a PMC / steering committee list or section of a governance file."
+    )
+    founders_months = models.PositiveIntegerField(
+        default=6,
+        help_text="People with write access within this many months of the project's start "
+        "are its founders: role holders from the start, never promotion candidates "
+        "(0: nobody is a founder).",
+    )
     # The promotion rule itself (SOFAStack's for Committer).
     target_role = models.CharField(max_length=20, choices=Role.choices, default=Role.COMMITTER)
     min_merged = models.PositiveIntegerField(
@@ -355,6 +371,12 @@ class PromotionRule(models.Model):
     )
     min_medium = models.PositiveIntegerField(
         default=4, help_text="…or at least this many Medium (0: no Medium alternative)."
+    )
+    recent_months = models.PositiveIntegerField(
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text="Promotion candidates are people active on the project within this many "
+        "months before the day.",
     )
     # Size heuristic for pull requests without a difficulty label (docs/metrics.md).
     medium_min_lines = models.PositiveIntegerField(
@@ -438,43 +460,55 @@ class ActivityMonth(models.Model):
         return f"{self.login} in {self.repository_id} {self.month:%Y-%m}: {self.contributions}"
 
 
-class CandidateTotal(models.Model):
-    """Rollup: a person's all-time figures on a project for the promotion rule (rebuilt with
-    the other rollups, and for a project whenever its promotion rule changes, because the
-    rule's size thresholds decide difficulty). The page without `until` reads it; an as-of
-    page counts from the raw facts."""
+class PromotionWork(models.Model):
+    """Rollup: one item the promotion rule counts, dated, so that any window is a range read:
+    a merged pull request (`merged`, at its merge, with its difficulty under the project's
+    rule), a review submitted on someone else's pull request (`review`), or a comment on
+    someone else's issue (`answer`, `number` = the issue). Bots' items are left out. Rebuilt
+    with the other rollups, and for a project whenever its promotion rule changes (the rule's
+    size thresholds decide difficulty)."""
+
+    MERGED, REVIEW, ANSWER = "merged", "review", "answer"
 
     repository = models.ForeignKey(
         "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     login = models.CharField(max_length=100)
-    author_id = models.BigIntegerField()  # ingest.Actor primary key
-    merged = models.IntegerField(default=0)
-    hard = models.IntegerField(default=0)
-    medium = models.IntegerField(default=0)
-    easy = models.IntegerField(default=0)
-    reviews = models.IntegerField(default=0)  # reviews given on other people's pull requests
-    answers = models.IntegerField(default=0)  # other people's issues commented on
-    # Progress against the project's rule (dashboard.metrics.promotion), set at each recount.
-    progress = models.FloatField(default=0)
-    # The ranking's last tie-breaks, from ActivityMonth at each recount: months with authored
-    # contributions, and the last contribution or merge (none: null). Stored so a page ranks
-    # the many people tied on the first keys without reading their months.
-    months_active = models.IntegerField(default=0)
-    last_at = models.DateTimeField(null=True)
+    kind = models.CharField(max_length=10)
+    at = models.DateTimeField()
+    number = models.IntegerField()  # the pull request, or the issue answered
+    level = models.SmallIntegerField(null=True)  # merged: 1 Easy, 2 Medium, 3 Hard
+    source = models.CharField(max_length=12, blank=True)  # label / issue label / size
 
     class Meta:
         indexes = [
-            models.Index(fields=["repository", "login"], name="candidate_total_repo"),
-            # The ranking order, so the per-project cut reads the index instead of sorting.
+            # Covering: a window's figures are read from the index alone.
             models.Index(
-                F("repository"),
-                F("progress").desc(),
-                F("reviews").desc(),
-                F("answers").desc(),
-                name="candidate_total_rank",
+                fields=["repository", "at"],
+                name="promotion_work_window",
+                include=["login", "kind", "level", "number"],
             ),
+            models.Index(fields=["repository", "login", "at"], name="promotion_work_person"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.login} in {self.repository_id}: {self.merged} merged"
+        return f"{self.login} {self.kind} #{self.number} in {self.repository_id}"
+
+
+class EmailDomainSpell(models.Model):
+    """Rollup: the first and last commit a person (`login`, lower-cased: their commits keyed
+    `login:…`) authored with an address at an organisation's e-mail domain (personal and
+    GitHub noreply domains are not stored). Community-wide; affiliation "at the time" reads it
+    (dashboard.definitions.affiliation)."""
+
+    login = models.CharField(max_length=100)
+    domain = models.CharField(max_length=255)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    commits = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["login"], name="email_domain_spell_login")]
+
+    def __str__(self) -> str:
+        return f"{self.login} @{self.domain} {self.first_at:%Y-%m} to {self.last_at:%Y-%m}"

@@ -1,9 +1,9 @@
 """Who a governance file lists: parsers for OWNERS, MAINTAINERS, COMMITTERS(.md) and people lists.
 
 `governance_people(path=…, text=…)` returns `{"approvers": [...], "reviewers": [...],
-"maintainers": [...], "committers": [...]}` (only the keys the file fills), the shape stored in
-`GovernanceFileVersion.people`. Logins keep the case the file wrote; readers compare them
-case-insensitively, as GitHub does.
+"maintainers": [...], "committers": [...], "pmc": [...]}` (only the keys the file fills), the
+shape stored in `GovernanceFileVersion.people`. Logins keep the case the file wrote; readers
+compare them case-insensitively, as GitHub does.
 
 - `OWNERS` (Kubernetes / Prow style, a YAML subset): `approvers:` and `reviewers:` lists, block
   (`- alice`) or inline (`[alice, bob]`), also inside `filters:`; `emeritus_*` lists are former
@@ -11,8 +11,10 @@ case-insensitively, as GitHub does.
   carries no YAML dependency.
 - `MAINTAINERS`, `COMMITTERS`, `REVIEWERS`, `PMC` (any extension) and other people lists: the
   GitHub logins written as `@login`, as `github.com/login` links, in a table column headed
-  GitHub / login / ID, or (outside Markdown files) as a bare login per line. A Markdown heading that names a role
-  (Maintainers, PMC, Committers, Reviewers, Approvers) switches the category for what follows it;
+  GitHub / login / ID, or (outside Markdown files) as a bare login per line. A Markdown heading
+  that names a role (Maintainers, Owners, PMC / steering committee, Committers, Reviewers,
+  Approvers) switches the category for what follows it (`pmc` for a PMC or steering committee:
+  a project's rule can let it prove PMC while plain maintainer lists prove Committer);
   a heading naming former members (Emeritus, Alumni, Former, Retired, Inactive) drops what
   follows until the next role heading.
 """
@@ -32,7 +34,7 @@ GOVERNANCE_PATHS = [
     ".github/MAINTAINERS.md",
     ".github/COMMITTERS.md",
 ]
-CATEGORIES = ("approvers", "reviewers", "maintainers", "committers")
+CATEGORIES = ("approvers", "reviewers", "maintainers", "committers", "pmc")
 
 _LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
 _MENTION = re.compile(rf"(?<![\w.@/])@({_LOGIN})(?![\w.-]*\.[A-Za-z]{{2,}}\b)(?![\w-])")
@@ -43,7 +45,8 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _NOT_PEOPLE = {"orgs", "apps", "features", "settings", "sponsors", "topics", "about", "site"}
 _FORMER = re.compile(r"emeritus|alumni|former|retired|inactive|past", re.IGNORECASE)
 _ROLE_WORDS = [
-    ("maintainers", re.compile(r"maintainer|\bpmc\b|steering|owner", re.IGNORECASE)),
+    ("pmc", re.compile(r"\bpmc\b|steering|management committee", re.IGNORECASE)),
+    ("maintainers", re.compile(r"maintainer|owner", re.IGNORECASE)),
     ("committers", re.compile(r"committer", re.IGNORECASE)),
     ("approvers", re.compile(r"approver", re.IGNORECASE)),
     ("reviewers", re.compile(r"reviewer", re.IGNORECASE)),
@@ -54,8 +57,10 @@ _LOGIN_COLUMN = re.compile(r"github|login|\bid\b|handle|account", re.IGNORECASE)
 def default_category(path: str) -> str | None:
     """The category a people list names by its file name (None: OWNERS or unknown)."""
     name = path.rsplit("/", 1)[-1].split(".", 1)[0].upper()
-    if name in ("MAINTAINERS", "MAINTAINER", "PMC"):
+    if name in ("MAINTAINERS", "MAINTAINER"):
         return "maintainers"
+    if name == "PMC":
+        return "pmc"
     if name in ("COMMITTERS", "COMMITTER"):
         return "committers"
     if name in ("REVIEWERS", "REVIEWER"):

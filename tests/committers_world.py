@@ -1,15 +1,28 @@
 """A small hand-made world for the committers tests (expected values worked out by hand).
 
-The world (mosn/layotto), as of 2022-02-01:
-- pmc1 (Ant Group) merges everything from 2020-01-10 → PMC since 2020-01-10.
+The world (mosn/layotto, repository created 2019-06-01; its first contribution, erin's pull
+request, on 2019-12-01 starts the project: founders are those with write access before
+2020-06-01), as of 2022-02-01 (the candidates' default window: 2021-02-01 to 2022-01-31):
+- pmc1 (Ant Group) merges everything from 2020-01-10 (with association MEMBER on his own pull
+  request that day) → a founder: Committer since 2019-12-01; listed in MAINTAINERS' PMC
+  section from 2020-06-01 → PMC since then.
+- fay (Initech) opens pull requests from 2019-12-05 without write access; her association is
+  COLLABORATOR from 2020-03-01 → a founder too: Committer since 2019-12-01, never a candidate.
 - alice (external) is added to OWNERS as approver on 2021-03-04 → Committer since then
   (her approving review of 2021-12-01 is later evidence, so the date stays).
-- erin has an admin entry (Committer since 2019-06-01), which wins over her merges.
-- frank was listed in MAINTAINERS from 2020-06-01 until removed on 2021-10-01 → no role.
+- erin has an admin entry (Committer since 2019-06-01), which wins over her merge.
+- frank was listed in MAINTAINERS from 2020-06-01 until removed on 2021-10-01 → no role then;
+  his pull request merged on 2021-11-20 does not make him a candidate (write access once).
+- ivy (no company: affiliation unknown) has two merged pull requests and merged the second
+  herself on 2021-04-10 → Committer since then (a merge needs write access), no candidate.
 - dave comments with association COLLABORATOR from 2022-05-01 → Committer only later.
-- bob (external): 8 merged PRs, one closing an issue labelled `difficulty/hard`, 3 reviews on
-  others' PRs → candidate "8/10 merged, 1 Hard" (progress (0.8 + 1) / 2 = 90 %).
-- carol: 3 merged PRs, two big enough to be Medium by size → "3/10 merged, 2 Medium" (40 %).
+- bob (external): 8 merged PRs in 2021 (the first on 2021-01-15, before the window), one
+  closing an issue labelled `difficulty/hard`, 3 reviews on others' PRs → candidate "7/10
+  merged, 1 Hard" (progress (0.7 + 1) / 2 = 85 %) in the window, "8/10 merged, 1 Hard" (90 %)
+  counted from 2021-01-01.
+- carol: 3 merged PRs, two big enough to be Medium by size → "3/10 merged, 2 Medium" (40 %);
+  a review of bob's first PR, an answer to pmc1's issue.
+- gus: 4 merged PRs in 2020 → outside the window, and inactive for over 12 months by the day.
 - dependabot[bot]: merged PRs, never a candidate.
 """
 
@@ -41,7 +54,11 @@ class Small:
 
     def __init__(self):
         self.repo = Repository.objects.create(
-            github_id=1, owner_login="mosn", name="layotto", full_name="mosn/layotto"
+            github_id=1,
+            owner_login="mosn",
+            name="layotto",
+            full_name="mosn/layotto",
+            created_at=at("2019-06-01"),
         )
         self.actors = {}
         for i, (login, company) in enumerate(
@@ -53,6 +70,9 @@ class Small:
                 ("dave", "Initech"),
                 ("erin", "Ant Group"),
                 ("frank", "Umbrella"),
+                ("fay", "Initech"),
+                ("gus", ""),
+                ("ivy", ""),
                 ("dependabot[bot]", ""),
             ]
         ):
@@ -157,6 +177,10 @@ class Small:
 def small_fixture() -> Small:
     w = Small()
     w.merged_pr("pmc1", "2020-01-10", association="MEMBER")
+    w.merged_pr("fay", "2019-12-05")
+    w.merged_pr("fay", "2020-03-01", association="COLLABORATOR")
+    for month in range(3, 7):
+        w.merged_pr("gus", f"2020-0{month}-03")
     w.merged_pr("erin", "2019-12-01", merged_by="erin")  # her merge would say PMC; admin wins
     RoleEntry.objects.create(
         repository=w.repo,
@@ -184,12 +208,15 @@ def small_fixture() -> Small:
     w.comment("dave", bob_first, "2022-05-01", association="COLLABORATOR")
     w.merged_pr("dependabot[bot]", "2021-09-09")
     w.merged_pr("alice", "2020-11-01")
+    w.merged_pr("frank", "2021-11-20")
+    w.merged_pr("ivy", "2021-03-10")
+    w.merged_pr("ivy", "2021-04-10", merged_by="ivy")
     w.review("alice", bob_first, "2021-12-01", state="APPROVED", association="COLLABORATOR")
     w.governance("OWNERS", "a" * 40, "2020-05-05", {"approvers": ["pmc1"], "reviewers": []})
     w.governance(
         "OWNERS", "b" * 40, "2021-03-04", {"approvers": ["pmc1", "Alice"], "reviewers": []}
     )
-    w.governance("MAINTAINERS", "c" * 40, "2020-06-01", {"maintainers": ["frank"]})
-    w.governance("MAINTAINERS", "d" * 40, "2021-10-01", {"maintainers": []})
+    w.governance("MAINTAINERS", "c" * 40, "2020-06-01", {"maintainers": ["frank"], "pmc": ["pmc1"]})
+    w.governance("MAINTAINERS", "d" * 40, "2021-10-01", {"maintainers": [], "pmc": ["pmc1"]})
     derived_rebuild()  # as after an ingest: months active come from the contribution rollup
     return w

@@ -1,6 +1,7 @@
 """The /committers/ page on the small hand-made world: what a community leader sees as of a day."""
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -34,30 +35,51 @@ def test_as_of_page_shows_the_ladder_and_the_candidates_of_that_day(client, smal
     assert response.status_code == 200
     html = response.content.decode()
     ladder = {row[1]: row for row in table_rows(html, "ladder")}
-    assert set(ladder) == {"pmc1", "alice", "erin"}  # dave's promotion came later
+    assert set(ladder) == {"pmc1", "fay", "alice", "erin", "ivy"}  # dave's came later
     # project, person, role, since, evidence, last activity, affiliation, inactive
     assert ladder["alice"][2:4] == ["Committer", "2021-03-04"]
-    # pmc1's last activity is a merge (of dave's pull request), not something he authored.
-    assert ladder["pmc1"][5] == "2021-11-11"
+    assert ladder["pmc1"][2:4] == ["PMC (maintainer)", "2020-06-01"]
+    assert ladder["fay"][2:4] == ["Committer", "2019-12-01"]
+    assert ladder["fay"][4].startswith("founder: write access in the project's first 6 months")
+    # pmc1's last activity is a merge (of frank's pull request), not something he authored.
+    assert ladder["pmc1"][5] == "2021-11-20"
     assert "listed as approver in OWNERS" in ladder["alice"][4]
     assert ladder["alice"][6] == "external"
     assert ladder["erin"][2:4] == ["Committer", "2019-06-01"] and ladder["erin"][7] == "yes"
     candidates = table_rows(html, "candidates")
     assert [row[2] for row in candidates] == ["bob", "carol", "dave"]
-    assert candidates[0][3] == "8/10 merged, 1 Hard"
+    assert candidates[0][3] == "7/10 merged, 1 Hard"
     assert candidates[1][3] == "3/10 merged, 2 Medium"
+    # The page says which window it counts (the default: the 365 days to the as-of day).
+    assert "from 2021-02-01 to 2022-01-31 (the 365 days to the as-of day" in unescape(html)
     # Evidence links point at GitHub's pull requests and searches.
     assert f'href="https://github.com/mosn/layotto/pull/{small.bob_hard}"' in html
-    assert "https://github.com/mosn/layotto/pulls?q=is%3Apr+is%3Amerged+author%3Abob" in html
+    # (the merged pull requests of the window)
+    assert (
+        "https://github.com/mosn/layotto/pulls?q=is%3Apr+is%3Amerged"
+        "+merged%3A2021-02-01..2022-01-31+author%3Abob"
+    ) in html
     # Both charts have their data on the page.
     assert 'id="chart-promotions"' in html and 'id="chart-external-share"' in html
+    assert 'id="chart-committers-affiliation"' in html
 
 
-def test_without_until_the_page_counts_everything(client, small):
-    html = client.get("/committers/?repo=mosn/layotto").content.decode()
+def test_since_sets_the_window_the_candidates_are_counted_in(client, small):
+    html = unescape(client.get(AS_OF_URL + "&since=2021-01-01").content.decode())
+    assert table_rows(html, "candidates")[0][2:4] == ["bob", "8/10 merged, 1 Hard"]
+    assert "from 2021-01-01 to 2022-01-31" in html and "the 365 days" not in html
+
+
+def test_without_until_the_page_counts_everything_ingested(client, small):
+    today = dt.datetime.now(dt.UTC).date()
+    html = unescape(client.get("/committers/?repo=mosn/layotto").content.decode())
     ladder = {row[1]: row for row in table_rows(html, "ladder")}
     assert ladder["dave"][2:4] == ["Committer", "2022-05-01"]
-    assert table_rows(html, "candidates")[0][3] == "9/10 merged, 1 Hard"
+    # Everyone's last activity is years ago: nobody is a candidate today.
+    candidates = html.split('id="table-candidates"', 1)[1].split("</section>", 1)[0]
+    assert "Nothing for these filters." in candidates
+    first = today - dt.timedelta(days=364)
+    assert f"from {first.isoformat()} to {today.isoformat()}" in html
 
 
 def test_csv_and_json_exports_carry_the_same_rows(client, small):
@@ -65,21 +87,23 @@ def test_csv_and_json_exports_carry_the_same_rows(client, small):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["Person"], r["Progress against the rule"]) for r in rows] == [
-        ("bob", "8/10 merged, 1 Hard"),
+        ("bob", "7/10 merged, 1 Hard"),
         ("carol", "3/10 merged, 2 Medium"),
         ("dave", "1/10 merged"),
     ]
     response = client.get(AS_OF_URL + "&format=json&table=ladder")
     data = json.loads(b"".join(response.streaming_content))
     assert {(r["login"], r["role"], r["since"]) for r in data["rows"]} == {
-        ("pmc1", "PMC (maintainer)", "2020-01-10"),
+        ("pmc1", "PMC (maintainer)", "2020-06-01"),
+        ("fay", "Committer", "2019-12-01"),
         ("alice", "Committer", "2021-03-04"),
         ("erin", "Committer", "2019-06-01"),
+        ("ivy", "Committer", "2021-04-10"),
     }
     share = client.get(AS_OF_URL + "&format=csv&table=external-share")
     lines = b"".join(share.streaming_content).decode().splitlines()
-    assert lines[0] == "Quarter,Committers,External,External (%)"
-    assert "2021-Q4,3,1,33.3" in lines
+    assert lines[0] == "Quarter,Committers,Home,External,Unknown,External (% of known)"
+    assert "2021-Q4,5,2,2,1,50.0" in lines
 
 
 def test_bad_filters_get_a_400_that_says_what_is_wrong(client, small):
@@ -124,18 +148,19 @@ def test_with_many_projects_the_page_shows_the_best_candidates_and_the_csv_all(c
     total = projects * CANDIDATES_EACH
     assert total > CANDIDATES_SHOWN
 
-    html = client.get("/committers/").content.decode()
+    until = "until=2025-01-01"  # the window: 2024
+    html = client.get(f"/committers/?{until}").content.decode()
     shown = table_rows(html, "candidates")
     assert len(shown) == CANDIDATES_SHOWN
     assert (
         f"Showing the best {CANDIDATES_SHOWN} of {total} candidates over these {projects} projects"
     ) in unescape(html)
 
-    response = client.get("/committers/?format=csv&table=candidates")
+    response = client.get(f"/committers/?{until}&format=csv&table=candidates")
     every = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(every) == total
     assert {r["Project"] for r in every} == {f"acme/p{k}" for k in range(projects)}
-    response = client.get("/committers/?format=json&table=candidates")
+    response = client.get(f"/committers/?{until}&format=json&table=candidates")
     assert len(json.loads(b"".join(response.streaming_content))["rows"]) == total
     # The page's rows are rows of the full list, with the same rank and figures, and none
     # left out ranks above a shown one by progress.
@@ -156,6 +181,6 @@ def test_with_many_projects_the_page_shows_the_best_candidates_and_the_csv_all(c
     )
 
     # One project: its whole list, as before, and no such note.
-    one = client.get("/committers/?repo=acme/p0").content.decode()
+    one = client.get(f"/committers/?repo=acme/p0&{until}").content.decode()
     assert len(table_rows(one, "candidates")) == CANDIDATES_EACH + 1
     assert "Showing the best" not in one

@@ -19,7 +19,7 @@ from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.activity import activity_by_interval
 from dashboard.metrics.newcomers import newcomer_retention_by_month
 from dashboard.metrics.promotion import promotion_candidates
-from dashboard.models import ActiveCount, BucketTotal, CandidateTotal
+from dashboard.models import ActiveCount, BucketTotal, PromotionWork
 from dashboard.tasks import rebuild_derived
 from ingest.changes import facts_changed_everywhere
 from tests.conftest import ROOT
@@ -196,19 +196,20 @@ def test_candidate_cut_per_project_keeps_everyone_tied_at_the_cut():
     repos = [repository(name) for name in ("acme/alpha", "acme/beta")]
     # Per project: one clear leader, then three tied on every ranked figure, inserted so that
     # the alphabetically first (who wins the final tie-break, by login) comes last.
+    recently = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
     for repo in repos:
-        for author_id, (login, progress) in enumerate(
-            [("lead", 90.0), ("zed", 50.0), ("mia", 50.0), ("amy", 50.0), ("low", 10.0)]
-        ):
-            CandidateTotal.objects.create(
-                repository=repo,
-                login=login,
-                author_id=author_id,
-                merged=3,
-                progress=progress,
-                reviews=2,
-                answers=1,
-            )
+        for login, merged in [("lead", 9), ("zed", 5), ("mia", 5), ("amy", 5), ("low", 1)]:
+            items = [("merged", n, 1) for n in range(merged)]
+            items += [("review", 1, None), ("review", 2, None), ("answer", 3, None)]
+            for kind, number, level in items:
+                PromotionWork.objects.create(
+                    repository=repo,
+                    login=login,
+                    kind=kind,
+                    at=recently,
+                    number=number,
+                    level=level,
+                )
     ids = [r.id for r in repos]
     everyone = promotion_candidates(repository_ids=ids, as_of=None, limit=None)
     best_two = [(r["project"], r["login"]) for r in everyone if r["rank"] <= 2]

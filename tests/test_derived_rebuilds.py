@@ -8,7 +8,7 @@ from django.apps import apps
 from django.db import connection
 
 from dashboard.derived.rebuild import derived_rebuild, derived_rebuild_pending
-from dashboard.models import CandidateTotal, ContributionEvent, DerivedState, RoleSignal
+from dashboard.models import ContributionEvent, DerivedState, PromotionWork, RoleSignal
 from dashboard.tasks import rebuild_derived
 from ingest.changes import facts_changed, facts_changed_everywhere, facts_pending
 from tests.factories import WORLD_CONTRIBUTIONS, commit, small_world
@@ -60,14 +60,14 @@ def test_a_rebuild_that_fails_keeps_its_changes_and_the_old_tables():
     derived_rebuild()
     before = {
         model.__name__: model.objects.count()
-        for model in (ContributionEvent, RoleSignal, CandidateTotal)
+        for model in (ContributionEvent, RoleSignal, PromotionWork)
     }
     commit(world["repos"]["acme/beta"], "2024-10-02 10:00", email="late@example.org")
     facts_changed_everywhere()
 
     def fail_late_in_the_rebuild(execute, sql, params, many, context):
         # The role tables are rebuilt last: a failure there must undo the events too.
-        if "INSERT INTO" in sql and CandidateTotal._meta.db_table in sql:
+        if "INSERT INTO" in sql and PromotionWork._meta.db_table in sql:
             raise RuntimeError("connection lost mid-rebuild")
         return execute(sql, params, many, context)
 
@@ -76,7 +76,7 @@ def test_a_rebuild_that_fails_keeps_its_changes_and_the_old_tables():
     assert set(facts_pending()) == {repo.id for repo in world["repos"].values()}
     after = {
         model.__name__: model.objects.count()
-        for model in (ContributionEvent, RoleSignal, CandidateTotal)
+        for model in (ContributionEvent, RoleSignal, PromotionWork)
     }
     assert after == before and DerivedState.objects.get().version == 1
     assert len(derived_rebuild_pending()) == 1  # the retry

@@ -69,3 +69,12 @@ def test_committers_file_category_from_its_name_and_empty_files():
     }
     assert governance_people(path="OWNERS", text="") == {}
     assert governance_people(path="COMMITTERS.md", text="Nobody yet.\n") == {}
+
+
+def test_a_pmc_section_or_file_is_its_own_category():
+    text = "# Maintainers\n\n- @alice\n\n## PMC\n\n- @bob\n\n## Steering committee\n\n- @carol\n"
+    assert governance_people(path="MAINTAINERS.md", text=text) == {
+        "maintainers": ["alice"],
+        "pmc": ["bob", "carol"],
+    }
+    assert governance_people(path="PMC", text="dave\n") == {"pmc": ["dave"]}

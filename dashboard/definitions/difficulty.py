@@ -11,13 +11,11 @@ A pull request's difficulty comes, in this order, from:
 """
 
 from collections import defaultdict
-from datetime import datetime
 
 from django.db import connection
 from django.db.models import (
     Case,
     CharField,
-    Count,
     F,
     IntegerField,
     Q,
@@ -25,10 +23,9 @@ from django.db.models import (
     TextField,
     Value,
     When,
-    Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce, Lower, Rank, RowNumber
+from django.db.models.functions import Cast, Coalesce
 
 from ingest.models import Issue, PullRequest
 
@@ -158,113 +155,3 @@ def with_difficulty(queryset: QuerySet, *, rules: dict[int, object]) -> QuerySet
             ),
         )
     )
-
-
-def merged_work_by_author(
-    *,
-    repository_ids: list[int],
-    before: datetime | None,
-    rules: dict[int, object],
-    progress=None,
-    bots: Q | None = None,
-    exclude: Q | None = None,
-    limit: int | None = None,
-) -> list[dict]:
-    """Per (repository, author): merged pull requests before `before` — how many, how many
-    Hard, Medium and Easy — and `progress` (an expression over those counts). With `limit`,
-    only each repository's best `limit` by progress and everyone tied with the last (a rank
-    window in SQL), so ranking a large community never loads it into Python."""
-    merged = PullRequest.objects.filter(
-        repository_id__in=repository_ids, merged_at__isnull=False, author__isnull=False
-    )
-    if bots is not None:
-        merged = merged.filter(bots)
-    if exclude is not None:
-        merged = merged.annotate(login_lower=Lower("author__login")).exclude(exclude)
-    if before is not None:
-        merged = merged.filter(merged_at__lt=before)
-    rows = (
-        with_difficulty(merged, rules=rules)
-        .values("repository_id", "author_id", "author__login")
-        .annotate(
-            merged=Count("pk"),
-            hard=Count("pk", filter=Q(difficulty=3)),
-            medium=Count("pk", filter=Q(difficulty=2)),
-            easy=Count("pk", filter=Q(difficulty=1)),
-        )
-        .order_by()
-    )
-    if progress is None:
-        return list(
-            rows.values(
-                "repository_id", "author_id", "author__login", "merged", "hard", "medium", "easy"
-            )
-        )
-    rows = rows.annotate(progress=progress)
-    if limit is not None:
-        rows = rows.annotate(
-            place=Window(Rank(), partition_by=[F("repository_id")], order_by=F("progress").desc())
-        ).filter(place__lte=limit)
-    return list(
-        rows.values(
-            "repository_id",
-            "author_id",
-            "author__login",
-            "merged",
-            "hard",
-            "medium",
-            "easy",
-            "progress",
-        )
-    )
-
-
-def hardest_merged(
-    *,
-    pairs: set[tuple[int, int]],
-    before: datetime | None,
-    rules: dict[int, object],
-    per_author: int,
-) -> dict[tuple[int, int], list[tuple[int, str, str]]]:
-    """The Hard and Medium merged pull requests of a few (repository, author) pairs (the
-    evidence for the rule): pair → [(number, level, source)], hardest first, at most
-    `per_author` each (cut in SQL). Only pull requests that could be Medium or Hard (labelled,
-    closing an issue, or big enough for some rule) are classified at all."""
-    if not pairs:
-        return {}
-    # The rules of these pairs' projects only: every project's rule in the difficulty CASE
-    # (300 ids per branch) cost more to compile than the query costs to run.
-    rules = {rid: rules[rid] for rid, _ in pairs}
-    merged = PullRequest.objects.filter(
-        repository_id__in={rid for rid, _ in pairs},
-        author_id__in={aid for _, aid in pairs},
-        merged_at__isnull=False,
-    )
-    if before is not None:
-        merged = merged.filter(merged_at__lt=before)
-    smallest_lines = min(min(r.medium_min_lines, r.hard_min_lines) for r in rules.values())
-    smallest_files = min(min(r.medium_min_files, r.hard_min_files) for r in rules.values())
-    merged = merged.annotate(lines=F("additions") + F("deletions")).filter(
-        ~Q(labels=[])
-        | ~Q(closes_issues=[])
-        | Q(lines__gte=smallest_lines)
-        | Q(changed_files__gte=smallest_files)
-    )
-    found: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
-    for rid, author_id, number, level, source in (
-        with_difficulty(merged, rules=rules)
-        .filter(difficulty__gte=2)
-        .annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F("repository_id"), F("author_id")],
-                order_by=[F("difficulty").desc(), F("number").asc()],
-            )
-        )
-        .filter(place__lte=per_author)
-        .order_by("repository_id", "author_id", "place")
-        .values_list("repository_id", "author_id", "number", "difficulty", "difficulty_source")
-    ):
-        if (rid, author_id) in pairs:
-            found[(rid, author_id)].append((number, LEVEL_NAME[level], source))
-    return found

@@ -1,36 +1,36 @@
 """The promotion rule's figures, shared by the rollups that store them and the pages that rank
-with them (docs/metrics.md, "Promotion candidate").
+with them (docs/metrics.md, "Promotion candidates").
 
 - progress = the mean of the merged part (merged pull requests / `min_merged`, at most 1)
   and the difficulty part (the better of Hard / `min_hard` and Medium / `min_medium`, each at
-  most 1), in percent; `meets_rule` when both parts are complete;
-- reviews given = reviews submitted on other people's pull requests;
-- issues answered = other people's issues the person commented on;
+  most 1), in percent, rounded to the tenth shown; `meets_rule` when both parts are complete;
+- what the rule counts, one dated item each (the `PromotionWork` rollup): merged pull requests
+  (with their difficulty), reviews submitted on other people's pull requests, comments on other
+  people's issues (issues answered: distinct issues);
 - a person's first evidence of a signal (merge, approval, association) per project.
 """
 
-from collections import defaultdict
+import math
 from datetime import datetime
 
 from django.db.models import (
-    Case,
-    Count,
+    CharField,
     Exists,
     F,
-    FloatField,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Value,
-    When,
     Window,
 )
-from django.db.models.functions import Cast, Greatest, Round, RowNumber
+from django.db.models.functions import RowNumber
 
-from ingest.models import Comment, Issue, Review
+from ingest.models import Comment, Issue, PullRequest, Review
 
-from ..models import PromotionRule
+from ..models import PromotionRule, PromotionWork
 from .contributions import human
+from .difficulty import with_difficulty
 
 
 def promotion_rules(*, repository_ids: list[int]) -> dict[int, PromotionRule]:
@@ -53,36 +53,6 @@ def meets_rule(*, merged: int, hard: int, medium: int, rule) -> bool:
         all(need == 0 for _, need in alternatives)
         or any(need and count >= need for count, need in alternatives)
     )
-
-
-def progress_expression(*, rules: dict[int, object]) -> Case:
-    """Progress (module docstring) in SQL over the aggregates `merged`, `hard`, `medium`, per
-    project rule, rounded to the tenth the page shows (ties are judged on what is shown)."""
-
-    def part(field: str, need: int):
-        return Case(
-            When(**{f"{field}__gte": need}, then=Value(1.0)),
-            default=Cast(F(field), FloatField()) / Value(float(need)),
-            output_field=FloatField(),
-        )
-
-    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for rid, rule in rules.items():
-        groups[(rule.min_merged, rule.min_hard, rule.min_medium)].append(rid)
-    whens = []
-    for (need_merged, need_hard, need_medium), rids in groups.items():
-        parts = [part(f, n) for f, n in (("hard", need_hard), ("medium", need_medium)) if n]
-        difficulty = (Greatest(*parts) if len(parts) == 2 else parts[0]) if parts else Value(1.0)
-        whens.append(
-            When(
-                repository_id__in=rids,
-                then=Round(
-                    Value(50.0) * (part("merged", need_merged) + difficulty),
-                    precision=1,
-                ),
-            )
-        )
-    return Case(*whens, default=Value(0.0), output_field=FloatField())
 
 
 def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
@@ -118,44 +88,89 @@ def first_by_actor(
     )
 
 
-def reviews_given(
-    *, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
-) -> list[tuple[int, int, str, int]]:
-    """(repository, author id, login, reviews submitted on other people's pull requests)."""
-    reviews = Review.objects.filter(repository_id__in=repository_ids, author__isnull=False)
-    if chosen is not None:
-        reviews = reviews.filter(chosen)
-    if before is not None:
-        reviews = reviews.filter(submitted_at__lt=before)
-    return list(
-        reviews.exclude(pull_request__author_id=F("author_id"))
-        .filter(human("author", bots))
-        .values("repository_id", "author_id", "author__login")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("repository_id", "author_id", "author__login", "n")
+def progress(*, merged: int, hard: int, medium: int, rule) -> float:
+    """Progress (module docstring) in percent, rounded half up to the tenth shown (ties are
+    judged on what the page shows)."""
+
+    def part(count: int, need: int) -> float:
+        return 1.0 if count >= need else count / need
+
+    alternatives = [
+        part(count, need)
+        for count, need in ((hard, rule.min_hard), (medium, rule.min_medium))
+        if need
+    ]
+    difficulty = max(alternatives, default=1.0)
+    return math.floor(500.0 * (part(merged, rule.min_merged) + difficulty) + 0.5) / 10
+
+
+# Column order of the PromotionWork rows the querysets below select (INSERT … SELECT).
+WORK_COLUMNS = ("repository_id", "login", "kind", "at", "number", "level", "source")
+
+
+def _work(qs: QuerySet, **columns) -> QuerySet:
+    """`qs` as PromotionWork rows: every column aliased, then selected in WORK_COLUMNS order."""
+    aliased = qs.annotate(**{f"w_{name}": value for name, value in columns.items()})
+    return aliased.values_list(*(f"w_{name}" for name in WORK_COLUMNS)).order_by()
+
+
+def merged_work(*, repository_ids: list[int], rules: dict, bots: set[str]) -> QuerySet:
+    """Merged pull requests by people, at their merge, with difficulty and its source."""
+    merged = PullRequest.objects.filter(
+        repository_id__in=repository_ids, merged_at__isnull=False, author__isnull=False
+    ).filter(human("author", bots))
+    return _work(
+        with_difficulty(merged, rules=rules),
+        repository_id=F("repository_id"),
+        login=F("author__login"),
+        kind=Value(PromotionWork.MERGED, output_field=CharField()),
+        at=F("merged_at"),
+        number=F("number"),
+        level=F("difficulty"),
+        source=F("difficulty_source"),
     )
 
 
-def issues_answered(
-    *, repository_ids: list[int], before, bots: set[str], chosen: Q | None = None
-) -> list[tuple[int, int, str, int]]:
-    """(repository, author id, login, other people's issues they commented on)."""
+def review_work(*, repository_ids: list[int], bots: set[str]) -> QuerySet:
+    """Reviews people submitted on other people's pull requests, at their submission."""
+    reviews = (
+        Review.objects.filter(
+            repository_id__in=repository_ids, author__isnull=False, submitted_at__isnull=False
+        )
+        .exclude(pull_request__author_id=F("author_id"))
+        .filter(human("author", bots))
+    )
+    return _work(
+        reviews,
+        repository_id=F("repository_id"),
+        login=F("author__login"),
+        kind=Value(PromotionWork.REVIEW, output_field=CharField()),
+        at=F("submitted_at"),
+        number=F("pull_request__number"),
+        level=Value(None, output_field=IntegerField()),
+        source=Value("", output_field=CharField()),
+    )
+
+
+def answer_work(*, repository_ids: list[int], bots: set[str]) -> QuerySet:
+    """Conversation comments people wrote on other people's issues (not pull requests)."""
     others_issue = Issue.objects.filter(
         repository_id=OuterRef("repository_id"), number=OuterRef("issue_number")
     ).exclude(author_id=OuterRef("author_id"))
-    comments = Comment.objects.filter(
-        repository_id__in=repository_ids, kind=Comment.Kind.ISSUE, author__isnull=False
-    )
-    if chosen is not None:
-        comments = comments.filter(chosen)
-    if before is not None:
-        comments = comments.filter(created_at__lt=before)
-    return list(
-        comments.filter(Exists(others_issue))
+    comments = (
+        Comment.objects.filter(
+            repository_id__in=repository_ids, kind=Comment.Kind.ISSUE, author__isnull=False
+        )
+        .filter(Exists(others_issue))
         .filter(human("author", bots))
-        .values("repository_id", "author_id", "author__login")
-        .annotate(n=Count("issue_number", distinct=True))
-        .order_by()
-        .values_list("repository_id", "author_id", "author__login", "n")
+    )
+    return _work(
+        comments,
+        repository_id=F("repository_id"),
+        login=F("author__login"),
+        kind=Value(PromotionWork.ANSWER, output_field=CharField()),
+        at=F("created_at"),
+        number=F("issue_number"),
+        level=Value(None, output_field=IntegerField()),
+        source=Value("", output_field=CharField()),
     )

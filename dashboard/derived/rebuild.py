@@ -78,7 +78,7 @@ def candidates_recount(*, repository_ids: list[int]) -> Rebuilt:
     started = time.monotonic()
     with transaction.atomic():
         ids = _existing(repository_ids)
-        roles.candidate_totals_rebuild(repository_ids=ids)
+        roles.promotion_work_rebuild(repository_ids=ids)
         rows = ContributionEvent.objects.count()
         version = _version_bump(rows=rows, seconds=time.monotonic() - started)
     return Rebuilt(len(ids), rows, time.monotonic() - started, version)

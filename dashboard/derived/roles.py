@@ -3,38 +3,48 @@
 - RoleSignal: each person's first merge, approval and association per project;
 - ActivityMonth: contributions (and merges) per person, project and month: months active and
   last activity;
-- CandidateTotal: everyone's all-time merged pull requests by difficulty, reviews given,
-  issues answered, progress against the project's rule, months active and last activity per
-  project (the promotion candidates of the page without `until`). Difficulty and progress
-  depend on the project's rule, so a rule change recounts it (`candidate_totals_rebuild`).
+- PromotionWork: every merged pull request (with its difficulty under the project's rule),
+  review given on someone else's pull request and comment on someone else's issue, dated, so
+  the candidates of any window are counted from one range of it. Difficulty depends on the
+  project's rule, so a rule change recounts it (`promotion_work_rebuild`);
+- EmailDomainSpell: community-wide, each person's first and last commit at each organisation's
+  e-mail domain (affiliation at the time).
 """
 
 from django.db import connection
-from django.db.models import Count, F, Max, Value
+from django.db.models import Count, F, Max, Min, Value
 from django.db.models.functions import TruncMonth
 
-from ingest.models import Comment, Issue, PullRequest, Review
+from ingest.models import Comment, Commit, Issue, PullRequest, Review
 
-from ..definitions.contributions import WRITE_ASSOCIATIONS, bot_logins, human
-from ..definitions.difficulty import merged_work_by_author
+from ..definitions.affiliation import organisation_domain
+from ..definitions.contributions import LOGIN_PREFIX, WRITE_ASSOCIATIONS, bot_logins
 from ..definitions.promotion import (
+    WORK_COLUMNS,
+    answer_work,
     first_by_actor,
-    issues_answered,
-    progress_expression,
+    merged_work,
     promotion_rules,
-    reviews_given,
+    review_work,
 )
-from ..models import ActivityMonth, CandidateTotal, ContributionEvent, RoleSignal
+from ..models import (
+    ActivityMonth,
+    ContributionEvent,
+    EmailDomainSpell,
+    PromotionWork,
+    RoleSignal,
+)
 from . import Family
 
 FAMILY = Family(
     name="roles",
-    tables=("RoleSignal", "ActivityMonth", "CandidateTotal"),
+    tables=("RoleSignal", "ActivityMonth", "PromotionWork", "EmailDomainSpell"),
     sources=(
         "ingest.PullRequest",
         "ingest.Review",
         "ingest.Issue",
         "ingest.Comment",
+        "ingest.Commit",
         "ContributionEvent",
         "PromotionRule",
     ),
@@ -51,8 +61,8 @@ _ASSOCIATION_SOURCES = [
 
 
 def roles_rebuild(*, repository_ids: list[int]) -> int:
-    """RoleSignal, ActivityMonth and CandidateTotal of some repositories (inside the caller's
-    transaction); returns the RoleSignal rows written."""
+    """RoleSignal, ActivityMonth and PromotionWork of some repositories, and every
+    EmailDomainSpell (inside the caller's transaction); returns the RoleSignal rows written."""
     ids = list(repository_ids)
     bots = bot_logins()
     first: dict[tuple[int, str, str], tuple] = {}
@@ -127,66 +137,62 @@ def roles_rebuild(*, repository_ids: list[int]) -> int:
     RoleSignal.objects.filter(repository_id__in=ids).delete()
     RoleSignal.objects.bulk_create(rows, batch_size=1000)
     _activity_months_rebuild(ids)
-    candidate_totals_rebuild(repository_ids=ids)
+    promotion_work_rebuild(repository_ids=ids)
+    email_domain_spells_rebuild()
     return len(rows)
 
 
-def candidate_totals_rebuild(*, repository_ids: list[int]) -> int:
-    """Recount CandidateTotal for some repositories (the same queries as an as-of page, over
-    all time, for everyone); returns rows written."""
+def promotion_work_rebuild(*, repository_ids: list[int]) -> int:
+    """PromotionWork of some repositories (their facts or their rule changed), by INSERT …
+    SELECT of the definitions' querysets; returns rows written."""
     ids = list(repository_ids)
-    bots = bot_logins()
-    totals: dict[tuple[int, int], CandidateTotal] = {}
-
-    def total(rid: int, author_id: int, login: str) -> CandidateTotal:
-        if (rid, author_id) not in totals:
-            totals[(rid, author_id)] = CandidateTotal(
-                repository_id=rid, author_id=author_id, login=login
-            )
-        return totals[(rid, author_id)]
-
-    for row in merged_work_by_author(
-        repository_ids=ids,
-        before=None,
-        rules=promotion_rules(repository_ids=ids),
-        bots=human("author", bots),
-    ):
-        item = total(row["repository_id"], row["author_id"], row["author__login"])
-        item.merged, item.hard = row["merged"], row["hard"]
-        item.medium, item.easy = row["medium"], row["easy"]
-    for rid, author_id, login, n in reviews_given(repository_ids=ids, before=None, bots=bots):
-        total(rid, author_id, login).reviews = n
-    for rid, author_id, login, n in issues_answered(repository_ids=ids, before=None, bots=bots):
-        total(rid, author_id, login).answers = n
-    CandidateTotal.objects.filter(repository_id__in=ids).delete()
-    CandidateTotal.objects.bulk_create(totals.values(), batch_size=2000)
-    # Progress by the same SQL expression an as-of page ranks with.
-    CandidateTotal.objects.filter(repository_id__in=ids).update(
-        progress=progress_expression(rules=promotion_rules(repository_ids=ids))
-    )
-    _candidate_activity_update(ids)
-    return len(totals)
-
-
-def _candidate_activity_update(ids: list[int]) -> None:
-    """Months active and last activity of every CandidateTotal row, from ActivityMonth (the
-    figures `dashboard.metrics.roles.activity_by_person` gives: authored months counted,
-    merges counted for recency only), in one UPDATE … FROM (PostgreSQL, SQLite 3.33+)."""
+    PromotionWork.objects.filter(repository_id__in=ids).delete()
     if not ids:
-        return
-    table, months = CandidateTotal._meta.db_table, ActivityMonth._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
+        return 0
+    bots = bot_logins()
+    table = PromotionWork._meta.db_table
+    columns = ", ".join(WORK_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {table} SET months_active = a.n, last_at = a.last
-                FROM (SELECT repository_id, login,
-                             COUNT(DISTINCT CASE WHEN merges THEN NULL ELSE month END) AS n,
-                             MAX(last_at) AS last
-                      FROM {months} WHERE repository_id IN ({marks})
-                      GROUP BY repository_id, login) a
-                WHERE {table}.repository_id = a.repository_id AND {table}.login = a.login""",
-            list(ids),
-        )
+        for work in (
+            merged_work(repository_ids=ids, rules=promotion_rules(repository_ids=ids), bots=bots),
+            review_work(repository_ids=ids, bots=bots),
+            answer_work(repository_ids=ids, bots=bots),
+        ):
+            select, params = work.query.sql_with_params()
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+    return PromotionWork.objects.filter(repository_id__in=ids).count()
+
+
+def email_domain_spells_rebuild() -> int:
+    """EmailDomainSpell for everyone, from all commits keyed to a login (community-wide: a
+    person's addresses span projects); returns rows written."""
+    spells: dict[tuple[str, str], list] = {}
+    for key, email, first, last, n in (
+        Commit.objects.filter(author_key__startswith=LOGIN_PREFIX)
+        .exclude(author_email="")
+        .values("author_key", "author_email")
+        .annotate(first=Min("authored_at"), last=Max("authored_at"), n=Count("pk"))
+        .order_by()
+        .values_list("author_key", "author_email", "first", "last", "n")
+    ):
+        domain = organisation_domain(email)
+        if not domain:
+            continue
+        login = key[len(LOGIN_PREFIX) :].lower()
+        spell = spells.get((login, domain))
+        if spell is None:
+            spells[(login, domain)] = [first, last, n]
+        else:
+            spell[0], spell[1], spell[2] = min(spell[0], first), max(spell[1], last), spell[2] + n
+    EmailDomainSpell.objects.all().delete()
+    EmailDomainSpell.objects.bulk_create(
+        (
+            EmailDomainSpell(login=login, domain=domain, first_at=first, last_at=last, commits=n)
+            for (login, domain), (first, last, n) in sorted(spells.items())
+        ),
+        batch_size=2000,
+    )
+    return len(spells)
 
 
 def _activity_months_rebuild(ids: list[int]) -> None:

@@ -1,74 +1,77 @@
-"""Promotion candidates: contributors below the rule's target role, ranked against the rule.
+"""Promotion candidates: people without write access, active lately, ranked by what they did
+in a window against the project's promotion rule (DESIGN.md "Promotion candidate";
+docs/metrics.md "Promotion candidates").
 
-Ranking (DESIGN.md "Promotion candidate"): progress against the project's promotion rule
-first, then reviews given, issues answered, months active and recency.
+- Who: contributors with something the rule counts in the window (a merged pull request, a
+  review of someone else's pull request, a comment on someone else's issue), active on the
+  project within the rule's `recent_months` before the day, below the rule's target role, and
+  without any evidence of write access as of the day (whatever role the rule maps it to, ended
+  or not: a founder, a former committer or someone who ever merged is nobody's candidate).
+- The window: `since` to the as-of day (the day before `until`; today without it); without
+  `since`, the 365 days ending on that day (`candidate_window`).
+- Figures, all within the window: merged pull requests by difficulty and the progress they
+  make against the rule (dashboard.definitions.promotion), reviews given, issues answered
+  (distinct issues), months active; and the last activity (whenever it was).
+- Ranking: progress, reviews given, issues answered, months active, last activity.
 
-- progress = the mean of the merged part (merged pull requests / `min_merged`, at most 1)
-  and the difficulty part (the better of Hard / `min_hard` and Medium / `min_medium`, each at
-  most 1), in percent; `meets_rule` when both parts are complete;
-- reviews given = reviews submitted on other people's pull requests;
-- issues answered = other people's issues the person commented on;
-- months active = calendar months with any authored pull request, issue, review, comment or
-  commit on the project (from the rollups ActivityMonth and ContributionEvent; stored per
-  person and project in CandidateTotal for the page without `until`); recency = the last of
-  those or of a merge.
-Only facts strictly before the as-of day count, so the ranking is the one of that day.
+The window's items are one range read of the PromotionWork rollup; months active and last
+activity (the last tie-breaks) are read for the shortlist only.
 """
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote_plus
 
-from django.db import connection
-from django.db.models import (
-    F,
-    Q,
-    Window,
+from django.db.models import Count, Max, Q
+
+from ingest.models import Role
+
+from ..definitions.difficulty import LEVEL_NAME
+from ..definitions.promotion import meets_rule, progress, progress_text
+from ..models import PromotionWork
+from .roles import (
+    RANK,
+    RoleWorld,
+    activity_by_person,
+    holding_on,
+    months_later,
+    write_access_before,
 )
-from django.db.models.functions import Rank
 
-from ..definitions.contributions import human
-from ..definitions.difficulty import hardest_merged, merged_work_by_author
-from ..definitions.promotion import (
-    issues_answered,
-    meets_rule,
-    progress_expression,
-    progress_text,
-    reviews_given,
-)
-from ..models import CandidateTotal
-from .roles import RANK, RoleWorld, activity_by_person, holding_on
+WINDOW_DAYS = 365
+FIGURES = ("merged", "hard", "medium", "easy", "reviews", "answers")
 
 
-def _before(qs, field: str, world: RoleWorld):
-    return qs if world.before is None else qs.filter(**{f"{field}__lt": world.before})
+def candidate_window(*, as_of: date | None, since: date | None) -> tuple[date, date]:
+    """The first and the last day the candidates' figures count: `since` (default: the 365
+    days ending on the last) to the as-of day (the day before `as_of`; today without it)."""
+    last = as_of - timedelta(days=1) if as_of is not None else datetime.now(UTC).date()
+    first = since if since is not None else last - timedelta(days=WINDOW_DAYS - 1)
+    return first, last
 
 
 def promotion_candidates(
     *,
     repository_ids: list[int],
     as_of: date | None,
+    since: date | None = None,
     world: RoleWorld | None = None,
     limit: int | None = 25,
 ) -> list[dict]:
-    """The best `limit` candidates per project (all with `limit=None`), best first.
-
-    Without `as_of` the figures (months active and recency too) come from the CandidateTotal
-    rollup, ranked and cut in one query. As of a day they are counted from the raw facts: progress in SQL for everyone with
-    merged work, cut per project (ties kept), then reviews and answers of the shortlist only.
-    Months active and recency (the last tie-breaks) are read for the shortlist only.
-    """
+    """The best `limit` candidates per project (all with `limit=None`), best first."""
     world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     if not world.repositories:
         return []
-    evidence, people = _shortlist(world=world, limit=limit)
-    return _candidate_rows(world=world, evidence=evidence, people=people, limit=limit)
+    first, _ = candidate_window(as_of=world.as_of, since=since)
+    people = _shortlist(world=world, first=first, limit=limit)
+    return _candidate_rows(world=world, first=first, people=people, limit=limit)
 
 
 def best_promotion_candidates(
     *,
     repository_ids: list[int],
     as_of: date | None,
+    since: date | None = None,
     world: RoleWorld | None = None,
     limit: int,
     best: int,
@@ -84,91 +87,144 @@ def best_promotion_candidates(
     world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     if not world.repositories:
         return [], 0
-    evidence, people = _shortlist(world=world, limit=limit)
+    first, _ = candidate_window(as_of=world.as_of, since=since)
+    people = _shortlist(world=world, first=first, limit=limit)
     per_project: dict[int, int] = defaultdict(int)
     for rid, _ in people:
         per_project[rid] += 1
     total = sum(min(n, limit) for n in per_project.values())
-
-    def first_keys(item) -> tuple:
-        p = item[1]
-        return (p["progress"], p.get("reviews", 0), p.get("answers", 0))
-
     if total > best:
         # The figures the rows of the full list have: each project's first `limit` on these
         # keys (tie-breaks below them decide who, not which figures).
         by_project: dict[int, list[tuple]] = defaultdict(list)
-        for item in people.items():
-            by_project[item[0][0]].append(first_keys(item))
+        for (rid, _), p in people.items():
+            by_project[rid].append(_first_keys(p))
         kept = sorted(
             (keys for found in by_project.values() for keys in sorted(found, reverse=True)[:limit]),
             reverse=True,
         )
         edge = kept[best - 1]
-        people = dict(item for item in people.items() if first_keys(item) >= edge)
-    rows = _candidate_rows(world=world, evidence=evidence, people=people, limit=limit, best=best)
+        people = {key: p for key, p in people.items() if _first_keys(p) >= edge}
+    rows = _candidate_rows(world=world, first=first, people=people, limit=limit, best=best)
     return rows, total
 
 
-def _shortlist(*, world: RoleWorld, limit: int | None) -> tuple[dict, dict[tuple[int, str], dict]]:
-    """The people's role evidence, and the shortlist: (project, login) → rule figures."""
-    ids = list(world.repositories)
+def _first_keys(p: dict) -> tuple:
+    return (p["progress"], p["reviews"], p["answers"])
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _excluded(world: RoleWorld) -> set[tuple[int, str]]:
+    """(project, lower-cased login) of everyone who is no candidate on the day: any evidence
+    of write access so far (founders included), or a role at or above the rule's target."""
     day = world.day()
-    evidence = {(rid, login.lower()): ev for rid, login, ev in world.people()}
-    above = {
-        key
-        for key, ev in evidence.items()
-        if _at_or_above(ev, day, world.rules[key[0]].target_role)
-    }
-    if world.before is None:
-        people = _shortlist_from_rollup(world=world, above=above, limit=limit)
-    else:
-        by_project: dict[int, list[str]] = defaultdict(list)
-        for rid, login in above:
-            by_project[rid].append(login)
-        holders = Q()
-        for rid in ids:
-            if by_project[rid]:
-                holders |= Q(repository_id=rid, login_lower__in=by_project[rid])
-        people = _shortlist_from_facts(
-            world=world, holders=holders if above else None, above=above, limit=limit
+    out = set()
+    for rid, login, evidence in world.people():
+        held = holding_on(evidence, day)
+        target = RANK[world.rules[rid].target_role]
+        if write_access_before(evidence, day) or (held and RANK[held[0]] >= target):
+            out.add((rid, login.lower()))
+    return out
+
+
+def _shortlist(*, world: RoleWorld, first: date, limit: int | None) -> dict[tuple[int, str], dict]:
+    """(project, login) → the window's figures of every candidate among the best `limit` of
+    their project on the first keys (progress, reviews, answers), everyone tied included."""
+    day = world.day()
+    if first > day:
+        return {}
+    work = PromotionWork.objects.filter(
+        repository_id__in=list(world.repositories), at__gte=_start(first)
+    )
+    if world.before is not None:
+        work = work.filter(at__lt=world.before)
+    merged = Q(kind=PromotionWork.MERGED)
+    rows = (
+        work.values("repository_id", "login")
+        .annotate(
+            merged=Count("pk", filter=merged),
+            hard=Count("pk", filter=merged & Q(level=3)),
+            medium=Count("pk", filter=merged & Q(level=2)),
+            easy=Count("pk", filter=merged & Q(level=1)),
+            reviews=Count("pk", filter=Q(kind=PromotionWork.REVIEW)),
+            answers=Count("number", distinct=True, filter=Q(kind=PromotionWork.ANSWER)),
+            # What the person did themselves at the time (a merge is the merger's act).
+            authored=Max("at", filter=~merged),
         )
-    return evidence, people
+        .order_by()
+        .values_list("repository_id", "login", *FIGURES, "authored")
+    )
+    excluded = _excluded(world)
+    since_day = {rid: months_later(day, -rule.recent_months) for rid, rule in world.rules.items()}
+    people: dict[tuple[int, str], dict] = {}
+    unsure: set[tuple[int, str]] = set()
+    for rid, login, *figures, authored in rows:
+        if (rid, login.lower()) in excluded:
+            continue
+        rule = world.rules[rid]
+        p = dict(zip(FIGURES, figures, strict=True))
+        p["progress"] = progress(merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=rule)
+        p["meets"] = meets_rule(merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=rule)
+        people[(rid, login)] = p
+        if authored is None or authored.date() < since_day[rid]:
+            unsure.add((rid, login))
+    if unsure:
+        # Recent enough by anything they authored (a commit, an issue, …)?
+        last = activity_by_person(
+            repository_ids=sorted({rid for rid, _ in unsure}),
+            logins={login for _, login in unsure},
+            before=world.before,
+            count_months=False,
+            pairs=unsure,
+        )
+        for rid, login in unsure:
+            seen = last.get((rid, login), (0, None))[1]
+            if seen is None or seen.date() < since_day[rid]:
+                del people[(rid, login)]
+    if limit is None:
+        return people
+    by_project: dict[int, list[tuple]] = defaultdict(list)
+    for (rid, _), p in people.items():
+        by_project[rid].append(_first_keys(p))
+    edges = {
+        rid: sorted(keys, reverse=True)[min(limit, len(keys)) - 1]
+        for rid, keys in by_project.items()
+    }
+    return {key: p for key, p in people.items() if _first_keys(p) >= edges[key[0]]}
 
 
 def _candidate_rows(
-    *, world: RoleWorld, evidence: dict, people: dict, limit: int | None, best: int | None = None
+    *,
+    world: RoleWorld,
+    first: date,
+    people: dict[tuple[int, str], dict],
+    limit: int | None,
+    best: int | None = None,
 ) -> list[dict]:
     """The shortlist with the tie-break figures and evidence, ranked and cut per project
     (then to the `best` over all projects, when given)."""
-    ids = list(world.repositories)
     day = world.day()
-    # The rollup's rows carry months active and last activity; an as-of shortlist reads them.
-    stored = all("months_active" in p for p in people.values())
-    activity = (
-        {}
-        if stored
-        else activity_by_person(
-            repository_ids=ids,
-            logins={login for _, login in people},
-            before=world.before,
-            pairs=set(people),
-        )
+    activity = activity_by_person(
+        repository_ids=sorted({rid for rid, _ in people}),
+        logins={login for _, login in people},
+        before=world.before,
+        since=_start(first),
+        pairs=set(people),
     )
-
     rows = []
     for (rid, login), p in people.items():
-        month_count, last_at = (
-            (p["months_active"], p["last_at"]) if stored else activity.get((rid, login), (0, None))
-        )
+        months, last_at = activity.get((rid, login), (0, None))
+        rule = world.rules[rid]
         rows.append(
             {
                 "repository_id": rid,
-                "author_id": p["author_id"],
                 "project": world.repositories[rid],
                 "login": login,
                 "progress": progress_text(
-                    merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=world.rules[rid]
+                    merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=rule
                 ),
                 "progress_percent": p["progress"],
                 "meets_rule": p["meets"],
@@ -176,9 +232,9 @@ def _candidate_rows(
                 "hard": p["hard"],
                 "medium": p["medium"],
                 "easy": p["easy"],
-                "reviews_given": p.get("reviews", 0),
-                "issues_answered": p.get("answers", 0),
-                "months_active": month_count,
+                "reviews_given": p["reviews"],
+                "issues_answered": p["answers"],
+                "months_active": months,
                 "last_activity": last_at.date().isoformat() if last_at else "",
             }
         )
@@ -204,197 +260,66 @@ def _candidate_rows(
         ranked = [r for r in ranked if id(r) in kept]
     # Affiliations of the rows kept only (a shortlist cut to the best holds many more).
     world.load_affiliations(logins={r["login"].lower() for r in ranked})
-    # Evidence exists only for the Hard and Medium counted above: people with none (most of
-    # a large shortlist) need no look at their merged pull requests.
-    hardest = hardest_merged(
-        pairs={(r["repository_id"], r["author_id"]) for r in ranked if r["hard"] or r["medium"]},
-        before=world.before,
-        rules=world.rules,
-        per_author=5,
-    )
+    hardest = _hardest_merged(world=world, first=first, rows=ranked)
+    evidence = {(rid, login.lower()): ev for rid, login, ev in world.people()}
+    window = f"{first.isoformat()}..{day.isoformat()}"
     for row in ranked:
         rid, login = row["repository_id"], row["login"]
         held = holding_on(evidence.get((rid, login.lower()), []), day)
         row.update(
             {
-                "role": held[0] if held else "contributor",
+                "role": held[0] if held else Role.CONTRIBUTOR.value,
                 "affiliation": world.affiliation(login=login, on=day),
-                "merged_url": _search(world, rid, "is:pr is:merged author:", login),
-                "reviews_url": _search(world, rid, "is:pr -author:{0} reviewed-by:", login),
+                "merged_url": _search(
+                    world, rid, f"is:pr is:merged merged:{window} author:", login
+                ),
+                "reviews_url": _search(
+                    world, rid, f"is:pr -author:{{0}} updated:>={first} reviewed-by:", login
+                ),
                 "issues_url": _search(
-                    world, rid, "is:issue -author:{0} commenter:", login, kind="issues"
+                    world,
+                    rid,
+                    f"is:issue -author:{{0}} updated:>={first} commenter:",
+                    login,
+                    kind="issues",
                 ),
                 "evidence": [
                     {
                         "label": f"#{number} {level} ({source})",
                         "url": world.link(rid, "pull", number),
                     }
-                    for number, level, source in hardest.get((rid, row["author_id"]), [])
+                    for number, level, source in hardest.get((rid, login), [])
                 ],
             }
         )
     return ranked
 
 
-def _shortlist_from_rollup(
-    *, world: RoleWorld, above: set, limit: int | None
-) -> dict[tuple[int, str], dict]:
-    """All-time figures from CandidateTotal, ranked and cut per project in one query (read in
-    ranking order from its index). Role holders are dropped afterwards, so the cut reads as
-    many more rows per project as it has holders, not a long exclusion list."""
-    rows = CandidateTotal.objects.filter(repository_id__in=list(world.repositories))
-    columns = (
-        "repository_id",
-        "login",
-        "author_id",
-        "merged",
-        "hard",
-        "medium",
-        "easy",
-        "reviews",
-        "answers",
-        "progress",
-        "months_active",
-        "last_at",
+def _hardest_merged(
+    *, world: RoleWorld, first: date, rows: list[dict], per_person: int = 5
+) -> dict[tuple[int, str], list[tuple[int, str, str]]]:
+    """The window's Hard and Medium merged pull requests of the rows' people (the evidence
+    for the rule): (project, login) → [(number, level, source)], hardest first, at most
+    `per_person` each."""
+    pairs = {(r["repository_id"], r["login"]) for r in rows if r["hard"] or r["medium"]}
+    if not pairs:
+        return {}
+    work = PromotionWork.objects.filter(
+        repository_id__in={rid for rid, _ in pairs},
+        login__in={login for _, login in pairs},
+        kind=PromotionWork.MERGED,
+        level__gte=2,
+        at__gte=_start(first),
     )
-    if limit is None:
-        found = rows.values(*columns)
-    else:
-        per_project: dict[int, int] = defaultdict(int)
-        for rid, _ in above:
-            per_project[rid] += 1
-        cut = limit + max(per_project.values(), default=0)
-        if connection.vendor == "postgresql":
-            found = _top_per_project(
-                cuts={rid: limit + per_project[rid] for rid in world.repositories},
-                columns=columns,
-            )
-        else:
-            found = (
-                rows.annotate(
-                    place=Window(
-                        Rank(),
-                        partition_by=[F("repository_id")],
-                        order_by=[F("progress").desc(), F("reviews").desc(), F("answers").desc()],
-                    )
-                )
-                .filter(place__lte=cut)
-                .values(*columns)
-            )
-    people = {}
-    for row in found:
-        if (row["repository_id"], row["login"].lower()) in above:
-            continue
-        row["meets"] = meets_rule(
-            merged=row["merged"],
-            hard=row["hard"],
-            medium=row["medium"],
-            rule=world.rules[row["repository_id"]],
-        )
-        people[(row["repository_id"], row["login"])] = row
-    return people
-
-
-def _top_per_project(*, cuts: dict[int, int], columns: tuple[str, ...]) -> list[dict]:
-    """PostgreSQL: the rows ranked `cuts[project]` or better in each project (ties included),
-    as the window rank would give them, reading that many index entries per project instead
-    of ranking every contributor of every project (a rank window partitioned by project sorts
-    them all). Each project's cut is the list's length plus its own role holders (dropped
-    afterwards), not the most any project has.
-
-    Ranked `cut` or better is "(progress, reviews, answers) at least that of the project's
-    `cut`-th row" (all three descending); a project with fewer rows takes them all (-1 is below
-    any figure)."""
-    table = CandidateTotal._meta.db_table
-    names = ", ".join(f"c.{name}" for name in columns)
-    # OFFSET 0 keeps the second lateral a per-project index range instead of a hash join
-    # over the whole table.
-    sql = f"""
-        SELECT {names} FROM unnest(%s::bigint[], %s::int[]) AS r(id, cut)
-        CROSS JOIN LATERAL (
-            SELECT COALESCE(MAX(x.progress), -1) AS progress,
-                   COALESCE(MAX(x.reviews), -1) AS reviews,
-                   COALESCE(MAX(x.answers), -1) AS answers
-            FROM (SELECT t.progress, t.reviews, t.answers FROM {table} t
-                  WHERE t.repository_id = r.id
-                  ORDER BY t.progress DESC, t.reviews DESC, t.answers DESC
-                  OFFSET r.cut - 1 LIMIT 1) x
-        ) last
-        CROSS JOIN LATERAL (
-            SELECT * FROM {table} t
-            WHERE t.repository_id = r.id AND t.progress >= last.progress
-              AND (t.progress, t.reviews, t.answers) >= (last.progress, last.reviews,
-                                                         last.answers)
-            OFFSET 0
-        ) c"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(cuts), list(cuts.values())])
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _shortlist_from_facts(
-    *, world: RoleWorld, holders: Q | None, above: set, limit: int | None
-) -> dict[tuple[int, str], dict]:
-    """As of a day: progress of everyone with merged work in SQL, cut per project; then the
-    tie-break figures of the shortlist (and of everyone in a project with fewer than `limit`
-    people with merged work)."""
-    ids = list(world.repositories)
-    people: dict[tuple[int, str], dict] = {}
-    per_project: dict[int, int] = defaultdict(int)
-    for row in merged_work_by_author(
-        repository_ids=ids,
-        before=world.before,
-        rules=world.rules,
-        progress=progress_expression(rules=world.rules),
-        bots=human("author", world.bots),
-        exclude=holders,
-        limit=limit,
-    ):
-        rid = row["repository_id"]
-        per_project[rid] += 1
-        # The SQL figure, so the shortlist's ties and the page's numbers are the same ones.
-        row["meets"] = meets_rule(
-            merged=row["merged"], hard=row["hard"], medium=row["medium"], rule=world.rules[rid]
-        )
-        people[(rid, row["author__login"])] = row
-    open_projects = [rid for rid in ids if limit is None or per_project[rid] < limit]
-    chosen = Q(author_id__in={p["author_id"] for p in people.values()}) | Q(
-        repository_id__in=open_projects
-    )
-    for key, counts in (
-        (
-            "reviews",
-            reviews_given(repository_ids=ids, before=world.before, bots=world.bots, chosen=chosen),
-        ),
-        (
-            "answers",
-            issues_answered(
-                repository_ids=ids, before=world.before, bots=world.bots, chosen=chosen
-            ),
-        ),
-    ):
-        for rid, author_id, login, n in counts:
-            if (rid, login.lower()) in above:
-                continue
-            if (rid, login) not in people:
-                if rid not in open_projects:
-                    continue
-                people[(rid, login)] = {
-                    "author_id": author_id,
-                    "merged": 0,
-                    "hard": 0,
-                    "medium": 0,
-                    "easy": 0,
-                    "progress": 0.0,
-                    "meets": False,
-                }
-            people[(rid, login)][key] = n
-    return people
-
-
-def _at_or_above(evidence, day: date, role: str) -> bool:
-    held = holding_on(evidence or [], day)
-    return held is not None and RANK[held[0]] >= RANK[role]
+    if world.before is not None:
+        work = work.filter(at__lt=world.before)
+    found: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
+    for rid, login, number, level, source in work.order_by(
+        "repository_id", "login", "-level", "number"
+    ).values_list("repository_id", "login", "number", "level", "source"):
+        if (rid, login) in pairs and len(found[(rid, login)]) < per_person:
+            found[(rid, login)].append((number, LEVEL_NAME[level], source))
+    return found
 
 
 def _negated_day(iso: str) -> int:

@@ -7,26 +7,29 @@ MEMBER/COLLABORATOR/OWNER on one's own activity, organisation membership (approx
 association MEMBER), governance files (their git history dates each change), and admin
 entries (`ingest.models.RoleEntry`), which replace everything inferred for that person.
 A role is held from the first day of evidence for it; governance listings and admin entries
-can also end it. `as_of` is exclusive: only facts strictly before that day count.
+can also end it. People with write access within the rule's first `founders_months` of a
+project are its founders: they hold that role from the project's start. `as_of` is
+exclusive: only facts strictly before that day count (a project's founders excepted: they
+are known from its first months whatever the day).
 
 For other pages: `committers_by_project(repository_ids=…, as_of=…)` gives one row
-per project with `committers` and `external_committers`; `role_history_for_person(login=…,
-as_of=…)` gives a person's roles on every project, with dates and evidence.
+per project with `committers` and how many are `home_committers`, `external_committers` and
+`unknown_committers`; `role_history_for_person(login=…, as_of=…)` gives a person's roles on
+every project, with dates and evidence.
 """
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, Max, Q, Value
+from django.db.models import BooleanField, Count, Max, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
-from ingest import identity
 from ingest.models import (
     Actor,
     AffiliationOverride,
@@ -37,9 +40,10 @@ from ingest.models import (
     RoleEntry,
 )
 
+from ..definitions import affiliation as affiliations
 from ..definitions.contributions import bot_logins
 from ..definitions.promotion import promotion_rules
-from ..models import ActivityMonth, ContributionEvent, RoleSignal
+from ..models import ActivityMonth, ContributionEvent, EmailDomainSpell, RoleSignal
 
 LADDER = [Role.CONTRIBUTOR, Role.MEMBER, Role.REVIEWER, Role.COMMITTER, Role.PMC]
 RANK = {role.value: rank for rank, role in enumerate(LADDER)}
@@ -49,7 +53,10 @@ GOVERNANCE_SETTINGS = {
     "reviewers": "owners_reviewers_prove",
     "maintainers": "maintainers_prove",
     "committers": "committers_prove",
+    "pmc": "pmc_prove",
 }
+# Listed as a reviewer shows no write access; every other listing does.
+GOVERNANCE_WRITE = {"approvers", "maintainers", "committers", "pmc"}
 # RoleSignal rollup signals → PromotionRule field saying which role each proves.
 SIGNAL_SETTINGS = {
     "merge": "merge_proves",
@@ -62,6 +69,7 @@ GOVERNANCE_WORDS = {
     "reviewers": "reviewer",
     "maintainers": "maintainer",
     "committers": "committer",
+    "pmc": "PMC member",
 }
 
 
@@ -83,16 +91,25 @@ def cutoff(as_of: date | None) -> datetime | None:
     return None if as_of is None else datetime.combine(as_of, time.min, tzinfo=UTC)
 
 
+def months_later(day: date, months: int) -> date:
+    """The same day of the month `months` later (negative: earlier), at most the 28th."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, 28))
+
+
 @dataclass(frozen=True)
 class Evidence:
-    """One signal that proves a role from `since` (to `ended`, exclusive, when it ended)."""
+    """One signal that proves a role from `since` (to `ended`, exclusive, when it ended).
+    `write`: the signal shows write access (whatever role the rule maps it to)."""
 
     role: str
-    signal: str  # merge, approval, association, org_membership, governance, admin
+    signal: str  # merge, approval, association, org_membership, governance, admin, founder
     since: date
     description: str
     url: str = ""
     ended: date | None = None
+    write: bool = False
 
     def active_on(self, day: date) -> bool:
         return self.since <= day and (self.ended is None or day < self.ended)
@@ -138,9 +155,10 @@ class RoleWorld:
         # (repository_id, login) → evidence
         self.evidence: dict[tuple[int, str], list[Evidence]] = defaultdict(list)
         self.admin: dict[tuple[int, str], list[Evidence]] = defaultdict(list)
-        self._profiles: dict[str, tuple[str, str]] = {}
-        self._overrides: dict[str, list] = defaultdict(list)
-        self._loaded: set[str] = set()
+        # (repository_id, login.lower()) → (login, founder evidence)
+        self.founders: dict[tuple[int, str], tuple[str, Evidence]] = {}
+        self.starts: dict[int, date] = {}
+        self._affiliation: dict[str, tuple] = {}
         self._by_profile: dict[str, str] = {}
         self._people: list | None = None
         if self.repositories:
@@ -163,6 +181,35 @@ class RoleWorld:
         self._collect_activity(ids)
         self._collect_governance(ids)
         self._collect_admin(ids)
+        self._collect_founders(ids)
+
+    def _signal_evidence(self, rid, login, signal, at, number, kind, what, role) -> Evidence:
+        if signal == "merge":
+            description = f"first merge: #{number}"
+        elif signal == "approval":
+            description = f"first approving review: #{number}"
+        else:
+            word = "organisation member" if signal == "org_membership" else "write access"
+            description = f"{word} (association) on own {what} #{number}"
+        return Evidence(
+            role=role,
+            signal=signal,
+            since=at.date(),
+            description=description,
+            url=self.link(rid, kind, number),
+            write=True,
+        )
+
+    def _proves(self) -> dict[tuple[int, str], str]:
+        """Which role each RoleSignal signal proves per project (looked up once: there are
+        10,000s of signals)."""
+        return {
+            (rid, signal): getattr(rule, setting)
+            for rid, rule in self.rules.items()
+            for signal, setting in SIGNAL_SETTINGS.items()
+        }
+
+    _COLUMNS = ("repository_id", "login", "signal", "first_at", "first_number", "link_kind", "what")
 
     def _collect_activity(self, ids: list[int]) -> None:
         """Merges, approvals and association, from the RoleSignal rollup (first evidence of
@@ -170,40 +217,17 @@ class RoleWorld:
         signals = RoleSignal.objects.filter(repository_id__in=ids)
         if self.before is not None:
             signals = signals.filter(first_at__lt=self.before)
-        # Which role each signal proves per project, looked up once (10,000s of signals).
-        proves = {
-            (rid, signal): getattr(rule, setting)
-            for rid, rule in self.rules.items()
-            for signal, setting in SIGNAL_SETTINGS.items()
-        }
-        for rid, login, signal, at, number, kind, what in signals.values_list(
-            "repository_id", "login", "signal", "first_at", "first_number", "link_kind", "what"
-        ):
+        proves = self._proves()
+        for rid, login, signal, at, number, kind, what in signals.values_list(*self._COLUMNS):
             role = proves[(rid, signal)]
-            if not role:
-                continue
-            if signal == "merge":
-                description = f"first merge: #{number}"
-            elif signal == "approval":
-                description = f"first approving review: #{number}"
-            else:
-                word = "organisation member" if signal == "org_membership" else "write access"
-                description = f"{word} (association) on own {what} #{number}"
-            self.evidence[(rid, login)].append(
-                Evidence(
-                    role=role,
-                    signal=signal,
-                    since=at.date(),
-                    description=description,
-                    url=self.link(rid, kind, number),
+            if role:
+                self.evidence[(rid, login)].append(
+                    self._signal_evidence(rid, login, signal, at, number, kind, what, role)
                 )
-            )
 
-    def _collect_governance(self, ids: list[int]) -> None:
-        versions = GovernanceFileVersion.objects.filter(repository_id__in=ids)
-        if self.before is not None:
-            versions = versions.filter(committed_at__lt=self.before)
-        # Each listing runs from the version that adds a login to the one that drops it.
+    def _listings(self, versions) -> list[tuple]:
+        """Governance versions → listings (rid, path, category, login, start, sha, ended):
+        each runs from the version that adds a login to the one that drops it."""
         # (rid, path) → (category, login.lower()) → (start, login, sha)
         open_: dict[tuple, dict[tuple, tuple]] = defaultdict(dict)
         closed: list[tuple] = []
@@ -222,39 +246,47 @@ class RoleWorld:
                 closed.append((rid, path, key[0], login, start, first_sha, at.date()))
             for key, login in listed.items():
                 in_file.setdefault(key, (at.date(), login, sha))
-        listings = closed + [
+        return closed + [
             (rid, path, category, login, start, sha, None)
             for (rid, path), in_file in open_.items()
             for (category, _), (start, login, sha) in in_file.items()
         ]
-        # Governance files are hand-written: use the login's case as GitHub's account has it.
-        known = (
-            {
-                login.lower(): login
-                for login in Actor.objects.annotate(lower=Lower("login"))
-                .filter(lower__in={listing[3].lower() for listing in listings})
-                .values_list("login", flat=True)
-            }
-            if listings
-            else {}
-        )
+
+    def _known_case(self, logins: set[str]) -> dict[str, str]:
+        """Governance files are hand-written: the login's case as GitHub's account has it."""
+        if not logins:
+            return {}
+        return {
+            login.lower(): login
+            for login in Actor.objects.annotate(lower=Lower("login"))
+            .filter(lower__in={login.lower() for login in logins})
+            .values_list("login", flat=True)
+        }
+
+    def _collect_governance(self, ids: list[int]) -> None:
+        versions = GovernanceFileVersion.objects.filter(repository_id__in=ids)
+        if self.before is not None:
+            versions = versions.filter(committed_at__lt=self.before)
+        listings = self._listings(versions)
+        known = self._known_case({listing[3] for listing in listings})
         for rid, path, category, login, start, sha, ended in listings:
-            self._governance(
-                rid, path, category, known.get(login.lower(), login), start, sha, ended
+            self._add(
+                rid,
+                known.get(login.lower(), login),
+                **self._listing(rid, path, category, start, sha, ended),
             )
 
-    def _governance(self, rid, path, category, login, start, sha, ended) -> None:
-        self._add(
-            rid,
-            login,
-            GOVERNANCE_SETTINGS[category],
-            signal="governance",
-            since=start,
-            ended=ended,
-            description=f"listed as {GOVERNANCE_WORDS[category]} in {path} "
+    def _listing(self, rid, path, category, start, sha, ended) -> dict:
+        return {
+            "setting": GOVERNANCE_SETTINGS[category],
+            "signal": "governance",
+            "since": start,
+            "ended": ended,
+            "description": f"listed as {GOVERNANCE_WORDS[category]} in {path} "
             f"(commit {sha[:7]})" + (f", removed {ended.isoformat()}" if ended else ""),
-            url=f"{self.pages[rid]}/commit/{sha}",
-        )
+            "url": f"{self.pages[rid]}/commit/{sha}",
+            "write": category in GOVERNANCE_WRITE,
+        }
 
     def _collect_admin(self, ids: list[int]) -> None:
         entries = RoleEntry.objects.filter(repository_id__in=ids)
@@ -271,82 +303,183 @@ class RoleWorld:
                     url=entry.evidence
                     if entry.evidence.startswith(("http://", "https://"))
                     else "",
+                    write=RANK[entry.role] >= RANK[Role.COMMITTER],
                 )
+            )
+
+    def _collect_founders(self, ids: list[int]) -> None:
+        """Founders: write access within the rule's first `founders_months` of the project.
+
+        A project starts with its repository or its first recorded contribution, whichever is
+        later (a repository created long before its first work is a placeholder; history
+        imported into a new repository predates it). Their evidence is read up to the end of
+        that period whatever the as-of day: a founder is never anyone's candidate."""
+        first_event = (
+            ContributionEvent.objects.filter(repository_id=OuterRef("pk"))
+            .order_by("occurred_at")
+            .values("occurred_at")[:1]
+        )
+        ends: dict[int, datetime] = {}
+        for rid, created, first in (
+            Repository.objects.filter(pk__in=ids)
+            .annotate(first=Subquery(first_event))
+            .values_list("pk", "created_at", "first")
+        ):
+            known = [at for at in (created, first) if at is not None]
+            if not known:
+                continue
+            start = max(known)
+            self.starts[rid] = start.date()
+            months = self.rules[rid].founders_months
+            if months:
+                ends[rid] = datetime.combine(
+                    months_later(start.date(), months), time.min, tzinfo=UTC
+                )
+        if not ends:
+            return
+        found: dict[tuple[int, str], list[tuple[datetime, str, Evidence]]] = defaultdict(list)
+        proves = self._proves()
+        signals = RoleSignal.objects.filter(
+            repository_id__in=list(ends), first_at__lt=max(ends.values())
+        )
+        for rid, login, signal, at, number, kind, what in signals.values_list(*self._COLUMNS):
+            role = proves[(rid, signal)]
+            if role and at < ends[rid]:
+                evidence = self._signal_evidence(rid, login, signal, at, number, kind, what, role)
+                found[(rid, login.lower())].append((at, login, evidence))
+        versions = GovernanceFileVersion.objects.filter(
+            repository_id__in=list(ends), committed_at__lt=max(ends.values())
+        )
+        listings = [
+            listing
+            for listing in self._listings(versions)
+            if listing[2] in GOVERNANCE_WRITE
+            and datetime.combine(listing[4], time.min, tzinfo=UTC) < ends[listing[0]]
+            and getattr(self.rules[listing[0]], GOVERNANCE_SETTINGS[listing[2]])
+        ]
+        known = self._known_case({listing[3] for listing in listings})
+        for rid, path, category, login, start, sha, _ in listings:
+            setting = self._listing(rid, path, category, start, sha, None)
+            role = getattr(self.rules[rid], setting.pop("setting"))
+            login = known.get(login.lower(), login)
+            at = datetime.combine(start, time.min, tzinfo=UTC)
+            found[(rid, login.lower())].append((at, login, Evidence(role=role, **setting)))
+        for (rid, lower), proofs in found.items():
+            proofs.sort(key=lambda p: (p[0], -RANK[p[2].role]))
+            _, login, first = proofs[0]
+            role = max((p[2].role for p in proofs), key=RANK.__getitem__)
+            months = self.rules[rid].founders_months
+            self.founders[(rid, lower)] = (
+                login,
+                Evidence(
+                    role=role,
+                    signal="founder",
+                    since=self.starts[rid],
+                    description=f"founder: write access in the project's first {months} "
+                    f"months ({first.description}, {first.since.isoformat()})",
+                    url=first.url,
+                    write=True,
+                ),
             )
 
     # --- reading -------------------------------------------------------------------------
 
     def affiliation(self, *, login: str, on: date) -> str:
-        """home / external / unknown for a login on a day.
-
-        The rule of `ingest.identity.affiliation_on` for a login (an admin override covering
-        the day wins, else the profile's company / e-mail), with overrides and profiles read
-        once per request instead of two queries per (person, day): the share-over-time chart
-        asks for every committer at every quarter end.
-        """
+        """home / external / unknown for a login on a day (dashboard.definitions.affiliation:
+        an admin override covering the day, else the person's organisation e-mail at the time,
+        else the profile), with overrides, e-mail spells and profiles read once per request
+        (the share-over-time chart asks for every committer at every quarter end)."""
         lower = login.lower()
-        if lower in self._by_profile and lower not in self._overrides:
-            return self._by_profile[lower]  # no override: the same answer every day
-        if lower not in self._loaded:
+        if lower in self._by_profile:
+            return self._by_profile[lower]  # nothing dated: the same answer every day
+        if lower not in self._affiliation:
             self.load_affiliations(
                 logins={lower}
                 | {x.lower() for _, x in self.evidence}
                 | {x.lower() for _, x in self.admin}
+                | {x for _, x in self.founders}
             )
-        covering = [
-            (start, is_home)
-            for start, end, is_home in self._overrides.get(lower, [])
-            if (start is None or start <= on) and (end is None or on <= end)
-        ]
-        if covering:
-            # The most recent statement wins; one without a start date is the oldest.
-            covering.sort(key=lambda o: o[0] or date.min)
-            return identity.HOME if covering[-1][1] else identity.EXTERNAL
-        # Without overrides the day does not matter: one answer per person.
-        if lower not in self._by_profile:
-            company, email = self._profiles.get(lower, ("", ""))
-            self._by_profile[lower] = identity.affiliation_from(company=company, email=email)[0]
-        return self._by_profile[lower]
+        overrides, spells, profile = self._affiliation[lower]
+        return affiliations.affiliation_on(
+            day=on, overrides=overrides, spells=spells, profile=profile
+        )[0]
 
     def load_affiliations(self, *, logins: set[str]) -> None:
-        """Read the profiles and overrides of these (lower-cased) logins in two queries."""
-        logins = logins - self._loaded
+        """Read the profiles, overrides and e-mail spells of these (lower-cased) logins in
+        three queries."""
+        logins = logins - set(self._affiliation)
         if not logins:
             return
-        self._loaded |= logins
-        self._profiles.update(
-            {
-                lower: (company, email)
-                for lower, company, email in Actor.objects.annotate(lower=Lower("login"))
-                .filter(lower__in=logins)
-                .values_list("lower", "company", "email")
-            }
-        )
+        profiles = {
+            lower: affiliations.profile_affiliation(company=company, email=email)
+            for lower, company, email in Actor.objects.annotate(lower=Lower("login"))
+            .filter(lower__in=logins)
+            .values_list("lower", "company", "email")
+        }
+        overrides: dict[str, list] = defaultdict(list)
         for lower, start, end, is_home in (
             AffiliationOverride.objects.annotate(lower=Lower("login"))
             .filter(lower__in=logins)
             .values_list("lower", "start", "end", "is_home")
         ):
-            self._overrides[lower].append((start, end, is_home))
+            overrides[lower].append(affiliations.Override(start=start, end=end, is_home=is_home))
+        spells: dict[str, list] = defaultdict(list)
+        for lower, domain, first, last in EmailDomainSpell.objects.filter(
+            login__in=logins
+        ).values_list("login", "domain", "first_at", "last_at"):
+            spells[lower].append(
+                affiliations.Spell(
+                    first=first.date(),
+                    last=last.date(),
+                    affiliation=affiliations.domain_affiliation(domain),
+                )
+            )
+        for lower in logins:
+            profile = profiles.get(lower, affiliations.UNKNOWN)
+            self._affiliation[lower] = (overrides.get(lower, []), spells.get(lower, []), profile)
+            if lower not in overrides and lower not in spells:
+                self._by_profile[lower] = profile
 
     def people(self) -> list[tuple[int, str, list[Evidence]]]:
-        """(repository_id, login, evidence) per person; admin entries replace inferred ones.
-        (Read by every selector of a page: built once, the evidence being complete then.)"""
+        """(repository_id, login, evidence) per person; admin entries replace inferred ones,
+        founders hold their role from the project's start. (Read by every selector of a
+        page: built once, the evidence being complete then.)"""
         if self._people is None:
             keys = set(self.evidence) | set(self.admin)
-            self._people = [
-                (rid, login, self.admin.get((rid, login)) or self.evidence[(rid, login)])
-                for rid, login in sorted(
-                    keys, key=lambda k: (self.repositories[k[0]], k[1].lower())
-                )
-            ]
+            lower_keys = {(rid, login.lower()): (rid, login) for rid, login in keys}
+            for (rid, lower), (login, _) in self.founders.items():
+                if (rid, lower) not in lower_keys:
+                    lower_keys[(rid, lower)] = (rid, login)
+                    keys.add((rid, login))
+            people = []
+            for rid, login in sorted(keys, key=lambda k: (self.repositories[k[0]], k[1].lower())):
+                evidence = self.admin.get((rid, login))
+                if not evidence:
+                    evidence = list(self.evidence.get((rid, login), []))
+                    founder = self.founders.get((rid, login.lower()))
+                    if founder is not None:
+                        ends = [e.ended for e in evidence]
+                        # Founders step down like anyone: when all their evidence has ended.
+                        ended = max(ends) if ends and None not in ends else None
+                        evidence.append(replace(founder[1], ended=ended))
+                people.append((rid, login, evidence))
+            self._people = people
         return list(self._people)
+
+    def founder(self, rid: int, login: str) -> bool:
+        return (rid, login.lower()) in self.founders and not self.admin.get((rid, login))
 
     def day(self) -> date:
         """The as-of day facts are judged on: the day before `as_of` (the last counted)."""
         if self.as_of is not None:
             return self.as_of - timedelta(days=1)
         return datetime.now(UTC).date()
+
+
+def write_access_before(evidence: list[Evidence], day: date) -> bool:
+    """Any evidence of write access dated on or before `day`, whatever role it proves and
+    whether or not it has ended since (a former committer is no candidate either)."""
+    return any(e.write and e.since <= day for e in evidence)
 
 
 def holding_on(evidence: list[Evidence], day: date) -> tuple[str, date, list[Evidence]] | None:
@@ -359,11 +492,21 @@ def holding_on(evidence: list[Evidence], day: date) -> tuple[str, date, list[Evi
     return role, min(e.since for e in proving), sorted(proving, key=lambda e: e.since)
 
 
+def _month_start(at: datetime) -> datetime:
+    return at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _next_month(at: datetime) -> datetime:
+    start = _month_start(at)
+    return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+
+
 def activity_by_person(
     *,
     repository_ids: list[int],
     logins: set[str],
     before: datetime | None,
+    since: datetime | None = None,
     count_months: bool = True,
     pairs: set[tuple[int, str]] | None = None,
 ) -> dict[tuple[int, str], tuple[int, datetime | None]]:
@@ -371,9 +514,10 @@ def activity_by_person(
     `pairs` only, when given; others may be answered too).
 
     Months active: calendar months with an authored commit, pull request, issue, review or
-    comment; last activity: the latest of those or of a merge. Whole months before the as-of
-    day's month come from the ActivityMonth rollup; the as-of month itself, cut at the day,
-    from the contribution events and merges (a month of them at most).
+    comment from `since` (when given) to `before`; last activity: the latest of those or of a
+    merge before `before`, whenever it was. Whole months come from the ActivityMonth rollup;
+    the months cut by `since` or by the as-of day, from the contribution events and merges
+    (a month of them at most at each end).
     """
     months = ActivityMonth.objects.filter(repository_id__in=repository_ids, login__in=logins)
     if pairs is not None and connection.vendor == "postgresql":
@@ -387,18 +531,20 @@ def activity_by_person(
                 output_field=BooleanField(),
             )
         ).filter(asked=True)
-    partial: list = []
+    # Whole months counted: [first_whole, last_month); the days before first_whole (from
+    # `since`) and from last_month (to `before`) are read from the events.
+    last_month = _month_start(before) if before is not None else None
+    first_whole = None
+    if since is not None:
+        first_whole = since if since == _month_start(since) else _next_month(since)
+    authored = ContributionEvent.objects.filter(
+        repository_id__in=repository_ids, login__in=logins, is_bot=False
+    )
+    partial: list = []  # (counts as a month active, repository, login, last)
     if before is not None:
-        month_start = before.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        months = months.filter(month__lt=month_start)
-        events = (
-            ContributionEvent.objects.filter(
-                repository_id__in=repository_ids,
-                login__in=logins,
-                is_bot=False,
-                occurred_at__gte=month_start,
-                occurred_at__lt=before,
-            )
+        months = months.filter(month__lt=last_month)
+        edge = (
+            authored.filter(occurred_at__gte=last_month, occurred_at__lt=before)
             .values("repository_id", "login")
             .annotate(last=Max("occurred_at"))
             .order_by()
@@ -407,25 +553,45 @@ def activity_by_person(
             PullRequest.objects.filter(
                 repository_id__in=repository_ids,
                 merged_by__login__in=logins,
-                merged_at__gte=month_start,
+                merged_at__gte=last_month,
                 merged_at__lt=before,
             )
             .values("repository_id", "merged_by__login")
             .annotate(last=Max("merged_at"))
             .order_by()
         )
-        partial = [(True, *row) for row in events.values_list("repository_id", "login", "last")] + [
+        from_day = last_month if since is None else max(since, last_month)
+        partial = [
+            (last >= from_day, rid, login, last)
+            for rid, login, last in edge.values_list("repository_id", "login", "last")
+        ] + [
             (False, *row) for row in merges.values_list("repository_id", "merged_by__login", "last")
         ]
-    if not count_months and pairs is not None and connection.vendor == "postgresql":
-        found = _last_month_of_pairs(
-            pairs=pairs, before_month=month_start if before is not None else None
+    if (
+        count_months
+        and since is not None
+        and since < first_whole
+        and (last_month is None or first_whole <= last_month)
+    ):
+        # The window's first, partial month (when it is not also the as-of month).
+        head = (
+            authored.filter(occurred_at__gte=since, occurred_at__lt=first_whole)
+            .values("repository_id", "login")
+            .annotate(last=Max("occurred_at"))
+            .order_by()
         )
+        partial += [
+            (True, rid, login, None)
+            for rid, login, _ in head.values_list("repository_id", "login", "last")
+        ]
+    if not count_months and pairs is not None and connection.vendor == "postgresql":
+        found = _last_month_of_pairs(pairs=pairs, before_month=last_month)
     else:
         # Counting distinct months costs a sort; the ladder needs only the last activity (0).
-        n_months = (
-            Count("month", distinct=True, filter=Q(merges=False)) if count_months else Value(0)
-        )
+        counted = Q(merges=False)
+        if first_whole is not None:
+            counted &= Q(month__gte=first_whole)
+        n_months = Count("month", distinct=True, filter=counted) if count_months else Value(0)
         found = {
             (rid, login): (n, last)
             for rid, login, n, last in months.values("repository_id", "login")
@@ -433,13 +599,13 @@ def activity_by_person(
             .order_by()
             .values_list("repository_id", "login", "n", "last")
         }
-    active_now: set[tuple[int, str]] = set()
-    for authored, rid, login, last in partial:
+    for counts, rid, login, last in partial:
         n, seen = found.get((rid, login), (0, None))
-        if authored and (rid, login) not in active_now:
-            active_now.add((rid, login))
+        if counts:
             n += 1
-        found[(rid, login)] = (n, last if seen is None or last > seen else seen)
+        if last is not None and (seen is None or last > seen):
+            seen = last
+        found[(rid, login)] = (n, seen)
     return found
 
 
@@ -503,7 +669,7 @@ def _ladder(world: RoleWorld, *, chunk: int | None = None):
             last_at = activity.get((rid, login), (0, None))[1]
             months = world.rules[rid].inactive_months
             inactive = RANK[role] >= RANK[Role.COMMITTER] and (
-                last_at is None or last_at.date() < _months_before(day, months)
+                last_at is None or last_at.date() < months_later(day, -months)
             )
             yield Holding(
                 repository_id=rid,
@@ -516,12 +682,6 @@ def _ladder(world: RoleWorld, *, chunk: int | None = None):
                 affiliation=world.affiliation(login=login, on=day),
                 inactive=inactive,
             )
-
-
-def _months_before(day: date, months: int) -> date:
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    return date(year, month + 1, min(day.day, 28))
 
 
 def ladder_rows(
@@ -551,14 +711,20 @@ def ladder_rows(
     )
 
 
-def committer_periods(world: RoleWorld) -> list[tuple[int, str, list[tuple[date, date | None]]]]:
-    """Per person and project: the periods in which they held Committer or above."""
+def committer_periods(
+    world: RoleWorld,
+) -> list[tuple[int, str, list[tuple[date, date | None]], bool]]:
+    """Per person and project: the periods in which they held Committer or above, and
+    whether the first was as a founder (held from the project's start: no promotion)."""
     out = []
     committer = RANK[Role.COMMITTER]  # once: an enum member's lookup costs a few µs
     for rid, login, evidence in world.people():
-        periods = sorted((e.since, e.ended) for e in evidence if RANK[e.role] >= committer)
-        if periods:
-            out.append((rid, login, periods))
+        held = sorted(
+            ((e.since, e.ended, e.signal) for e in evidence if RANK[e.role] >= committer),
+            key=lambda p: (p[0], p[2] != "founder"),
+        )
+        if held:
+            out.append((rid, login, [(s, e) for s, e, _ in held], held[0][2] == "founder"))
     return out
 
 
@@ -583,14 +749,17 @@ def _quarters(first: date, last: date) -> list[tuple[str, date]]:
 def promotions_by_quarter(
     *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
 ) -> dict:
-    """People reaching Committer or above per quarter, by affiliation on the promotion day.
+    """People reaching Committer or above per quarter, by affiliation on the promotion day
+    (founders are not promotions: they held the role from the project's start).
 
     Returns `{"labels": [quarter…], "home": […], "external": […], "unknown": […],
     "promotions": [row…]}` with every quarter from the first promotion present.
     """
     world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     promotions = []
-    for rid, login, periods in committer_periods(world):
+    for rid, login, periods, founder in committer_periods(world):
+        if founder:
+            continue
         promoted = periods[0][0]
         promotions.append(
             {
@@ -614,24 +783,43 @@ def promotions_by_quarter(
     return series
 
 
+def external_share(*, home: int, external: int) -> float | None:
+    """External people as a percentage of those whose affiliation is known (None: nobody's
+    is); the unknown are shown beside it, never counted as home or as external."""
+    known = home + external
+    return round(100 * external / known, 1) if known else None
+
+
 def external_committer_share_by_quarter(
     *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
 ) -> dict:
     """At the end of each quarter: committers (Committer or above, people counted once across
-    the chosen projects), how many external on that day, and the share external (percent)."""
+    the chosen projects), how many home, external and of unknown affiliation on that day, and
+    the share external among those known (percent; None when none is known)."""
     world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     periods = committer_periods(world)
-    series = {"labels": [], "committers": [], "external": [], "share": []}
+    series = {
+        "labels": [],
+        "committers": [],
+        "home": [],
+        "external": [],
+        "unknown": [],
+        "share": [],
+    }
     if not periods:
         return series
     last_day = world.day()
-    first = min(p[0][0] for _, _, p in periods)
-    # One sweep over the periods' starts and ends (a scan of every period per quarter cost
-    # 100 ms at 300 projects): a person holds on a day while more of their periods have
-    # started than ended by then.
+    first = min(p[0][0] for _, _, p, _ in periods)
+    # One sweep over the periods' starts and ends: a person holds on a day while more of
+    # their periods have started than ended by then.
     changes = sorted(
-        [(s, 1, login.lower()) for _, login, spans in periods for s, _ in spans]
-        + [(e, -1, login.lower()) for _, login, spans in periods for _, e in spans if e is not None]
+        [(s, 1, login.lower()) for _, login, spans, _ in periods for s, _ in spans]
+        + [
+            (e, -1, login.lower())
+            for _, login, spans, _ in periods
+            for _, e in spans
+            if e is not None
+        ]
     )
     open_periods: dict[str, int] = defaultdict(int)
     holders: set[str] = set()
@@ -643,29 +831,34 @@ def external_committer_share_by_quarter(
             open_periods[lower] += step
             (holders.add if open_periods[lower] > 0 else holders.discard)(lower)
             at += 1
-        external = sum(
-            1 for login in holders if world.affiliation(login=login, on=day) == "external"
-        )
+        counts = {"home": 0, "external": 0, "unknown": 0}
+        for login in holders:
+            counts[world.affiliation(login=login, on=day)] += 1
         series["labels"].append(label)
         series["committers"].append(len(holders))
-        series["external"].append(external)
-        series["share"].append(round(100 * external / len(holders), 1) if holders else 0.0)
+        for kind, n in counts.items():
+            series[kind].append(n)
+        series["share"].append(external_share(home=counts["home"], external=counts["external"]))
     return series
 
 
 def committers_by_project(
     *, repository_ids: list[int], as_of: date | None, world: RoleWorld | None = None
 ) -> list[dict]:
-    """One row per project: committers (Committer or above) and how many are external."""
+    """One row per project: committers (Committer or above) and how many are home, external
+    and of unknown affiliation on the day."""
     world = world or RoleWorld(repository_ids=repository_ids, as_of=as_of)
     day = world.day()
-    counts = {rid: {"committers": 0, "external_committers": 0} for rid in world.repositories}
+    kinds = ("home", "external", "unknown")
+    counts = {
+        rid: {"committers": 0, **{f"{k}_committers": 0 for k in kinds}}
+        for rid in world.repositories
+    }
     for rid, login, evidence in world.people():
         held = holding_on(evidence, day)
         if held and RANK[held[0]] >= RANK[Role.COMMITTER]:
             counts[rid]["committers"] += 1
-            if world.affiliation(login=login, on=day) == "external":
-                counts[rid]["external_committers"] += 1
+            counts[rid][f"{world.affiliation(login=login, on=day)}_committers"] += 1
     return [
         {"repository_id": rid, "project": world.repositories[rid], **counts[rid]}
         for rid in sorted(world.repositories, key=world.repositories.get)

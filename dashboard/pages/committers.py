@@ -2,11 +2,16 @@
 
 `until` is read as an "as of" day: only facts before it count, so
 `/committers/?repo=mosn/layotto&until=2022-02-01` shows the roles and the candidate ranking
-as they stood that day. Without `until`, everything ingested counts.
+as they stood that day. Without `until`, everything ingested counts. The candidates' figures
+are counted from `since` to the as-of day; without `since`, over the 365 days ending then.
 """
 
 from ..forms import Filters
-from ..metrics.promotion import best_promotion_candidates, promotion_candidates
+from ..metrics.promotion import (
+    best_promotion_candidates,
+    candidate_window,
+    promotion_candidates,
+)
 from ..metrics.roles import (
     RoleWorld,
     external_committer_share_by_quarter,
@@ -29,10 +34,17 @@ def _person(row: dict) -> str:
 
 def committers_page(*, filters: Filters) -> Page:
     as_of = filters.until if filters.params.get("until") else None
+    since = filters.since if filters.params.get("since") else None
     world = RoleWorld(repository_ids=list(filters.repository_ids), as_of=as_of)
     scope = {"repository_ids": list(filters.repository_ids), "as_of": as_of, "world": world}
     promotions = promotions_by_quarter(**scope)
     share = external_committer_share_by_quarter(**scope)
+    first, last = candidate_window(as_of=as_of, since=since)
+    recent = sorted({rule.recent_months for rule in world.rules.values()})
+    window = f"from {first.isoformat()} to {last.isoformat()}" + (
+        "" if since else " (the 365 days to the as-of day; set since to change)"
+    )
+    recency = f"{recent[0]} months" if len(recent) == 1 else "the months set on each project's rule"
     # A shortlist per project: longer when one project is looked at.
     limit = CANDIDATES_ONE_PROJECT if len(filters.repository_ids) == 1 else CANDIDATES_EACH
 
@@ -47,10 +59,12 @@ def committers_page(*, filters: Filters) -> Page:
         ]
 
     def candidates() -> list[dict]:
-        return with_evidence_text(promotion_candidates(**scope, limit=limit))
+        return with_evidence_text(promotion_candidates(**scope, since=since, limit=limit))
 
     def candidates_shown() -> tuple[list[dict], str]:
-        rows, total = best_promotion_candidates(**scope, limit=limit, best=CANDIDATES_SHOWN)
+        rows, total = best_promotion_candidates(
+            **scope, since=since, limit=limit, best=CANDIDATES_SHOWN
+        )
         note = (
             ""
             if total <= len(rows)
@@ -80,6 +94,21 @@ def committers_page(*, filters: Filters) -> Page:
             note="By affiliation on the day of the promotion.",
         ),
         Chart(
+            id="chart-committers-affiliation",
+            title="Committers at the end of each quarter, by affiliation",
+            spec={
+                "type": "bar",
+                "labels": share["labels"],
+                "stacked": True,
+                "datasets": [
+                    {"label": "home organisation", "data": share["home"]},
+                    {"label": "external", "data": share["external"]},
+                    {"label": "affiliation unknown", "data": share["unknown"]},
+                ],
+            },
+            note="Committer or above, each person once over the chosen projects.",
+        ),
+        Chart(
             id="chart-external-share",
             title="Share of external committers at the end of each quarter (%)",
             spec={
@@ -87,8 +116,15 @@ def committers_page(*, filters: Filters) -> Page:
                 "labels": share["labels"],
                 "y_title": "%",
                 "y_max": 100,
-                "datasets": [{"label": "external committers (%)", "data": share["share"]}],
+                "datasets": [
+                    {
+                        "label": "external, of those with a known affiliation (%)",
+                        "data": share["share"],
+                    }
+                ],
             },
+            note="Over committers whose affiliation is known; those of unknown affiliation are "
+            "counted beside it (table below), never as home or external.",
         ),
     ]
     tables = [
@@ -131,9 +167,12 @@ def committers_page(*, filters: Filters) -> Page:
                     "evidence_text", "Hard and Medium merged pull requests", href="evidence_url"
                 ),
             ],
-            note=f"The best {limit} per project among contributors below the rule's target "
-            "role, ranked by progress against it, then reviews given, issues answered, "
-            "months active and recency."
+            note=f"Counted {window}: merged pull requests, reviews given, issues answered and "
+            f"months active. The best {limit} per project among people without write access "
+            f"(none ever shown: founders, anyone who merged, approved with write access, was "
+            f"listed as a maintainer or committer) who were active in the last {recency}, "
+            "ranked by progress against the project's rule, then reviews given, issues "
+            "answered, months active and recency."
             + (
                 f" With several projects the page shows the best {CANDIDATES_SHOWN} "
                 "of those rows over all of them (by the same ranking, listed by project); "
@@ -158,11 +197,20 @@ def committers_page(*, filters: Filters) -> Page:
             id="external-share",
             title="External committers per quarter",
             rows=[
-                {"quarter": label, "committers": n, "external": e, "share": s}
-                for label, n, e, s in zip(
+                {
+                    "quarter": label,
+                    "committers": n,
+                    "home": h,
+                    "external": e,
+                    "unknown": u,
+                    "share": s,
+                }
+                for label, n, h, e, u, s in zip(
                     share["labels"],
                     share["committers"],
+                    share["home"],
                     share["external"],
+                    share["unknown"],
                     share["share"],
                     strict=True,
                 )
@@ -170,9 +218,13 @@ def committers_page(*, filters: Filters) -> Page:
             columns=[
                 Column("quarter", "Quarter"),
                 Column("committers", "Committers", kind="number"),
+                Column("home", "Home", kind="number"),
                 Column("external", "External", kind="number"),
-                Column("share", "External (%)", kind="percent"),
+                Column("unknown", "Unknown", kind="number"),
+                Column("share", "External (% of known)", kind="percent"),
             ],
+            note="At each quarter's end (or the as-of day). The share is over the committers "
+            "whose affiliation is known: empty when none is.",
         ),
     ]
     day = f"as of {as_of.isoformat()} (facts before that day)" if as_of else "as of today"
@@ -180,7 +232,8 @@ def committers_page(*, filters: Filters) -> Page:
         name="committers",
         title="Committers and promotion",
         intro=f"Roles per project on the ladder Contributor → Member → Reviewer → Committer → "
-        f"PMC, {day}, and who is closest to promotion under each project's rule.",
+        f"PMC, {day}, and who is closest to promotion under each project's rule, by what "
+        f"they did {window}.",
         tables=tables,
         charts=charts,
         docs_anchor="roles",
