@@ -89,6 +89,8 @@ PERSONAL_DOMAINS = frozenset(
 # Country variants of the big webmail providers (yahoo.co.jp, hotmail.co.uk, …).
 PERSONAL_PREFIXES = ("yahoo.", "hotmail.", "outlook.", "live.", "gmx.", "yandex.")
 NOT_AN_ADDRESS = ("localhost", "example.com", "example.org", "local", "none", "unknown")
+# Profile companies that name no employer.
+NO_COMPANY = frozenset({"none", "n/a", "na", "no", "null", "nil", "-", "--", "nothing", "unknown"})
 
 
 def organisation_domain(email: str | None) -> str:
@@ -125,7 +127,7 @@ class Override:
 
 def profile_affiliation(*, company: str, email: str) -> str:
     """What the profile says (company first, then a public e-mail at an organisation)."""
-    if company.strip():
+    if company.strip() and company.strip().strip(".").lower() not in NO_COMPANY:
         return identity.affiliation_from(company=company)[0]
     return domain_affiliation(organisation_domain(email))
 
