@@ -1,9 +1,12 @@
-"""Who is who: bots, affiliation with the home organisation, and the key a commit counts for.
+"""Who is who: bots, affiliation with the home organisation, and the key a contribution counts for.
 
-Plain functions over plain values (the rules of DESIGN.md "Definitions" and docs/metrics.md;
-`resolve_identities` joins a person's git identities), plus two that read the database:
-`affiliation_on` (overrides first) and `commits_recompute_author_keys` (run after each commit
-sync: every commit keyed by the joined identity of its author).
+Plain functions over plain values (the rules of DESIGN.md "Definitions" and docs/metrics.md,
+"Contributor": `resolve_identities` gives each git identity its account and joins a person's
+identities; `git_key` names a person without an account), plus those that read the database:
+`affiliation_on` (overrides first), `commits_recompute_author_keys` (run after each sync:
+every commit and co-author keyed by the joined identity, with the evidence it reads: admin
+decisions, profile e-mails, pull requests) and `identity_decision_recorded` (after an admin
+decision).
 """
 
 from __future__ import annotations
