@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ingest import identity
 from ingest.github.client import GitHubClient
 from ingest.models import Comment, Commit, IngestRun, Issue, PullRequest, Repository, Review, Star
 from ingest.simulator import SimulatorServer, World
@@ -67,7 +68,7 @@ def test_full_sync_stores_everything_in_few_requests(sim):
     alice = Repository.objects.get(full_name="acme/core").stars.get(actor__login="alice").actor
     assert (alice.affiliation, alice.affiliation_source) == ("home", "company")
     keys = set(Commit.objects.values_list("author_key", flat=True))
-    assert "login:dave" in keys and "email:mystery@example.org" in keys
+    assert "login:dave" in keys and identity.git_key(email="mystery@example.org") in keys
     stored = sum(len(rows) for name, rows in snapshot().items() if name != "repositories")
     requests = sim.stats()["requests"]
     # Pages of 100 (at least one per repository and resource, even a nearly empty one), plus
