@@ -338,8 +338,9 @@ class Commit(models.Model):
     )
     author_name = models.CharField(max_length=255, blank=True)
     author_email = models.CharField(max_length=255, blank=True)
-    # Who the commit counts for: "login:<login>" (linked, or an e-mail seen on a linked commit,
-    # or a GitHub noreply address), else "email:<lower-cased e-mail>". See docs/metrics.md.
+    # Who the commit counts for: "login:<login>" (linked by GitHub, a noreply address, or an
+    # e-mail joined to the account on strong evidence), else the opaque "git:<hash>" of a person
+    # without an account (never the e-mail itself). See docs/metrics.md, "Contributor".
     author_key = models.CharField(max_length=300, blank=True)
     committer = models.ForeignKey(
         Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
