@@ -1,9 +1,11 @@
 """Pulse settings, all from the environment (see README.md, 'Configuration')."""
 
+import re
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
@@ -37,12 +39,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "ingest",
     "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Serves static/ (Chart.js, CSS) from the WSGI process in production, with hashed names.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -52,6 +57,61 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# PULSE_LOGIN_REQUIRED=true: every page (dashboard, exports, definitions) needs a signed-in
+# user; only the login page itself and static files answer without one.
+PULSE_LOGIN_REQUIRED = env_bool("PULSE_LOGIN_REQUIRED", default=False)
+if PULSE_LOGIN_REQUIRED:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    )
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "overview"
+LOGOUT_REDIRECT_URL = "overview"
+
+# Content-Security-Policy: nothing but our own origin. Pages carry no inline script or style
+# (chart data travels in json_script blocks, which are data, not script; static/js/charts.js
+# draws them), so none is allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # the empty favicon is a data: URL
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy: the dashboard uses none of these browser features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Error reports (DEBUG's 500 page, mailed reports) never show credentials that travel inside
+# URLs (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL): see config/errors.py.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.errors.SecretsHidingFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.errors.SecretsHidingReporter"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -169,10 +229,25 @@ LOGGING = {
 # One token or a comma list; used in turn. Never logged, never passed to a task.
 GITHUB_TOKENS = env_list("GITHUB_TOKEN")
 GITHUB_API_URL = (env_str("GITHUB_API_URL", "https://api.github.com") or "").rstrip("/")
+# The token goes to GITHUB_API_URL's host: one that resolves to a loopback, private or other
+# non-public address is refused (ingest/github/client.py api_url_check) unless this says
+# otherwise, for the simulator on loopback or a GitHub Enterprise Server on a private network.
+# Link-local addresses (cloud metadata services, 169.254.169.254) are refused even then.
+PULSE_ALLOW_PRIVATE_API = env_bool("PULSE_ALLOW_PRIVATE_API", default=False)
+# GitHub's names: an organisation (user) login is letters, digits and hyphens; a repository
+# name also allows dots and underscores.
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 PULSE_ORGS = env_list("PULSE_ORGS", "sofastack,mosn")
+for _org in PULSE_ORGS:
+    if not _LOGIN.match(_org):
+        raise ImproperlyConfigured(
+            f"PULSE_ORGS entry {_org!r} is not a GitHub organisation name "
+            "(letters, digits and hyphens; comma-separated)."
+        )
 PULSE_REPOS = env_list("PULSE_REPOS")
 for _repo in PULSE_REPOS:
-    if _repo.count("/") != 1 or not all(_repo.split("/")):
+    if not _FULL_NAME.match(_repo) or _repo.split("/")[1] in (".", ".."):
         raise ImproperlyConfigured(f"PULSE_REPOS entry {_repo!r} is not of the form owner/name.")
 
 # The community's home organisation (who counts as not external), see docs/metrics.md.
@@ -196,6 +271,23 @@ GITHUB_TIMEOUT = env_int("GITHUB_TIMEOUT", 30)
 # Embedded default: Celery's filesystem transport under var/. redis:// or amqp:// switch to a
 # real broker shared by any number of workers.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# Ingest tasks: a sync that reaches the soft limit records what it did and continues in a
+# new task; the hard limit ends a task that ignores it. Redis redelivers a killed worker's
+# task after the visibility timeout, which must be longer than a task may run.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 10 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", CELERY_TASK_TIME_LIMIT - 60)
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 120)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be positive and below "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}."
+    )
+if CELERY_VISIBILITY_TIMEOUT < CELERY_TASK_TIME_LIMIT + 10:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT={CELERY_VISIBILITY_TIMEOUT} must exceed "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} (by 10 s or more), or Redis would hand "
+        "a running task to a second worker."
+    )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed"):
@@ -211,9 +303,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     _default_backend = f"file://{VAR_DIR / 'celery-results'}"
     (VAR_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
 else:
-    # Redis redelivers an unacknowledged task after the visibility timeout; ingest reschedules
-    # with countdowns kept below it (see ingest/tasks.py).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    # Redis hands an unacknowledged task to another worker once the visibility timeout has
+    # passed: that is how a killed worker's sync is picked up again (the sync tasks are
+    # acknowledged late), and also what would run a task twice if it ran longer or waited
+    # (countdown) longer. So it is sized just above the task time limit, below which the
+    # ingest tasks stop and continue in a new task, and every countdown is kept under it
+    # (ingest/tasks.py); workers sweep for such tasks every 10 s. The dashboard's rebuild may
+    # run longer (its own 30-minute limit): a second delivery meanwhile returns at once, as
+    # the rebuild is single-flight (dashboard/derived/rebuild.py). RabbitMQ redelivers when
+    # the worker's connection drops, without a timeout.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
     _default_backend = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _default_backend)
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
@@ -223,8 +326,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # set per task: only idempotent tasks ack late
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 55 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "ingest"
 CELERY_TASK_ROUTES = {

@@ -1,9 +1,13 @@
-"""URL routes: the admin and the dashboard."""
+"""URL routes: the admin, signing in and out, and the dashboard."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Django's LoginView is exempt from LoginRequiredMiddleware (PULSE_LOGIN_REQUIRED).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("dashboard.urls")),
 ]

@@ -143,9 +143,29 @@ def person(request: HttpRequest, login: str) -> HttpResponse:
     return page_response(request, build=PAGES["person"], login=login)
 
 
+# Ingest's error messages name repositories, hosts and what GitHub refused: staff only.
+STAFF_ONLY_COLUMNS = {"runs": {"problems"}}
+
+
 @require_safe
 def ingest_status(request: HttpRequest) -> HttpResponse:
-    return page_response(request, build=PAGES["ingest"])
+    if request.user.is_staff:
+        return page_response(request, build=PAGES["ingest"])
+
+    def without_error_details(*, filters: Filters):
+        page = PAGES["ingest"](filters=filters)
+        for table in page.tables:
+            hidden = STAFF_ONLY_COLUMNS.get(table.id, set())
+            if hidden & {column.key for column in table.columns}:
+                table.columns = [c for c in table.columns if c.key not in hidden]
+                table.note = " ".join(
+                    part
+                    for part in (table.note, "What went wrong is shown to staff: log in.")
+                    if part
+                )
+        return page
+
+    return page_response(request, build=without_error_details)
 
 
 @require_safe

@@ -2,10 +2,19 @@
 the sync services do the work and the single-flight lock lives with them.
 
 Retry policy: `SyncFailed` (GitHub answered 5xx / reset the connection on every resource, after
-the client's own bounded retries) is transient, so the task retries with bounded exponential
-backoff. A rate limit is not an error: the task re-queues itself for the reset time, with a
-countdown kept below the broker's visibility timeout (Redis redelivers an unacknowledged task
-after it, which would run the sync twice). 401/404 are final and recorded on the IngestRun.
+the client's own bounded retries) and the database failing under a sync (`DatabaseFailed`,
+and Django's `InterfaceError`/`OperationalError` anywhere else in the task: a dropped or
+refused connection, a server restart, a lock timeout) are transient, so the task retries with
+bounded exponential backoff; the run is recorded as failed with the real error first. A rate
+limit is not an error: the task re-queues itself for the reset time. 401/404 are final and
+recorded on the IngestRun.
+
+Redelivery: the tasks are acknowledged late, so a task whose worker was killed goes back to
+the queue. On Redis that happens once the broker's visibility timeout has passed, so it is
+sized just above the task time limit (config/settings.py): a few minutes, not an hour. A sync
+that reaches its soft time limit stops cleanly and continues from its checkpoints in a new
+task, so no task outlives the visibility timeout; every countdown (rate limit, backoff) is
+kept below it too, or Redis would deliver the waiting task a second time.
 """
 
 from __future__ import annotations
@@ -14,25 +23,45 @@ import logging
 from datetime import UTC, datetime
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from .changes import facts_recorded
 from .github.client import GitHubClient
 from .models import Repository, TrackedOrganization, TrackedRepository
 from .scope import scope_seed_from_settings
 from .sync.repositories import largest_first
-from .sync.repository import SyncFailed, SyncRescheduled, organization_sync, repository_sync
+from .sync.repository import (
+    DatabaseFailed,
+    SyncFailed,
+    SyncRescheduled,
+    organization_sync,
+    repository_sync,
+)
 
 logger = logging.getLogger(__name__)
+
+
+def visibility_timeout() -> int:
+    """Seconds after which Redis hands an unacknowledged task to another worker: a task
+    waiting for its countdown must not wait that long, or it is delivered twice."""
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}
+    return int(options.get("visibility_timeout", settings.CELERY_VISIBILITY_TIMEOUT))
+
+
+# A sync that keeps reaching its time limit (one enormous repository) continues this many
+# times (each task a time limit long) before it waits for the next scheduled run.
+MAX_CONTINUATIONS = 48
 
 # Acknowledged late (a killed worker's task is redelivered) because every sync is idempotent:
 # upserts keyed on GitHub ids, checkpoints saved with each page.
 TASK_OPTIONS = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": (SyncFailed,),
-    "retry_backoff": 60,
-    "retry_backoff_max": 15 * 60,
+    "autoretry_for": (SyncFailed, DatabaseFailed, InterfaceError, OperationalError),
+    "retry_backoff": 30,
+    "retry_backoff_max": max(10, min(15 * 60, visibility_timeout() - 120)),
     "retry_jitter": True,
     "max_retries": 5,
     "time_limit": settings.CELERY_TASK_TIME_LIMIT,
@@ -42,11 +71,8 @@ TASK_OPTIONS = {
 
 def reschedule_countdown(reset_at: datetime) -> int:
     """Seconds until `reset_at` (+ a little), capped below the broker's visibility timeout."""
-    visibility = int(
-        (settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}).get("visibility_timeout", 3600)
-    )
     wait = int((reset_at - datetime.now(UTC)).total_seconds()) + 5
-    return max(5, min(wait, visibility - 120))
+    return max(5, min(wait, visibility_timeout() - 120))
 
 
 @shared_task(name="ingest.sync_all", **TASK_OPTIONS)
@@ -84,9 +110,11 @@ def sync_organization(self, login: str, full: bool = False) -> int:
 
 
 @shared_task(name="ingest.sync_repository", bind=True, **TASK_OPTIONS)
-def sync_repository(self, full_name: str, full: bool = False, listed: bool = False) -> str:
+def sync_repository(
+    self, full_name: str, full: bool = False, listed: bool = False, continued: int = 0
+) -> str:
     """Sync one repository (skipped if another sync of it is running), then tell the readers
-    of its facts."""
+    of its facts. `continued`: how many tasks before this one reached the time limit on it."""
     client = GitHubClient.from_settings()
     try:
         run = repository_sync(
@@ -95,6 +123,20 @@ def sync_repository(self, full_name: str, full: bool = False, listed: bool = Fal
     except SyncRescheduled as exc:
         logger.info("%s: rate limited, resuming at %s", full_name, exc.reset_at)
         raise self.retry(countdown=reschedule_countdown(exc.reset_at), max_retries=None) from None
+    except SoftTimeLimitExceeded:
+        # The run is recorded as partial; what was committed is kept. A new task (with its own
+        # time limit) continues from the checkpoints, as a redelivery would, but at once. A
+        # full reconcile continues as an incremental sync: it has read everything up to here.
+        facts_recorded.send(sender=sync_repository, inline=False)
+        if continued >= MAX_CONTINUATIONS:
+            logger.warning("%s: still not synced after %d tasks", full_name, continued + 1)
+            return "partial"
+        sync_repository.apply_async(
+            args=[full_name],
+            kwargs={"full": False, "listed": listed, "continued": continued + 1},
+            countdown=1,
+        )
+        return "continued"
     finally:
         client.close()
     # The pages it wrote recorded their changes as they committed; readers take it from here

@@ -204,9 +204,19 @@ def test_cached_numbers_change_when_the_rollups_are_rebuilt(client, world):
     assert merged(client.get(url)) == "3"
 
 
-def test_ingest_page_shows_errors_in_plain_words_and_rate_limit(client, world):
+def test_ingest_page_shows_errors_in_plain_words_and_rate_limit_to_staff(client, admin_user, world):
+    anonymous = client.get("/ingest/").content.decode()
+    assert "4321" in anonymous and "other/gamma" in anonymous
+    assert "does not exist (404)" not in anonymous
+    assert "What went wrong is shown to staff" in anonymous
+    for fmt in ("csv", "json"):
+        export = b"".join(client.get(f"/ingest/?format={fmt}").streaming_content).decode()
+        assert "other/gamma" in export and "does not exist (404)" not in export
+    client.force_login(admin_user)
     html = client.get("/ingest/").content.decode()
     assert "does not exist (404)" in html and "4321" in html
+    export = b"".join(client.get("/ingest/?format=csv").streaming_content).decode()
+    assert "does not exist (404)" in export
 
 
 def test_ingest_page_lists_the_accounts_counted_as_bots_and_why(client, world):

@@ -39,6 +39,11 @@ SNAPSHOT = (
 def proc_db(tmp_path_factory):
     """A migrated database for subprocesses: a fresh PostgreSQL database in PostgreSQL mode,
     a SQLite file otherwise. Yields its DATABASE_URL."""
+    yield from migrated_database(tmp_path_factory)
+
+
+def migrated_database(tmp_path_factory):
+    """The body of `proc_db`, for other modules' fixtures (tests/test_ingest_exit_codes.py)."""
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         base = dj_database_url.parse(os.environ["DATABASE_URL"])
         name = f"pulse_ingest_proc_{uuid.uuid4().hex[:8]}"
@@ -168,8 +173,12 @@ def test_two_syncs_of_one_repository_never_both_run(proc_db, sim):
     second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     sim.faults.clear()
     out = first.communicate(timeout=300)[0]
-    assert first.returncode == 0 and second.returncode == 0, out + second.stdout + second.stderr
+    # The second one synced nothing, and says so in its exit status (1) and last line.
+    assert first.returncode == 0 and second.returncode == 1, out + second.stdout + second.stderr
     assert "Another sync of acme/core was already running" in second.stdout
+    assert second.stderr.strip().splitlines()[-1] == (
+        "CommandError: skipped, another sync of it was running: acme/core."
+    )
     script = (
         "from ingest.models import IngestRun; print(sorted(IngestRun.objects"
         ".filter(scope='acme/core').values_list('status', flat=True)))"

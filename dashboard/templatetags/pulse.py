@@ -2,8 +2,11 @@
 
 import datetime as dt
 import html
+from functools import lru_cache
+from urllib.parse import urlsplit
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -38,13 +41,48 @@ def cell_sort(row: dict, column) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=4)
+def _web_hosts(api_url: str) -> frozenset[tuple[str, str]]:
+    """(scheme, host) pairs links may point to: GitHub's web host for the configured API
+    (api.github.com -> github.com; GHES https://host/api/v3 -> host) and github.com."""
+    parts = urlsplit(api_url)
+    host = (parts.hostname or "").lower()
+    if host.startswith("api."):
+        host = host[len("api.") :]
+    hosts = {("https", "github.com"), ("https", host)}
+    if parts.scheme == "http":  # a GitHub Enterprise Server (or the simulator) without TLS
+        hosts.add(("http", host))
+    return frozenset(hosts)
+
+
+def link_target(url) -> str | None:
+    """`url` if a table may link to it, else None (the cell is shown as text): one of our own
+    pages (a path), or a page on GitHub's web host. Addresses come from GitHub's answers
+    (`html_url`), so a `javascript:` or `data:` URL, or a link to any other site, never
+    becomes a clickable href."""
+    if not url or not isinstance(url, str):
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return None  # browsers drop tabs and newlines: "/\t/evil.example" would be "//evil…"
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None
+    return url if (parts.scheme.lower(), host) in _web_hosts(settings.GITHUB_API_URL) else None
+
+
 @register.simple_tag
 def cell_href(row: dict, column) -> str | None:
     if column.href is None:
         return None
     if callable(column.href):
-        return column.href(row)
-    return row.get(column.href) or None
+        return link_target(column.href(row))
+    return link_target(row.get(column.href))
 
 
 @register.simple_tag

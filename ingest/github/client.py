@@ -49,10 +49,12 @@ no endpoint this project reads answers 202.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import math
 import random
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -110,6 +112,72 @@ class Transient(GitHubError):
 
 class ForeignHost(GitHubError):
     """A URL (usually from a `Link` header) that points outside GITHUB_API_URL's host."""
+
+
+class RefusedHost(GitHubError):
+    """GITHUB_API_URL resolves to an address the token must not be sent to."""
+
+
+# --- where the token may go ---------------------------------------------------------------------
+
+
+def _unmapped(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An IPv4 address written as IPv6 (::ffff:a.b.c.d) is that IPv4 address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why a token must not go to `address` ("link-local", "loopback", "private"), or None
+    for a public address."""
+    if address.is_link_local:
+        return "link-local"
+    if address.is_loopback:
+        return "loopback"
+    if not address.is_global:  # RFC 1918, shared (CGNAT), unique-local, reserved, …
+        return "private"
+    return None
+
+
+def api_url_check(
+    base_url: str, *, allow_private: bool, resolve: Callable[..., list] = socket.getaddrinfo
+) -> None:
+    """Refuse an API URL whose host resolves to a link-local address (cloud metadata services
+    such as 169.254.169.254 hand out credentials there: never allowed), or to a loopback or
+    private one unless `allow_private` (PULSE_ALLOW_PRIVATE_API: the simulator, a GitHub
+    Enterprise Server on a private network). Raises ValueError for a malformed URL,
+    RefusedHost for a refused one. A host that does not resolve is left to fail as
+    unreachable. Checked when a client is made from the settings, i.e. at the start of every
+    task and command; DNS answers that change afterwards are not seen."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("GITHUB_API_URL must be an http(s) URL such as https://api.github.com")
+    host = parts.hostname
+    try:
+        literal = ipaddress.ip_address(host.split("%", 1)[0])
+        addresses = [literal]
+    except ValueError:
+        try:
+            infos = resolve(host, parts.port or 443, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return
+        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    for address in map(_unmapped, addresses):
+        kind = _address_kind(address)
+        if kind == "link-local":
+            raise RefusedHost(
+                f"GITHUB_API_URL's host {host} is a link-local address ({address}), where "
+                "cloud metadata services live; Pulse never sends a token there."
+            )
+        if kind and not allow_private:
+            raise RefusedHost(
+                f"GITHUB_API_URL's host {host} is a {kind} address ({address}); the token would "
+                "be sent there. Set PULSE_ALLOW_PRIVATE_API=true if that is intended (the "
+                "simulator, a GitHub Enterprise Server on your network)."
+            )
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -262,8 +330,14 @@ class GitHubClient:
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> GitHubClient:
+        """A client for GITHUB_API_URL with GITHUB_TOKEN, once `api_url_check` let it through
+        (ValueError or RefusedHost otherwise)."""
         from django.conf import settings
 
+        api_url_check(
+            overrides.get("base_url", settings.GITHUB_API_URL),
+            allow_private=settings.PULSE_ALLOW_PRIVATE_API,
+        )
         kwargs: dict[str, Any] = {
             "base_url": settings.GITHUB_API_URL,
             "tokens": list(settings.GITHUB_TOKENS),
@@ -320,7 +394,8 @@ class GitHubClient:
         With `etag`, the first page is conditional; a 304 yields that single 304 page and stops.
         """
         params = dict(params or {})
-        if not path.startswith(("http://", "https://")):  # a Link URL carries its own query
+        if not path.startswith(("http://", "https://")) and "?" not in path:
+            # A Link URL (or a checkpoint of one) carries its own query.
             params.setdefault("per_page", self.per_page)
         response = self.get_json(path, params, etag=etag, accept=accept)
         yield response
@@ -354,6 +429,20 @@ class GitHubClient:
         if isinstance(rate, dict) and rate.get("remaining") is not None:
             self.stats.rate_limit_remaining = int(rate["remaining"])
         return data
+
+    def checkpoint_path(self, url: str) -> str:
+        """A page's address as a checkpoint may keep it: the path (and query) under
+        GITHUB_API_URL, so that it still works after GITHUB_API_URL changes (another port for
+        the simulator, a moved GitHub Enterprise Server). `paginate` and `get_json` take it
+        back. Absolute URLs stored before (of any host) come back as their path and query."""
+        if not url.startswith(("http://", "https://")):
+            return url
+        parts = urlsplit(url)
+        path = parts.path or "/"
+        base_path = urlsplit(self.base_url).path.rstrip("/")
+        if base_path and (path == base_path or path.startswith(base_path + "/")):
+            path = path[len(base_path) :] or "/"
+        return path + (f"?{parts.query}" if parts.query else "")
 
     # --- internals ------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import connection
 
@@ -14,14 +15,22 @@ from ..github.client import GitHubClient
 from ..identity import commits_recompute_author_keys
 from ..models import IngestRun, Repository
 from .repositories import largest_first
-from .repository import SyncFailed, SyncRescheduled, organization_sync, repository_sync
+from .repository import (
+    DatabaseFailed,
+    SyncFailed,
+    SyncRescheduled,
+    organization_sync,
+    repository_sync,
+)
 
 
 @dataclass
 class CommunitySummary:
     runs: list[IngestRun] = field(default_factory=list)
     repository_ids: list[int] = field(default_factory=list)
-    stopped: str = ""  # why the sync stopped early (rate limit), if it did
+    stopped: str = ""  # why the sync stopped early (rate limit, database), if it did
+    rate_limit_reset: datetime | None = None  # set when GitHub's rate limit stopped it
+    database_failed: str = ""  # set when the database failed under it
 
     def total(self, name: str) -> int:
         return sum(getattr(run, name) or 0 for run in self.runs)
@@ -29,6 +38,26 @@ class CommunitySummary:
     @property
     def errors(self) -> list[str]:
         return [message for run in self.runs for message in run.errors]
+
+    @property
+    def complete(self) -> bool:
+        """Everything asked for was synced: no run failed, was skipped or cut short."""
+        return not self.stopped and all(
+            run.status == IngestRun.Status.SUCCESS and not run.errors for run in self.runs
+        )
+
+    def rate_limited(self, exc: SyncRescheduled) -> None:
+        self.runs.append(exc.run)
+        self.rate_limit_reset = exc.reset_at
+        self.stopped = f"GitHub's rate limit was reached; run again after {exc.reset_at:%H:%M} UTC."
+
+    def database_down(self, exc: DatabaseFailed) -> None:
+        if exc.run is not None:
+            self.runs.append(exc.run)
+        self.database_failed = str(exc)
+        self.stopped = (
+            "The database failed; the sync stopped there (the run is recorded as failed)."
+        )
 
 
 def community_sync(
@@ -63,10 +92,10 @@ def community_sync(
             names.extend(n for n in listed if n in active)
             from_orgs.update(active)
     except SyncRescheduled as exc:
-        summary.runs.append(exc.run)
-        summary.stopped = (
-            f"GitHub's rate limit was reached; run again after {exc.reset_at:%H:%M} UTC."
-        )
+        summary.rate_limited(exc)
+        return summary
+    except DatabaseFailed as exc:
+        summary.database_down(exc)
         return summary
     except SyncFailed as exc:
         summary.runs.append(exc.run)
@@ -78,6 +107,9 @@ def community_sync(
         on_repositories(len(names))
     stop = threading.Event()
     lock = threading.Lock()
+    # Repositories synced, by id: a renamed repository is no longer found under the name it
+    # was asked for, and its follow-ups (commit re-keying) must still cover it.
+    synced_ids: set[int] = set()
 
     def one(name: str, repo_client: GitHubClient) -> None:
         if stop.is_set():
@@ -94,15 +126,21 @@ def community_sync(
         except SyncRescheduled as exc:
             stop.set()
             with lock:
-                summary.runs.append(exc.run)
-                summary.stopped = (
-                    f"GitHub's rate limit was reached; run again after {exc.reset_at:%H:%M} UTC."
-                )
+                summary.rate_limited(exc)
+            return
+        except DatabaseFailed as exc:
+            # Every repository needs the database: stop here, say so, keep the summary.
+            stop.set()
+            with lock:
+                summary.database_down(exc)
             return
         except SyncFailed as exc:
             run = exc.run
         with lock:
             summary.runs.append(run)
+            synced = getattr(run, "synced_repository_id", None)
+            if synced is not None:
+                synced_ids.add(synced)
             if on_repository_done:
                 on_repository_done(run)
 
@@ -129,8 +167,11 @@ def community_sync(
         for extra in clients.values():
             client.stats.absorb(extra.stats)
             extra.close()
-    summary.repository_ids = list(
-        Repository.objects.filter(full_name__in=names).values_list("pk", flat=True)
+    if summary.database_failed:
+        return summary
+    summary.repository_ids = sorted(
+        synced_ids
+        | set(Repository.objects.filter(full_name__in=names).values_list("pk", flat=True))
     )
     if summary.repository_ids:
         commits_recompute_author_keys(repository_ids=summary.repository_ids)
@@ -147,6 +188,8 @@ def summary_lines(summary: CommunitySummary) -> list[str]:
         f"Errors: {len(summary.errors)}",
     ]
     lines.extend(f"  - {message}" for message in summary.errors[:20])
+    if len(summary.errors) > 20:
+        lines.append(f"  … and {len(summary.errors) - 20} more (see /ingest/)")
     if summary.stopped:
         lines.append(summary.stopped)
     return lines

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Q
 
 from ..models import SyncState
@@ -51,8 +51,15 @@ def _advisory(scope: str) -> Iterator[bool]:
         yield acquired
     finally:
         if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_key(scope)])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [_key(scope)])
+            except DatabaseError:
+                # The session that held the lock is gone (connection dropped or replaced):
+                # PostgreSQL released the lock with it. Not raising keeps the error that
+                # ended the sync the one that is reported.
+                if connection.connection is not None and not connection.in_atomic_block:
+                    connection.close()
 
 
 def _holder_is_dead(holder: str) -> bool:

@@ -16,8 +16,9 @@ from .upsert import delete_missing, upsert_rows
 
 def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
     """New stars: GitHub lists stargazers oldest first with no `since`, so the checkpoint is the
-    URL of the last page read (as GitHub's `Link` gave it) and, once it is the final page, its
-    ETag: an unchanged repository costs one 304. With ctx.full every page is read and stars no
+    address of the last page read (as GitHub's `Link` gave it, kept relative to GITHUB_API_URL
+    so that a changed API URL does not strand it) and, once it is the final page, its ETag:
+    an unchanged repository costs one 304. With ctx.full every page is read and stars no
     longer listed (un-starred) are removed. Returns stars written."""
     repo = Repository.objects.get(pk=repository_id)
     state = state_get(scope=repo.full_name, resource="stars")
@@ -25,7 +26,7 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
     params: dict | None = {"per_page": 100}
     etag = None
     if state.cursor and not ctx.full:
-        start, params, etag = state.cursor, None, state.etag or None
+        start, params, etag = ctx.client.checkpoint_path(state.cursor), None, state.etag or None
     written = 0
     seen: set[int] = set()
     for page in prefetched(ctx.client.paginate(start, params, accept=STAR_ACCEPT, etag=etag)):
@@ -57,7 +58,9 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
             # byte-identical (hence 304) when the next star opens a new page after it.
             room_left = len(page.data or []) < 100
             keep = not page.next_url and room_left
-            state_save(state, cursor=page.url, etag=page.etag if keep else "")
+            state_save(
+                state, cursor=ctx.client.checkpoint_path(page.url), etag=page.etag if keep else ""
+            )
         seen.update(row[1] for row in rows)
     if ctx.full:
         removed = delete_missing(
