@@ -23,7 +23,6 @@ import logging
 from datetime import UTC, datetime
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -36,6 +35,7 @@ from .sync.repository import (
     DatabaseFailed,
     SyncFailed,
     SyncRescheduled,
+    SyncTimedOut,
     organization_sync,
     repository_sync,
 )
@@ -123,18 +123,27 @@ def sync_repository(
     except SyncRescheduled as exc:
         logger.info("%s: rate limited, resuming at %s", full_name, exc.reset_at)
         raise self.retry(countdown=reschedule_countdown(exc.reset_at), max_retries=None) from None
-    except SoftTimeLimitExceeded:
+    except SyncTimedOut as exc:
         # The run is recorded as partial; what was committed is kept. A new task (with its own
         # time limit) continues from the checkpoints, as a redelivery would, but at once. A
         # full reconcile continues as an incremental sync: it has read everything up to here.
+        # A task that wrote nothing would only repeat itself: the next scheduled sync resumes.
         facts_recorded.send(sender=sync_repository, inline=False)
-        if continued >= MAX_CONTINUATIONS:
-            logger.warning("%s: still not synced after %d tasks", full_name, continued + 1)
+        progressed = exc.run is not None and exc.run.items_written > 0
+        if continued >= MAX_CONTINUATIONS or not progressed:
+            logger.warning(
+                "%s: time limit reached after %d task(s), %s; the next scheduled sync resumes",
+                full_name,
+                continued + 1,
+                "no progress in the last one" if not progressed else "too many tasks",
+            )
             return "partial"
+        queue = (self.request.delivery_info or {}).get("routing_key")  # where it came from
         sync_repository.apply_async(
             args=[full_name],
             kwargs={"full": False, "listed": listed, "continued": continued + 1},
             countdown=1,
+            **({"queue": queue} if queue else {}),
         )
         return "continued"
     finally:

@@ -75,6 +75,21 @@ class DatabaseFailed(Exception):
         self.run = run
 
 
+class SyncTimedOut(Exception):
+    """The task's (soft) time limit stopped the sync; the run is recorded as partial with
+    what it wrote, and the checkpoints hold it: the task may continue in a new one."""
+
+    def __init__(self, run: IngestRun | None) -> None:
+        super().__init__(run.errors[-1] if run and run.errors else "time limit reached")
+        self.run = run
+
+
+def _time_limit(exc: BaseException) -> bool:
+    """Celery's SoftTimeLimitExceeded, raised into the task's code (known by name: the
+    services do not import Celery)."""
+    return type(exc).__name__ == "SoftTimeLimitExceeded"
+
+
 # Errors of the database itself rather than of a query: a later attempt may not meet them.
 DATABASE_ERRORS = (InterfaceError, OperationalError)
 
@@ -96,7 +111,7 @@ def _run_interrupted(ctx: SyncContext, *, stage: str, exc: BaseException) -> Ing
             f"({type(exc).__name__}: {_first_line(exc)}); what was committed before is kept."
         )
         status = IngestRun.Status.FAILED
-    elif type(exc).__name__ == "SoftTimeLimitExceeded":  # Celery's, raised inside the task
+    elif _time_limit(exc):
         message = (
             f"The task's time limit was reached during {stage} of {ctx.run.scope}; "
             "the sync continues from the last saved page in a new task."
@@ -191,6 +206,8 @@ def repository_sync(
             run = _run_interrupted(ctx, stage=stage[-1] if stage else "the start", exc=exc)
             if isinstance(exc, DATABASE_ERRORS):
                 raise DatabaseFailed(run, run.errors[-1] if run else _first_line(exc)) from exc
+            if _time_limit(exc):
+                raise SyncTimedOut(run) from exc
             raise
 
 
