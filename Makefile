@@ -7,8 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint fmt install clean
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	./scripts/make-venv.sh $(PYTHON) $(VENV)
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -19,7 +18,13 @@ install: $(STAMP)
 run: $(STAMP)
 	./scripts/run.sh
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium: installed when missing (as root), or make stops
+# with a line saying so (scripts/ensure-chromium.sh).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	./scripts/ensure-chromium.sh
+
+test: $(STAMP) $(CHROMIUM)
 	DEBUG=$${DEBUG:-false} SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
