@@ -111,3 +111,45 @@ def test_check_deploy_passes_with_production_environment(tmp_path):
     assert result.returncode == 0, output
     # HSTS preload is an opt-in commitment (SECURE_HSTS_PRELOAD); nothing else may be reported.
     assert "security.W0" not in output.replace("security.W021", ""), output
+
+
+def test_malformed_org_list_is_rejected_in_one_sentence(tmp_path):
+    result = run_settings(tmp_path, DEBUG="true", PULSE_ORGS="sofastack,bad org")
+    assert result.returncode != 0
+    assert "PULSE_ORGS entry 'bad org' is not a GitHub organisation name" in result.stderr
+
+
+PROBE_CELERY = (
+    "import json; from django.conf import settings as s; import django; django.setup(); "
+    "print(json.dumps({'limit': s.CELERY_TASK_TIME_LIMIT, 'soft': s.CELERY_TASK_SOFT_TIME_LIMIT, "
+    "'options': s.CELERY_BROKER_TRANSPORT_OPTIONS}))"
+)
+
+
+def test_redis_visibility_timeout_is_sized_to_the_task_time_limit(tmp_path):
+    """A killed worker's task returns within minutes: the visibility timeout is the time
+    limit plus two minutes, not an hour."""
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        PULSE_VAR_DIR=str(tmp_path),
+        DEBUG="true",
+        CELERY_BROKER_URL="redis://cache.example:6379/0",
+    )
+    for name in ("CELERY_TASK_TIME_LIMIT", "CELERY_TASK_SOFT_TIME_LIMIT"):
+        env.pop(name, None)
+    env.pop("CELERY_VISIBILITY_TIMEOUT", None)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE_CELERY], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    values = json.loads(done.stdout)
+    assert (values["limit"], values["soft"]) == (600, 540)
+    assert values["options"]["visibility_timeout"] == 720
+    assert values["options"]["unacked_restore_throttle"] == 1
+    env.update(CELERY_TASK_TIME_LIMIT="900", CELERY_VISIBILITY_TIMEOUT="600")
+    refused = subprocess.run(
+        [sys.executable, "-c", PROBE_CELERY], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT=600 must exceed CELERY_TASK_TIME_LIMIT=900" in refused.stderr
