@@ -464,9 +464,10 @@ class PromotionWork(models.Model):
     """Rollup: one item the promotion rule counts, dated, so that any window is a range read:
     a merged pull request (`merged`, at its merge, with its difficulty under the project's
     rule), a review submitted on someone else's pull request (`review`), or a comment on
-    someone else's issue (`answer`, `number` = the issue). Bots' items are left out. Rebuilt
-    with the other rollups, and for a project whenever its promotion rule changes (the rule's
-    size thresholds decide difficulty)."""
+    someone else's issue (`answer`, `number` = the issue). `authored_at` is when the person
+    did it (a pull request's opening; a review's or comment's own time): recency is read from
+    it. Bots' items are left out. Rebuilt with the other rollups, and for a project whenever
+    its promotion rule changes (the rule's size thresholds decide difficulty)."""
 
     MERGED, REVIEW, ANSWER = "merged", "review", "answer"
 
@@ -476,6 +477,7 @@ class PromotionWork(models.Model):
     login = models.CharField(max_length=100)
     kind = models.CharField(max_length=10)
     at = models.DateTimeField()
+    authored_at = models.DateTimeField()
     number = models.IntegerField()  # the pull request, or the issue answered
     level = models.SmallIntegerField(null=True)  # merged: 1 Easy, 2 Medium, 3 Hard
     source = models.CharField(max_length=12, blank=True)  # label / issue label / size
@@ -486,9 +488,14 @@ class PromotionWork(models.Model):
             models.Index(
                 fields=["repository", "at"],
                 name="promotion_work_window",
-                include=["login", "kind", "level", "number"],
+                include=["login", "kind", "level", "authored_at", "number"],
             ),
-            models.Index(fields=["repository", "login", "at"], name="promotion_work_person"),
+            # A person's Hard and Medium merged pull requests (the evidence shown).
+            models.Index(
+                fields=["repository", "login", "kind", "level", "at"],
+                name="promotion_work_person",
+                include=["number", "source"],
+            ),
         ]
 
     def __str__(self) -> str:

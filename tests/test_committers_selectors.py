@@ -116,6 +116,10 @@ def test_candidates_ranked_by_the_window_before_the_day(small):
         90.0,
     )
     assert bob["months_active"] == 8
+    # A `since` inside a month counts that month only by what came on or after it.
+    for since, months in ((date(2021, 1, 10), 8), (date(2021, 1, 20), 7)):
+        bob = promotion_candidates(repository_ids=[small.repo.pk], as_of=AS_OF, since=since)[0]
+        assert (bob["login"], bob["months_active"]) == ("bob", months), since
     # A window with nothing in it has no candidates.
     assert (
         promotion_candidates(repository_ids=[small.repo.pk], as_of=AS_OF, since=date(2022, 1, 20))

@@ -207,6 +207,7 @@ def test_candidate_cut_per_project_keeps_everyone_tied_at_the_cut():
                     login=login,
                     kind=kind,
                     at=recently,
+                    authored_at=recently,
                     number=number,
                     level=level,
                 )

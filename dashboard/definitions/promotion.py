@@ -3,28 +3,33 @@ with them (docs/metrics.md, "Promotion candidates").
 
 - progress = the mean of the merged part (merged pull requests / `min_merged`, at most 1)
   and the difficulty part (the better of Hard / `min_hard` and Medium / `min_medium`, each at
-  most 1), in percent, rounded to the tenth shown; `meets_rule` when both parts are complete;
+  most 1), in percent, rounded to the tenth shown (in SQL, `progress_expression`: the
+  candidates are ranked and cut per project by the database); `meets_rule` when both parts
+  are complete;
 - what the rule counts, one dated item each (the `PromotionWork` rollup): merged pull requests
   (with their difficulty), reviews submitted on other people's pull requests, comments on other
   people's issues (issues answered: distinct issues);
 - a person's first evidence of a signal (merge, approval, association) per project.
 """
 
-import math
+from collections import defaultdict
 from datetime import datetime
 
 from django.db.models import (
+    Case,
     CharField,
     Exists,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Value,
+    When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Cast, Greatest, Round, RowNumber
 
 from ingest.models import Comment, Issue, PullRequest, Review
 
@@ -88,24 +93,35 @@ def first_by_actor(
     )
 
 
-def progress(*, merged: int, hard: int, medium: int, rule) -> float:
-    """Progress (module docstring) in percent, rounded half up to the tenth shown (ties are
-    judged on what the page shows)."""
+def progress_expression(*, rules: dict[int, object]) -> Case:
+    """Progress (module docstring) in SQL over the aggregates `merged`, `hard`, `medium`, per
+    project rule, rounded to the tenth the page shows (ties are judged on what is shown)."""
 
-    def part(count: int, need: int) -> float:
-        return 1.0 if count >= need else count / need
+    def part(field: str, need: int):
+        return Case(
+            When(**{f"{field}__gte": need}, then=Value(1.0)),
+            default=Cast(F(field), FloatField()) / Value(float(need)),
+            output_field=FloatField(),
+        )
 
-    alternatives = [
-        part(count, need)
-        for count, need in ((hard, rule.min_hard), (medium, rule.min_medium))
-        if need
-    ]
-    difficulty = max(alternatives, default=1.0)
-    return math.floor(500.0 * (part(merged, rule.min_merged) + difficulty) + 0.5) / 10
+    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for rid, rule in rules.items():
+        groups[(rule.min_merged, rule.min_hard, rule.min_medium)].append(rid)
+    whens = []
+    for (need_merged, need_hard, need_medium), rids in groups.items():
+        parts = [part(f, n) for f, n in (("hard", need_hard), ("medium", need_medium)) if n]
+        difficulty = (Greatest(*parts) if len(parts) == 2 else parts[0]) if parts else Value(1.0)
+        whens.append(
+            When(
+                repository_id__in=rids,
+                then=Round(Value(50.0) * (part("merged", need_merged) + difficulty), precision=1),
+            )
+        )
+    return Case(*whens, default=Value(0.0), output_field=FloatField())
 
 
 # Column order of the PromotionWork rows the querysets below select (INSERT … SELECT).
-WORK_COLUMNS = ("repository_id", "login", "kind", "at", "number", "level", "source")
+WORK_COLUMNS = ("repository_id", "login", "kind", "at", "authored_at", "number", "level", "source")
 
 
 def _work(qs: QuerySet, **columns) -> QuerySet:
@@ -125,6 +141,7 @@ def merged_work(*, repository_ids: list[int], rules: dict, bots: set[str]) -> Qu
         login=F("author__login"),
         kind=Value(PromotionWork.MERGED, output_field=CharField()),
         at=F("merged_at"),
+        authored_at=F("created_at"),
         number=F("number"),
         level=F("difficulty"),
         source=F("difficulty_source"),
@@ -146,6 +163,7 @@ def review_work(*, repository_ids: list[int], bots: set[str]) -> QuerySet:
         login=F("author__login"),
         kind=Value(PromotionWork.REVIEW, output_field=CharField()),
         at=F("submitted_at"),
+        authored_at=F("submitted_at"),
         number=F("pull_request__number"),
         level=Value(None, output_field=IntegerField()),
         source=Value("", output_field=CharField()),
@@ -170,6 +188,7 @@ def answer_work(*, repository_ids: list[int], bots: set[str]) -> QuerySet:
         login=F("author__login"),
         kind=Value(PromotionWork.ANSWER, output_field=CharField()),
         at=F("created_at"),
+        authored_at=F("created_at"),
         number=F("issue_number"),
         level=Value(None, output_field=IntegerField()),
         source=Value("", output_field=CharField()),

@@ -18,16 +18,28 @@ The window's items are one range read of the PromotionWork rollup; months active
 activity (the last tie-breaks) are read for the shortlist only.
 """
 
+import heapq
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from functools import reduce
+from operator import or_
 from urllib.parse import quote_plus
 
-from django.db.models import Count, Max, Q
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Q,
+    Value,
+    When,
+)
 
 from ingest.models import Role
 
 from ..definitions.difficulty import LEVEL_NAME
-from ..definitions.promotion import meets_rule, progress, progress_text
+from ..definitions.promotion import meets_rule, progress_expression, progress_text
 from ..models import PromotionWork
 from .roles import (
     RANK,
@@ -39,7 +51,7 @@ from .roles import (
 )
 
 WINDOW_DAYS = 365
-FIGURES = ("merged", "hard", "medium", "easy", "reviews", "answers")
+FIGURES = ("reviews", "answers", "merged", "hard", "medium", "easy")
 
 
 def candidate_window(*, as_of: date | None, since: date | None) -> tuple[date, date]:
@@ -132,47 +144,64 @@ def _excluded(world: RoleWorld) -> set[tuple[int, str]]:
 
 def _shortlist(*, world: RoleWorld, first: date, limit: int | None) -> dict[tuple[int, str], dict]:
     """(project, login) → the window's figures of every candidate among the best `limit` of
-    their project on the first keys (progress, reviews, answers), everyone tied included."""
+    their project on the first keys (progress, reviews, answers), everyone tied included.
+
+    A large community has tens of thousands of people with something in a window: one
+    grouped read of the window gives their merged work and reviews, and they stay plain
+    tuples while each project's best on progress and reviews (ties kept: a superset of the
+    best on all three keys) are found. Only those are asked whether they were active lately
+    beyond what the window shows, and how many issues they answered."""
     day = world.day()
     if first > day:
         return {}
-    work = PromotionWork.objects.filter(
-        repository_id__in=list(world.repositories), at__gte=_start(first)
-    )
-    if world.before is not None:
-        work = work.filter(at__lt=world.before)
+    work = _window(world, first)
     merged = Q(kind=PromotionWork.MERGED)
     rows = (
         work.values("repository_id", "login")
         .annotate(
-            merged=Count("pk", filter=merged),
-            hard=Count("pk", filter=merged & Q(level=3)),
-            medium=Count("pk", filter=merged & Q(level=2)),
-            easy=Count("pk", filter=merged & Q(level=1)),
-            reviews=Count("pk", filter=Q(kind=PromotionWork.REVIEW)),
-            answers=Count("number", distinct=True, filter=Q(kind=PromotionWork.ANSWER)),
-            # What the person did themselves at the time (a merge is the merger's act).
-            authored=Max("at", filter=~merged),
+            merged=Count("kind", filter=merged),
+            hard=Count("kind", filter=merged & Q(level=3)),
+            medium=Count("kind", filter=merged & Q(level=2)),
+            easy=Count("kind", filter=merged & Q(level=1)),
+            reviews=Count("kind", filter=Q(kind=PromotionWork.REVIEW)),
+            recent=_recent_items(world, day),
         )
+        .annotate(progress=progress_expression(rules=world.rules))
         .order_by()
-        .values_list("repository_id", "login", *FIGURES, "authored")
+        .values_list(
+            "repository_id",
+            "login",
+            "progress",
+            "reviews",
+            "merged",
+            "hard",
+            "medium",
+            "easy",
+            "recent",
+        )
     )
     excluded = _excluded(world)
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # plain rows: no per-value conversions
+        cursor.execute(sql, params)
+        found = {
+            (row[0], row[1]): row[2:]
+            for row in cursor.fetchall()
+            if (row[0], row[1].lower()) not in excluded
+        }
     since_day = {rid: months_later(day, -rule.recent_months) for rid, rule in world.rules.items()}
-    people: dict[tuple[int, str], dict] = {}
-    unsure: set[tuple[int, str]] = set()
-    for rid, login, *figures, authored in rows:
-        if (rid, login.lower()) in excluded:
-            continue
-        rule = world.rules[rid]
-        p = dict(zip(FIGURES, figures, strict=True))
-        p["progress"] = progress(merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=rule)
-        p["meets"] = meets_rule(merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=rule)
-        people[(rid, login)] = p
-        if authored is None or authored.date() < since_day[rid]:
-            unsure.add((rid, login))
-    if unsure:
-        # Recent enough by anything they authored (a commit, an issue, …)?
+    checked: set[tuple[int, str]] = set()
+    while True:
+        edges = _edges(found, limit, keys=2)
+        unsure = {
+            key
+            for key, figures in found.items()
+            if not figures[-1] and key not in checked and figures[:2] >= edges[key[0]]
+        }
+        if not unsure:
+            break
+        # Active lately by anything else they authored (a commit, an issue, …)?
+        checked |= unsure
         last = activity_by_person(
             repository_ids=sorted({rid for rid, _ in unsure}),
             logins={login for _, login in unsure},
@@ -183,17 +212,79 @@ def _shortlist(*, world: RoleWorld, first: date, limit: int | None) -> dict[tupl
         for rid, login in unsure:
             seen = last.get((rid, login), (0, None))[1]
             if seen is None or seen.date() < since_day[rid]:
-                del people[(rid, login)]
-    if limit is None:
-        return people
-    by_project: dict[int, list[tuple]] = defaultdict(list)
-    for (rid, _), p in people.items():
-        by_project[rid].append(_first_keys(p))
-    edges = {
-        rid: sorted(keys, reverse=True)[min(limit, len(keys)) - 1]
-        for rid, keys in by_project.items()
+                del found[(rid, login)]
+    people = {
+        key: dict(
+            zip(
+                ("progress", "reviews", "merged", "hard", "medium", "easy"),
+                figures[:6],
+                strict=True,
+            )
+        )
+        for key, figures in found.items()
+        if figures[:2] >= edges[key[0]]
     }
+    if not people:
+        return {}
+    for rid, login, n in (
+        work.filter(kind=PromotionWork.ANSWER, login__in={login for _, login in people})
+        .values("repository_id", "login")
+        .annotate(n=Count("number", distinct=True))
+        .order_by()
+        .values_list("repository_id", "login", "n")
+    ):
+        if (rid, login) in people:
+            people[(rid, login)]["answers"] = n
+    for (rid, _), p in people.items():
+        p.setdefault("answers", 0)
+        p["meets"] = meets_rule(
+            merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=world.rules[rid]
+        )
+    edges = _edges({key: _first_keys(p) for key, p in people.items()}, limit, keys=3)
     return {key: p for key, p in people.items() if _first_keys(p) >= edges[key[0]]}
+
+
+def _edges(found: dict[tuple[int, str], tuple], limit: int | None, *, keys: int) -> dict:
+    """Per project: the first `keys` figures of its `limit`-th best (the lowest that makes
+    the cut; everyone's lowest without a limit)."""
+    by_project: dict[int, list[tuple]] = defaultdict(list)
+    for (rid, _), figures in found.items():
+        by_project[rid].append(figures[:keys])
+    return {
+        rid: heapq.nlargest(limit, ranked)[-1] if limit is not None else min(ranked)
+        for rid, ranked in by_project.items()
+    }
+
+
+def _window(world: RoleWorld, first: date):
+    """PromotionWork of the chosen projects from `first` to the as-of day."""
+    work = PromotionWork.objects.filter(
+        repository_id__in=list(world.repositories), at__gte=_start(first)
+    )
+    return work if world.before is None else work.filter(at__lt=world.before)
+
+
+def _since_days(world: RoleWorld, day: date) -> dict[date, list[int]]:
+    """The first day counting as recent → the projects whose rule says so."""
+    by_since: dict[date, list[int]] = defaultdict(list)
+    for rid, rule in world.rules.items():
+        by_since[months_later(day, -rule.recent_months)].append(rid)
+    return by_since
+
+
+def _recent_items(world: RoleWorld, day: date) -> Max:
+    """1 when the person authored an item of the window within the project rule's recent
+    months before the day (the usual case: the window and the months mostly overlap)."""
+    return Max(
+        Case(
+            *(
+                When(repository_id__in=rids, authored_at__gte=_start(since), then=Value(1))
+                for since, rids in _since_days(world, day).items()
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
 
 
 def _candidate_rows(
@@ -304,9 +395,9 @@ def _hardest_merged(
     pairs = {(r["repository_id"], r["login"]) for r in rows if r["hard"] or r["medium"]}
     if not pairs:
         return {}
+    # Exactly these pairs (the busiest people are active on many projects).
     work = PromotionWork.objects.filter(
-        repository_id__in={rid for rid, _ in pairs},
-        login__in={login for _, login in pairs},
+        reduce(or_, (Q(repository_id=rid, login=login) for rid, login in sorted(pairs))),
         kind=PromotionWork.MERGED,
         level__gte=2,
         at__gte=_start(first),
@@ -317,7 +408,7 @@ def _hardest_merged(
     for rid, login, number, level, source in work.order_by(
         "repository_id", "login", "-level", "number"
     ).values_list("repository_id", "login", "number", "level", "source"):
-        if (rid, login) in pairs and len(found[(rid, login)]) < per_person:
+        if len(found[(rid, login)]) < per_person:
             found[(rid, login)].append((number, LEVEL_NAME[level], source))
     return found
 

@@ -516,8 +516,8 @@ def activity_by_person(
     Months active: calendar months with an authored commit, pull request, issue, review or
     comment from `since` (when given) to `before`; last activity: the latest of those or of a
     merge before `before`, whenever it was. Whole months come from the ActivityMonth rollup;
-    the months cut by `since` or by the as-of day, from the contribution events and merges
-    (a month of them at most at each end).
+    the month cut by the as-of day, from the contribution events and merges (a month of them
+    at most).
     """
     months = ActivityMonth.objects.filter(repository_id__in=repository_ids, login__in=logins)
     if pairs is not None and connection.vendor == "postgresql":
@@ -531,8 +531,8 @@ def activity_by_person(
                 output_field=BooleanField(),
             )
         ).filter(asked=True)
-    # Whole months counted: [first_whole, last_month); the days before first_whole (from
-    # `since`) and from last_month (to `before`) are read from the events.
+    # Whole months counted: [first_whole, last_month) (and the month `since` cuts, by its
+    # last contribution); the days from last_month to `before` are read from the events.
     last_month = _month_start(before) if before is not None else None
     first_whole = None
     if since is not None:
@@ -567,30 +567,15 @@ def activity_by_person(
         ] + [
             (False, *row) for row in merges.values_list("repository_id", "merged_by__login", "last")
         ]
-    if (
-        count_months
-        and since is not None
-        and since < first_whole
-        and (last_month is None or first_whole <= last_month)
-    ):
-        # The window's first, partial month (when it is not also the as-of month).
-        head = (
-            authored.filter(occurred_at__gte=since, occurred_at__lt=first_whole)
-            .values("repository_id", "login")
-            .annotate(last=Max("occurred_at"))
-            .order_by()
-        )
-        partial += [
-            (True, rid, login, None)
-            for rid, login, _ in head.values_list("repository_id", "login", "last")
-        ]
     if not count_months and pairs is not None and connection.vendor == "postgresql":
         found = _last_month_of_pairs(pairs=pairs, before_month=last_month)
     else:
         # Counting distinct months costs a sort; the ladder needs only the last activity (0).
         counted = Q(merges=False)
         if first_whole is not None:
-            counted &= Q(month__gte=first_whole)
+            # The window's first month, when `since` cuts it, counts if its last activity is
+            # on or after `since` (a month's row holds its latest contribution).
+            counted &= Q(month__gte=first_whole) | Q(month=_month_start(since), last_at__gte=since)
         n_months = Count("month", distinct=True, filter=counted) if count_months else Value(0)
         found = {
             (rid, login): (n, last)
