@@ -392,7 +392,9 @@ def test_commit_history_query_with_since_and_linked_pull(github_sim):
     )
     nodes = data["data"]["repository"]["defaultBranchRef"]["target"]["history"]["nodes"]
     assert [n["messageHeadline"] for n in nodes] == ["fix: thing (#1)"]
-    assert nodes[0]["author"] == {"name": "Zhang San", "email": "zs@163.com", "user": None}
+    assert nodes[0]["authors"]["nodes"] == [
+        {"name": "Zhang San", "email": "zs@163.com", "user": None}
+    ]
     assert nodes[0]["associatedPullRequests"]["nodes"] == [{"number": 1}]
     assert nodes[0]["parents"]["totalCount"] == 1
 

@@ -34,12 +34,14 @@ def rate(cost: int) -> dict:
 def world() -> World:
     """The small synthetic world, plus a repository with the awkward cases: a pull request
     with more reviews than a page, deleted accounts (shown as null) among authors and
-    reviewers, a bot, pull requests that close issues (and one that names a pull request)."""
+    reviewers, a bot, pull requests that close issues (and one that names a pull request),
+    commits with co-authors."""
     world = World.synthetic(seed=3, scale="small")
     world.add_repo("sofastack", "fast-check", created_at=T0)
     world.add_user("gone-author", created_at=T0)
     world.add_user("gone-reviewer", created_at=T0)
     world.add_user("rev", created_at=T0)
+    world.add_user("pal", created_at=T0)
     world.add_user("helper[bot]", type="Bot", created_at=T0)
     for n in range(3):
         world.add_issue(REPO, author="rev", title=f"bug {n}", created_at=T0 + timedelta(days=n))
@@ -76,6 +78,14 @@ def world() -> World:
             authored_at=T0 + timedelta(hours=n),
             pr_number=first_pull + n if n % 5 == 0 else None,
             additions=n,
+            # Co-authors: linked, deleted, unlinked, a bot (never a GitActor's user), the author.
+            co_authors=[
+                {"name": "Pal", "email": "pal@example.com", "login": "pal"},
+                {"name": "Gone", "email": "gone@example.com", "login": "gone-author"},
+                {"name": "Someone", "email": "someone@example.com", "login": None},
+                {"name": "Helper", "email": "helper@example.com", "login": "helper[bot]"},
+                {"name": "Rev", "email": "rev@example.com", "login": "rev"},
+            ][: n % 6],
         )
     world.delete_user("gone-author", shown_as="null")
     world.delete_user("gone-reviewer", shown_as="ghost")
@@ -170,6 +180,33 @@ def test_every_ingest_query_answers_alike_through_every_page(world, schema):
     # Ingest's queries never leave the fast path (each `both` ran one fast request).
     assert graphql_fast.STATS["fast"] - before["fast"] == requests_sent
     assert graphql_fast.STATS["fallback"] == before["fallback"]
+
+
+AUTHORS = """
+query Authors($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    defaultBranchRef { target { ... on Commit { history(first: 100) { nodes {
+      authors(first: 10) { nodes { name email user { login } } }
+    } } } } }
+  }
+}
+"""
+
+
+def test_commit_authors_list_the_author_then_each_co_author_once(world, schema):
+    owner, name = REPO.split("/")
+    answer = both(world, schema, AUTHORS, owner=owner, name=name)
+    nodes = answer["data"]["repository"]["defaultBranchRef"]["target"]["history"]["nodes"]
+    assert {len(n["authors"]["nodes"]) for n in nodes} == {1, 2, 3, 4, 5}
+    assert {n["authors"]["nodes"][0]["email"] for n in nodes} == {"rev@example.com"}
+    assert {(n["authors"]["nodes"][0]["user"] or {}).get("login") for n in nodes} == {"rev", None}
+    full = next(n for n in nodes if len(n["authors"]["nodes"]) == 5)["authors"]["nodes"]
+    assert [(a["email"], (a["user"] or {}).get("login")) for a in full[1:]] == [
+        ("pal@example.com", "pal"),
+        ("gone@example.com", None),  # deleted
+        ("someone@example.com", None),
+        ("helper@example.com", None),  # a Bot is never a GitActor's user
+    ]
 
 
 def test_errors_from_resolvers_answer_alike(world, schema):

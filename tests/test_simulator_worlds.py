@@ -1,13 +1,19 @@
 """The synthetic and git-history worlds: deterministic, shaped like a real community, served as GitHub."""
 
 import json
+import re
 import subprocess
 import sys
+import unicodedata
+from collections import defaultdict
 
+import pytest
 import requests
 
+from ingest.github.queries import COMMIT_HISTORY
 from ingest.simulator import World
 from ingest.simulator.git_history import GitHistoryWorld
+from tests.conftest import SHARED_DATA
 
 
 def table(world: World, sql: str, params=()) -> list[tuple]:
@@ -177,6 +183,176 @@ def test_git_history_world_serves_the_real_commits(shared_data, github_sim):
     )
     clicked = s.get(f"{sim.url}/repos/sofastack/sofa-bolt/pulls/{web_merge['pr_number']}").json()
     assert clicked["merged_by"]["login"] and clicked["merged_at"] == web_merge["committed_at"]
+
+
+@pytest.fixture(scope="module")
+def developer_set() -> tuple[World, dict, dict[str, list[dict]]]:
+    """The git-history world of the whole developer set (built once), its ground truth, and
+    its commits per repository."""
+    folder = SHARED_DATA / "sofastack-git"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent on this machine")
+    truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
+    commits = {
+        name: [
+            json.loads(line)
+            for line in (folder / f"{name.replace('/', '__')}.commits.jsonl").open()
+        ]
+        for name in truth["repos"]
+    }
+    return GitHistoryWorld(sorted(folder.glob("*.jsonl"))).build(), truth, commits
+
+
+def _pull_author(world: World, repo: str, number: int) -> tuple[str, str]:
+    row = world.query_one(
+        "SELECT u.login, u.type FROM issues i JOIN repos r ON r.id = i.repo_id"
+        " JOIN users u ON u.id = i.author_id WHERE r.full_name = ? AND i.number = ?",
+        (repo, number),
+    )
+    return row["login"], row["type"]
+
+
+def test_git_history_accounts_are_the_ground_truths_people(developer_set):
+    world, truth, _ = developer_set
+    logins = {login.lower() for (login,) in table(world, "SELECT login FROM users")}
+    numbered = [
+        login
+        for login in logins
+        if (found := re.fullmatch(r"(.+)-\d+", login)) and found[1] in logins
+    ]
+    assert numbered == []  # no `name-2` beside `name`: GitHub has one account per person
+
+    def normal(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", name).split()).lower()
+
+    by_email, by_name = {}, {}
+    for identity, person in truth["identities"].items():
+        by_email.update({e.strip().lower(): identity for e in person["emails"]})
+        by_name.update({normal(n): identity for n in person["names"]})
+    linked = table(
+        world,
+        "SELECT c.author_name, c.author_email, u.login FROM commits c"
+        " JOIN users u ON u.id = c.author_id"
+        " UNION SELECT a.name, a.email, u.login FROM co_authors a JOIN users u ON u.id = a.user_id",
+    )
+    identities_of, logins_of = defaultdict(set), defaultdict(set)
+    for name, email, login in linked:
+        identity = by_email.get(email.strip().lower()) or by_name[normal(name)]
+        identities_of[login].add(identity)
+        logins_of[identity].add(login)
+    # The commits GitHub links to one account are one person of the ground truth, and no
+    # person's commits are split over two accounts.
+    assert {login: ids for login, ids in identities_of.items() if len(ids) > 1} == {}
+    assert {i: found for i, found in logins_of.items() if len(found) > 1} == {}
+    # E-mails verified on accounts (their own pull requests carry them) link most commits.
+    total, with_user = world.query_one("SELECT count(*), count(author_id) FROM commits")
+    assert with_user > 0.9 * total
+    # An e-mail-only pull request head named like an account is that account's; a person
+    # known to git by a name that is no login goes by the one they push their branches as.
+    for repo, number, login in [
+        ("sofastack/sofa-jraft", 470, "zongtanghu"),  # squash-merged, by "Hu Zongtang"
+        ("sofastack/sofa-rpc", 297, "Moriadry"),
+        ("sofastack/sofa-rpc", 1386, "pandalee99"),
+        ("sofastack/sofa-jraft", 631, "hzh0425"),
+        ("sofastack/sofa-jraft", 1100, "zxuanhong"),
+        ("sofastack/sofa-jraft", 1174, "Asbeiru"),
+    ]:
+        assert _pull_author(world, repo, number) == (login, "User"), (repo, number)
+
+
+def test_git_history_pull_requests_are_opened_by_people(developer_set):
+    world, _, commits = developer_set
+    kinds = table(
+        world,
+        "SELECT u.type, count(*) FROM issues i LEFT JOIN users u ON u.id = i.author_id"
+        " WHERE i.is_pull = 1 GROUP BY u.type ORDER BY u.type",
+    )
+    assert [kind for kind, _ in kinds] == ["Bot", "User"]  # dependabot, and people
+    # Merged from an organisation's branch (`alipay/...`): the person who wrote the commits.
+    bolt = commits["sofastack/sofa-bolt"]
+    from_org = [c for c in bolt if c["merge_pr_head_owner"] == "alipay" and c["pr_verified"]]
+    assert len(from_org) >= 5
+    for merge in from_org:
+        brought = [c for c in bolt if c.get("merged_via_pr") == merge["pr_number"]]
+        names = {c["author_name"] for c in brought}
+        assert _pull_author(world, "sofastack/sofa-bolt", merge["pr_number"]) == (
+            "tsui",
+            "User",
+        ), (merge["pr_number"], names)
+    # Merged from a person's fork: that person, whose e-mail on those commits is theirs.
+    assert _pull_author(world, "sofastack/sofa-bolt", 58) == ("cytnju", "User")
+    assert _pull_author(world, "sofastack/sofa-bolt", 51) == ("DBL-X", "User")
+    fork_commits = table(
+        world,
+        "SELECT DISTINCT u.login FROM commits c JOIN users u ON u.id = c.author_id"
+        " WHERE c.author_email = 'muyun.cyt@antfin.com'",
+    )
+    assert fork_commits == [("cytnju",)]
+
+
+def test_git_history_serves_commit_authors_with_co_authors(developer_set, github_sim):
+    world, truth, commits = developer_set
+    sim = github_sim(world)
+    served: dict[str, dict] = {}
+    for name in truth["repos"]:
+        owner, repo = name.split("/")
+        after = None
+        while True:
+            answer = requests.post(
+                f"{sim.url}/graphql",
+                json={
+                    "query": COMMIT_HISTORY,
+                    "variables": {"owner": owner, "name": repo, "after": after},
+                },
+                timeout=30,
+            ).json()
+            history = answer["data"]["repository"]["defaultBranchRef"]["target"]["history"]
+            served.update({node["oid"]: node for node in history["nodes"]})
+            if not history["pageInfo"]["hasNextPage"]:
+                break
+            after = history["pageInfo"]["endCursor"]
+    users_of = defaultdict(set)  # every e-mail, wherever it appears, is linked alike
+    co_authors = 0
+    for rows in commits.values():
+        for c in rows:
+            node = served[c["sha"]]
+            authors = node["authors"]["nodes"]
+            # GitHub lists the git author first
+            assert (authors[0]["name"], authors[0]["email"]) == (
+                c["author_name"],
+                c["author_email"],
+            )
+            listed = [c["author_email"].lower()]
+            for person in c["co_authors"]:
+                if person["email"].lower() not in listed:
+                    listed.append(person["email"].lower())
+            assert [a["email"].lower() for a in authors] == listed
+            co_authors += len(authors) - 1
+            for actor in authors + [node["committer"]]:
+                users_of[actor["email"].lower()].add((actor["user"] or {}).get("login"))
+    assert co_authors > 200
+    # `author` is the first of `authors`, linked alike.
+    answer = requests.post(
+        f"{sim.url}/graphql",
+        json={
+            "query": '{ repository(owner: "sofastack", name: "sofa-bolt") {'
+            " defaultBranchRef { target { ... on Commit { history(first: 100) { nodes {"
+            " oid author { name email user { login } } } } } } } } }"
+        },
+        timeout=30,
+    ).json()
+    for node in answer["data"]["repository"]["defaultBranchRef"]["target"]["history"]["nodes"]:
+        first = served[node["oid"]]["authors"]["nodes"][0]
+        assert node["author"]["email"] == first["email"]
+        assert (node["author"]["user"] or {}).get("login") == (first["user"] or {}).get("login")
+    assert {e: u for e, u in users_of.items() if len(u) > 1} == {}
+    assert users_of["muyun.cyt@antfin.com"] == {"cytnju"}  # co-author on sofa-bolt #229 too
+    assert users_of["014025hzh"] == {None}  # not an address: GitHub cannot verify it
+    trailer = "Co-authored-by: cytnju <muyun.cyt@antfin.com>"
+    squash = next(c for c in commits["sofastack/sofa-bolt"] if c["pr_number"] == 229)
+    assert (
+        trailer in world.query_one("SELECT message FROM commits WHERE sha=?", (squash["sha"],))[0]
+    )
 
 
 def serve_cli(*args: str) -> tuple[subprocess.Popen, list[str]]:

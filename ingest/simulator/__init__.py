@@ -34,7 +34,8 @@ Building a world by hand (``world.py``)::
     world.add_commit(repo, sha=None, author_login=None, author_name=, author_email=, committer_login=,
                      committer_name=, committer_email=, authored_at=, committed_at=, message=,
                      additions=, deletions=, changed_files=, parents=1 (count or list of shas),
-                     pr_number=None, paths=())   # -> sha; e-mail-only authors: author_login=None
+                     pr_number=None, paths=(),   # -> sha; e-mail-only authors: author_login=None
+                     co_authors=[{"name", "email", "login"}])  # Co-authored-by (login: linked account)
     world.add_star(repo, user=, starred_at=)
     world.set_file(repo, "OWNERS", content=, committed_at=, author=)  # a commit touching only it
     world.update_issue(repo, n, **changes); world.update_pull(repo, n, **changes)  # bump updated_at

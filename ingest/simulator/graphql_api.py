@@ -348,13 +348,29 @@ class PullPage:
 
 class CommitPage:
     """The pull requests the commits of one page came in with, read in one query (and as one
-    `PullPage`) when first asked for."""
+    `PullPage`), and their co-authors, read in one query: each when first asked for."""
 
     def __init__(self, world: World, repo: Repo, rows: list[sqlite3.Row]) -> None:
         self.world = world
         self.repo = repo
+        self.shas = [row["sha"] for row in rows]
         self.numbers = sorted({row["pr_number"] for row in rows if row["pr_number"] is not None})
         self._pulls: tuple[dict[int, sqlite3.Row], PullPage] | None = None
+        self._co_authors: dict[str, list[sqlite3.Row]] | None = None
+
+    def co_authors(self, sha: str) -> list[sqlite3.Row]:
+        """The commit's `Co-authored-by:` people, in trailer order."""
+        if self._co_authors is None:
+            self._co_authors = {}
+            for start in range(0, len(self.shas), 500):
+                chunk = self.shas[start : start + 500]
+                for row in self.world.query(
+                    "SELECT * FROM co_authors WHERE repo_id=? AND sha IN ({}) "
+                    "ORDER BY sha, position".format(",".join("?" * len(chunk))),
+                    (self.repo.id, *chunk),
+                ):
+                    self._co_authors.setdefault(row["sha"], []).append(row)
+        return self._co_authors.get(sha, [])
 
     def pulls(self) -> tuple[dict[int, sqlite3.Row], PullPage]:
         if self._pulls is None:
@@ -824,6 +840,25 @@ class Resolver:
                 info, found, **{k: v for k, v in args.items() if k in ("first", "last", "after")}
             )
 
+        author = self.git_actor(
+            row["author_name"], row["author_email"], row["authored_at"], row["author_id"]
+        )
+
+        def authors(info: graphql.GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+            # GitHub: the git author, then each `Co-authored-by:` person not listed before.
+            actors, seen = [author], {(row["author_email"] or "").strip().lower()}
+            for co in page.co_authors(row["sha"]):
+                email = co["email"].strip().lower()
+                if email in seen:
+                    continue
+                seen.add(email)
+                actors.append(
+                    self.git_actor(co["name"], co["email"], row["authored_at"], co["user_id"])
+                )
+            return list_connection(
+                info, actors, **{k: v for k, v in args.items() if k in ("first", "last", "after")}
+            )
+
         return {
             "__typename": "Commit",
             "id": _node("Commit", repo.id, row["sha"]),
@@ -836,9 +871,8 @@ class Resolver:
             "deletions": row["deletions"],
             "changedFiles": row["changed_files"],
             "changedFilesIfAvailable": row["changed_files"],
-            "author": self.git_actor(
-                row["author_name"], row["author_email"], row["authored_at"], row["author_id"]
-            ),
+            "author": author,
+            "authors": authors,
             "committer": self.git_actor(
                 row["committer_name"],
                 row["committer_email"],

@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import threading
 import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -89,6 +90,15 @@ CREATE TABLE files (
     PRIMARY KEY (repo_id, path, seq)
 );
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+# A commit's `Co-authored-by:` people (GitHub's `Commit.authors` after the author), position 1..;
+# created apart from _SCHEMA so that a world file made before it gains the table when opened.
+_CO_AUTHORS = """
+CREATE TABLE IF NOT EXISTS co_authors (
+    repo_id INTEGER NOT NULL, sha TEXT NOT NULL, position INTEGER NOT NULL,
+    user_id INTEGER, name TEXT NOT NULL, email TEXT NOT NULL,
+    PRIMARY KEY (repo_id, sha, position)
+);
 """
 
 # Separate id ranges per kind, as on GitHub where a user, an issue and a review never share an
@@ -203,6 +213,7 @@ class World:
             self.db.execute("PRAGMA synchronous=OFF")
             if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='users'").fetchone():
                 self.db.executescript(_SCHEMA)
+            self.db.executescript(_CO_AUTHORS)
 
     @classmethod
     def synthetic(cls, *, seed: int = 1, scale: str = "small", path: str | None = None) -> World:
@@ -1020,13 +1031,31 @@ class World:
         parents: int | list[str] = 1,
         pr_number: int | None = None,
         paths: list[str] | tuple[str, ...] = (),
+        co_authors: Sequence[Mapping[str, str | None]] = (),
     ) -> str:
-        """A commit on the default branch; returns its sha. `parents` is a count or a list of shas."""
+        """A commit on the default branch; returns its sha. `parents` is a count or a list of shas.
+
+        `co_authors`: `{name, email, login}` of its `Co-authored-by:` people (login: the account
+        GitHub links the e-mail to, or None); their trailers are added to the message, from
+        which GitHub reads them."""
         record = self._require_repo(repo)
         author_user = self.user(author_login) if author_login else None
         if author_login and author_user is None:
             raise WorldError(f"unknown user {author_login!r}")
         committer_user = self.user(committer_login) if committer_login else None
+        co_author_rows = []
+        for position, person in enumerate(co_authors, start=1):
+            login = person.get("login")
+            user = self.user(login) if login else None
+            if login and user is None:
+                raise WorldError(f"unknown user {login!r}")
+            co_author_rows.append(
+                (position, user.id if user else None, person["name"] or "", person["email"] or "")
+            )
+        trailers = [f"Co-authored-by: {name} <{email}>" for _, _, name, email in co_author_rows]
+        missing = [t for t in trailers if t not in message]
+        if missing:
+            message = message.rstrip("\n") + "\n\n" + "\n".join(missing)
         authored = iso(authored_at)
         committed = iso(committed_at) or authored
         with self.lock:
@@ -1078,6 +1107,11 @@ class World:
                     json.dumps(list(paths)),
                 ),
             )
+            if co_author_rows:
+                self.db.executemany(
+                    "INSERT INTO co_authors VALUES (?,?,?,?,?,?)",
+                    [(record.id, sha, *row) for row in co_author_rows],
+                )
             self._touch_repo(record.id, committed, pushed=True)
             return sha
 

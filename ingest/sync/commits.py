@@ -1,4 +1,5 @@
-"""Default-branch commits of one repository (GraphQL history, 100 per page, with sizes)."""
+"""Default-branch commits of one repository (GraphQL history, 100 per page, with sizes and
+co-authors)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..changes import facts_changed
 from ..github import queries
 from ..github.client import GitHubError
 from ..identity import author_key
-from ..models import Commit, Repository
+from ..models import Commit, CommitCoAuthor, Repository
 from .actors import actors_upsert, parse_time
 from .context import SyncContext, now
 from .graphql import connection_pages
@@ -53,6 +54,47 @@ def _git_actor(person: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _authors(node: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(author, co-authors) of a commit node: GitHub's `authors` list the git author first,
+    then the `Co-authored-by:` people (the query asks `authors` only, not `author` too)."""
+    authors = [a for a in (node.get("authors") or {}).get("nodes") or [] if isinstance(a, dict)]
+    return (authors[0] if authors else node.get("author") or {}), authors[1:]
+
+
+def _co_authors_replace(*, repository_id: int, rows: dict[str, list[tuple]], stored: bool) -> None:
+    """Replace the co-author rows of a page's commits (sha -> (position, actor pk, name,
+    e-mail, author key) rows): one DELETE for the page, one bulk INSERT for its co-authors.
+    `stored`: the repository had co-author rows when the run began (without any, a page
+    without co-authors has nothing to replace: most pages of most repositories)."""
+    wanted = [sha for sha, people in rows.items() if people]
+    if not stored and not wanted:
+        return
+    CommitCoAuthor.objects.filter(
+        repository_id=repository_id, commit__repository_id=repository_id, commit__sha__in=list(rows)
+    ).delete()
+    if not wanted:
+        return
+    pks = dict(
+        Commit.objects.filter(repository_id=repository_id, sha__in=wanted).values_list("sha", "pk")
+    )
+    CommitCoAuthor.objects.bulk_create(
+        [
+            CommitCoAuthor(
+                commit_id=pks[sha],
+                repository_id=repository_id,
+                position=position,
+                author_id=actor,
+                name=name,
+                email=email,
+                author_key=key,
+            )
+            for sha in wanted
+            for position, actor, name, email, key in rows[sha]
+        ],
+        batch_size=500,
+    )
+
+
 def _history(data: dict[str, Any]) -> dict[str, Any] | None:
     ref = (data.get("repository") or {}).get("defaultBranchRef") or {}
     return (ref.get("target") or {}).get("history")
@@ -86,6 +128,7 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
     # every sync (identity.commits_recompute_author_keys) decides keys community-wide. (Asking
     # the whole community's commits here, once per repository, grew with the community.)
     linked: dict[str, str] = {}
+    co_authors_stored = CommitCoAuthor.objects.filter(repository_id=repo.pk).exists()
     newest: datetime | None = state.watermark
     written = 0
     pages = connection_pages(
@@ -96,16 +139,19 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
     )
     for history in prefetched(pages):
         nodes = [n for n in history.get("nodes") or [] if isinstance(n, dict) and n.get("oid")]
+        authors = {n["oid"]: _authors(n) for n in nodes}
         with transaction.atomic():
             pks = actors_upsert(
-                [_git_actor(n.get("author")) for n in nodes]
-                + [_git_actor(n.get("committer")) for n in nodes],
+                [_git_actor(author) for author, _ in authors.values()]
+                + [_git_actor(n.get("committer")) for n in nodes]
+                + [_git_actor(a) for _, people in authors.values() for a in people],
                 bots=ctx.bots,
                 cache=ctx.actors,
             )
             rows = []
+            co_author_rows: dict[str, list[tuple]] = {}
             for node in nodes:
-                author = node.get("author") or {}
+                author, co_authors = authors[node["oid"]]
                 committer = node.get("committer") or {}
                 linked_author = _git_actor(author)
                 linked_committer = _git_actor(committer)
@@ -142,8 +188,30 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
                 )
                 if linked_author and email:
                     linked[email.strip().lower()] = linked_author["login"]
+                people = co_author_rows[node["oid"]] = []
+                for position, person in enumerate(co_authors, start=1):
+                    linked_person = _git_actor(person)
+                    person_email = person.get("email") or ""
+                    people.append(
+                        (
+                            position,
+                            pks.get(linked_person["github_id"]) if linked_person else None,
+                            (person.get("name") or "")[:255],
+                            person_email[:255],
+                            author_key(
+                                login=linked_person["login"] if linked_person else None,
+                                email=person_email,
+                                linked_emails=linked,
+                            )[:300],
+                        )
+                    )
+                    if linked_person and person_email:
+                        linked[person_email.strip().lower()] = linked_person["login"]
             written += upsert_rows(
                 Commit, columns=COMMIT_COLUMNS, rows=rows, key=["repository", "sha"]
+            )
+            _co_authors_replace(
+                repository_id=repo.pk, rows=co_author_rows, stored=co_authors_stored
             )
             facts_changed(repository_ids=[repo.pk])
         for node in nodes:
