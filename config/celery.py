@@ -1,9 +1,10 @@
 """The Celery app; configuration comes from Django settings (CELERY_* names)."""
 
+import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import beat_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -18,6 +19,18 @@ def _tune_garbage_collector(**_) -> None:
     from ingest.gc_tuning import gc_tune_for_ingest
 
     gc_tune_for_ingest()
+
+
+@beat_init.connect
+def _say_when_nothing_is_scheduled(**_) -> None:
+    """Without GITHUB_TOKEN the schedule is empty (config/settings.py): say so once."""
+    from django.conf import settings
+
+    if not settings.CELERY_BEAT_SCHEDULE:
+        logging.getLogger("pulse.beat").warning(
+            "GITHUB_TOKEN is not set: no sync of GitHub is scheduled. "
+            "Set GITHUB_TOKEN (and PULSE_ORGS) to keep a real community up to date."
+        )
 
 
 @app.task(name="pulse.ping", ignore_result=False)

@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.pulse",
             ],
         },
     },
@@ -228,6 +229,8 @@ LOGGING = {
 
 # One token or a comma list; used in turn. Never logged, never passed to a task.
 GITHUB_TOKENS = env_list("GITHUB_TOKEN")
+# The demo world (`make run` without GITHUB_TOKEN): every page says "Demo data".
+PULSE_DEMO = env_bool("PULSE_DEMO", default=False)
 GITHUB_API_URL = (env_str("GITHUB_API_URL", "https://api.github.com") or "").rstrip("/")
 # The token goes to GITHUB_API_URL's host: one that resolves to a loopback, private or other
 # non-public address is refused (ingest/github/client.py api_url_check) unless this says
@@ -362,4 +365,9 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"full": True},
     },
 }
+if not GITHUB_TOKENS:
+    # Without a token there is nothing to sync on schedule: GitHub's anonymous budget (60
+    # requests an hour) does not cover an organisation, and on the demo's database real data
+    # would mix with the synthetic world. config/celery.py says so when beat starts.
+    CELERY_BEAT_SCHEDULE = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
