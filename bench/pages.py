@@ -4,18 +4,25 @@ Usage (PostgreSQL; the database is emptied and refilled):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pulse_bench \\
         .venv/bin/python bench/pages.py [--items 1000000] [--people 50000] [--runs 10]
-    # again on the same world (pages only; --rebuild also rebuilds and times the rollups):
+    # again on the same world (pages only; --rebuild also rebuilds and times the derived data):
     .venv/bin/python bench/pages.py --reuse [--rebuild] [--only /activity/]
 
 It bulk-inserts a world shaped like ingest's rows (repositories, people, pull requests,
-issues, commits, reviews, comments; `--items` of them in total), rebuilds the rollups (timed),
-requests every page `--runs` times through Django's test client (server time: routing, queries,
-template), and streams the largest CSV (every newcomer, per project, all time) to measure rows
-per second and the peak Python memory while streaming. Prints the figures; asserts nothing.
+issues, commits, reviews, comments; `--items` of them in total) with the roles an ingested
+community has (bench/world_roles.py: maintainers who merge and approve, committers given write
+access over the years and listed in OWNERS / MAINTAINERS.md versions, author associations,
+difficulty labels, promotion rules, admin role entries), rebuilds the derived data (timed), requests
+every page `--runs` times through Django's test client (server time: routing, queries,
+template; cold, with Django's cache cleared before each request, and warm), the committers page
+also as of two years ago (all projects, and the busiest one), and streams the largest CSV
+(every newcomer, per project, all time) to measure rows per second and the peak Python memory
+while streaming. `--slowest N` lists each page's N slowest queries. Prints the figures;
+asserts nothing.
 """
 
 import argparse
 import datetime as dt
+import math
 import os
 import random
 import statistics
@@ -37,19 +44,24 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from world_roles import Staff, labels, profile  # noqa: E402
 
+from dashboard.derived.rebuild import derived_rebuild  # noqa: E402
 from dashboard.exports import csv_lines  # noqa: E402
 from dashboard.forms import FilterForm  # noqa: E402
+from dashboard.models import PromotionRule  # noqa: E402
 from dashboard.pages import PAGES  # noqa: E402
-from dashboard.rollups import rollups_rebuild  # noqa: E402
 from ingest.models import (  # noqa: E402
     Actor,
     Comment,
     Commit,
+    GovernanceFileVersion,
     Issue,
     PullRequest,
     Repository,
     Review,
+    RoleEntry,
 )
 
 REPOS = 20
@@ -59,6 +71,9 @@ SPAN_DAYS = 6 * 365
 START = dt.datetime.combine(
     dt.date.today() - dt.timedelta(days=SPAN_DAYS), dt.time.min, tzinfo=dt.UTC
 )
+END = START + dt.timedelta(days=SPAN_DAYS)
+# Typical added lines of a pull request by its difficulty label (None: unlabelled).
+LINES = {"easy": 15, "medium": 120, "hard": 600, None: 60}
 
 
 def _when(rng: random.Random) -> dt.datetime:
@@ -92,52 +107,58 @@ def world_build(*, items: int, people: int, seed: int = 1) -> dict:
     )
     repo_ids = [r.id for r in repos]
     Actor.objects.bulk_create(
-        [Actor(github_id=100 + i, login=f"user{i}", name=f"User {i}") for i in range(people)]
+        [
+            Actor(github_id=100 + i, login=f"user{i}", name=f"User {i}", **profile(rng, i))
+            for i in range(people)
+        ]
         + [Actor(github_id=99, login="dependabot[bot]", is_bot=True, type="Bot")],
         batch_size=BATCH,
     )
-    actors = list(Actor.objects.filter(is_bot=False).order_by("id").values_list("id", flat=True))
+    humans = Actor.objects.filter(is_bot=False).order_by("id")
+    actors = list(humans.values_list("id", flat=True))
+    logins = dict(humans.values_list("id", "login"))
+    bot = Actor.objects.get(is_bot=True).id
+    staff = Staff(
+        rng,
+        repos=[(r.id, r.full_name, r.owner_login) for r in repos],
+        actors=actors,
+        logins=logins,
+        home=set(humans.filter(affiliation="home").values_list("id", flat=True)),
+        start=START,
+        end=END,
+    )
     shares = {"pr": 0.35, "issue": 0.2, "commit": 0.25, "review": 0.12, "comment": 0.08}
     counts = {k: int(items * v) for k, v in shares.items()}
-    number = 0
+    serial = 0  # GitHub ids
+    numbers = dict.fromkeys(repo_ids, 0)  # issues and pull requests share a repository's numbers
+    issue_numbers: dict[int, list[int]] = {rid: [] for rid in repo_ids}
 
     def batches(total, make):
         for start in range(0, total, BATCH):
             yield [make() for _ in range(min(BATCH, total - start))]
 
-    def pr():
-        nonlocal number
-        number += 1
-        created = _when(rng)
-        merged = created + dt.timedelta(hours=rng.randrange(1, 500)) if rng.random() < 0.7 else None
-        return PullRequest(
-            github_id=10**7 + number,
-            repository_id=rng.choice(repo_ids),
-            number=number,
-            title=f"Change {number}",
-            state="closed" if merged else "open",
-            author_id=_person(rng, actors),
-            created_at=created,
-            updated_at=merged or created,
-            closed_at=merged,
-            merged_at=merged,
-            first_response_at=created + dt.timedelta(hours=rng.randrange(1, 100))
-            if rng.random() < 0.8
-            else None,
-        )
+    def author_at(rid: int, at: dt.datetime) -> int:
+        return staff.author(rid, at) or _person(rng, actors)
 
     def issue():
-        nonlocal number
-        number += 1
+        nonlocal serial
+        serial += 1
+        rid = rng.choice(repo_ids)
+        numbers[rid] += 1
+        issue_numbers[rid].append(numbers[rid])
         created = _when(rng)
         closed = created + dt.timedelta(days=rng.randrange(1, 60)) if rng.random() < 0.6 else None
+        closed = closed if closed and closed < END else None
+        author = author_at(rid, created)
         return Issue(
-            github_id=10**7 + number,
-            repository_id=rng.choice(repo_ids),
-            number=number,
-            title=f"Problem {number}",
+            github_id=10**7 + serial,
+            repository_id=rid,
+            number=numbers[rid],
+            title=f"Problem {serial}",
             state="closed" if closed else "open",
-            author_id=_person(rng, actors),
+            author_id=author,
+            author_association=staff.association(rid, author, created),
+            labels=labels(rng)[0],
             created_at=created,
             updated_at=closed or created,
             closed_at=closed,
@@ -146,52 +167,127 @@ def world_build(*, items: int, people: int, seed: int = 1) -> dict:
             else None,
         )
 
-    def commit():
-        nonlocal number
-        number += 1
-        when = _when(rng)
-        author = _person(rng, actors)
-        return Commit(
-            repository_id=rng.choice(repo_ids),
-            sha=f"{number:040x}",
+    def pr():
+        nonlocal serial
+        serial += 1
+        rid = rng.choice(repo_ids)
+        numbers[rid] += 1
+        created = _when(rng)
+        author = bot if rng.random() < 0.01 else author_at(rid, created)
+        merged = created + dt.timedelta(hours=rng.randrange(1, 500)) if rng.random() < 0.7 else None
+        merged = merged if merged and merged < END else None
+        found, level = labels(rng)
+        # Sizes as difficulty goes (the size heuristic classifies the unlabelled ones).
+        added = max(1, int(rng.lognormvariate(math.log(LINES[level]), 0.9)))
+        draw = rng.random()
+        title = (
+            f"docs: explain change {serial}"
+            if draw < 0.04
+            else "Fix typo in README.md"
+            if draw < 0.07
+            else f"Change {serial}"
+        )
+        closes = issue_numbers[rid]
+        return PullRequest(
+            github_id=10**7 + serial,
+            repository_id=rid,
+            number=numbers[rid],
+            title=title,
+            state="closed" if merged else "open",
             author_id=author,
-            author_key=f"login:user{author - actors[0]}",
+            author_association="NONE" if author == bot else staff.association(rid, author, created),
+            labels=found,
+            closes_issues=[rng.choice(closes)] if closes and rng.random() < 0.2 else [],
+            additions=added,
+            deletions=int(added * rng.uniform(0, 0.6)),
+            changed_files=max(1, int(math.sqrt(added) / 2)),
+            created_at=created,
+            updated_at=merged or created,
+            closed_at=merged,
+            merged_at=merged,
+            merged_by_id=staff.merger(rid, merged, author) if merged else None,
+            first_response_at=created + dt.timedelta(hours=rng.randrange(1, 100))
+            if rng.random() < 0.8
+            else None,
+        )
+
+    def commit():
+        nonlocal serial
+        serial += 1
+        rid = rng.choice(repo_ids)
+        when = _when(rng)
+        author = author_at(rid, when)
+        return Commit(
+            repository_id=rid,
+            sha=f"{serial:040x}",
+            author_id=author,
+            author_key=f"login:{logins[author]}",
             authored_at=when,
             committed_at=when,
         )
 
     started = time.monotonic()
+    # Issues first: pull requests close some of their repository's issues.
     for make, model, total in (
-        (pr, PullRequest, counts["pr"]),
         (issue, Issue, counts["issue"]),
+        (pr, PullRequest, counts["pr"]),
         (commit, Commit, counts["commit"]),
     ):
         for batch in batches(total, make):
             model.objects.bulk_create(batch)
-    prs = list(PullRequest.objects.values_list("id", "repository_id", "created_at"))
+    prs = list(
+        PullRequest.objects.values_list(
+            "id", "repository_id", "created_at", "author_id", "merged_at"
+        )
+    )
+    threads = list(Issue.objects.values_list("repository_id", "number", "created_at", "author_id"))
+    threads += list(
+        PullRequest.objects.values_list("repository_id", "number", "created_at", "author_id")
+    )
 
     def review():
-        nonlocal number
-        number += 1
-        pr_id, repo_id, created = rng.choice(prs)
+        nonlocal serial
+        serial += 1
+        pr_id, rid, created, author, merged = rng.choice(prs)
+        when = min(
+            created + dt.timedelta(hours=rng.randrange(1, 100)),
+            (merged or END) - dt.timedelta(minutes=5),
+        )
+        # Most reviews come from people with write access; others comment or ask for changes.
+        reviewer = staff.reviewer(rid, when, author) if rng.random() < 0.65 else None
+        if reviewer is not None:
+            state = rng.choices(["APPROVED", "CHANGES_REQUESTED", "COMMENTED"], [7, 2, 1])[0]
+        else:
+            reviewer = _person(rng, actors)
+            reviewer = rng.choice(actors) if reviewer == author else reviewer
+            state = rng.choices(["APPROVED", "CHANGES_REQUESTED", "COMMENTED"], [1, 2, 5])[0]
         return Review(
-            github_id=10**8 + number,
-            repository_id=repo_id,
+            github_id=10**8 + serial,
+            repository_id=rid,
             pull_request_id=pr_id,
-            author_id=_person(rng, actors),
-            state="APPROVED",
-            submitted_at=created + dt.timedelta(hours=rng.randrange(1, 100)),
+            author_id=reviewer,
+            state=state,
+            author_association=staff.association(rid, reviewer, when),
+            submitted_at=max(when, created),
         )
 
     def comment():
-        nonlocal number
-        number += 1
-        when = _when(rng)
+        nonlocal serial
+        serial += 1
+        rid, number, created, author = rng.choice(threads)
+        when = created + dt.timedelta(minutes=int(rng.lognormvariate(math.log(480), 1.5)) + 1)
+        when = when if when < END else created + (END - created) * rng.random()
+        # Answers from people with write access, replies by the author, and the community.
+        draw = rng.random()
+        who = staff.reviewer(rid, when, author or 0) if draw < 0.45 else None
+        who = who or (author if 0.45 <= draw < 0.7 and author else _person(rng, actors))
         return Comment(
-            github_id=10**8 + number,
-            repository_id=rng.choice(repo_ids),
-            issue_number=rng.randrange(1, number),
-            author_id=_person(rng, actors),
+            github_id=10**8 + serial,
+            repository_id=rid,
+            issue_number=number,
+            author_id=who,
+            author_association="NONE" if who == bot else staff.association(rid, who, when),
+            body_length=rng.randrange(20, 2000),
             created_at=when,
             updated_at=when,
         )
@@ -202,12 +298,19 @@ def world_build(*, items: int, people: int, seed: int = 1) -> dict:
     ):
         for batch in batches(total, make):
             model.objects.bulk_create(batch)
+    versions = GovernanceFileVersion.objects.bulk_create(staff.governance_versions())
+    # bulk_create: no post_save recount of the candidates (the derived rebuild that follows
+    # counts them with these rules).
+    PromotionRule.objects.bulk_create(staff.promotion_rules())
+    RoleEntry.objects.bulk_create(staff.role_entries())
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
         "items": sum(counts.values()),
         "people": people,
         "load_seconds": time.monotonic() - started,
+        "governance_versions": len(versions),
+        "write_access": sum(len(grants) for grants in staff.grants.values()),
     }
 
 
@@ -216,10 +319,19 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
-def pages_time(*, runs: int, only: list[str] | None = None):
-    """Yields (path, cold median, cold p95, warm median, warm p95) in ms per page: cold with
-    the selector cache emptied before each request (as right after a rollup rebuild), warm
-    with it filled (every later request until the next rebuild)."""
+def years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def pages_time(*, runs: int, only: list[str] | None = None, slowest: int = 0, warm: bool = True):
+    """Yields (path, cold median, cold p95, warm median, warm p95, slowest queries) in ms per
+    page: cold with the selector cache emptied before each request (as right after a derived-data
+    rebuild), warm with it filled (every later request until the next rebuild; not timed
+    without `warm`, then NaN). With `slowest`, one more cold request lists that many of its
+    slowest queries: (ms, SQL)."""
     client = Client()
     # This bench's own world has user1; on another (--reuse of an ingested world) the person
     # with the most pull requests and the repository with the most pull requests stand in.
@@ -227,6 +339,7 @@ def pages_time(*, runs: int, only: list[str] | None = None):
     person = (Actor.objects.filter(login="user1").first() or busiest.first()).login
     repo = Repository.objects.annotate(n=Count("pull_requests")).order_by("-n", "id")
     repo = repo.first().full_name
+    until = years_before(dt.date.today(), 2).isoformat()
     paths = [
         "/activity/",
         "/newcomers/",
@@ -237,6 +350,9 @@ def pages_time(*, runs: int, only: list[str] | None = None):
         "/newcomers/?since=2000-01-01&interval=quarter",
         "/",
         "/committers/",
+        # As of a past day: the roles and the candidates' ranking as they stood then.
+        f"/committers/?until={until}",
+        f"/committers/?repo={repo}&until={until}",
     ]
     for path in paths:
         if only and not any(
@@ -245,16 +361,33 @@ def pages_time(*, runs: int, only: list[str] | None = None):
             continue
         response = client.get(path)  # warm-up (and check it works)
         assert response.status_code == 200, (path, response.status_code)
-        cold, warm = [], []
+        cold, warmed = [], []
         for _ in range(runs):
             cache.clear()
             started = time.perf_counter()
             client.get(path)
             cold.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            client.get(path)
-            warm.append((time.perf_counter() - started) * 1000)
-        yield path, statistics.median(cold), p95(cold), statistics.median(warm), p95(warm)
+            if warm:
+                started = time.perf_counter()
+                client.get(path)
+                warmed.append((time.perf_counter() - started) * 1000)
+        queries = []
+        if slowest:
+            cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                client.get(path)
+            queries = sorted(
+                ((float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries),
+                reverse=True,
+            )[:slowest]
+        yield (
+            path,
+            statistics.median(cold),
+            p95(cold),
+            statistics.median(warmed) if warmed else math.nan,
+            p95(warmed) if warmed else math.nan,
+            queries,
+        )
 
 
 def export_speed() -> dict:
@@ -297,9 +430,20 @@ def main() -> None:
     parser.add_argument(
         "--rebuild",
         action="store_true",
-        help="with --reuse: rebuild the rollups first (after a rollup change)",
+        help="with --reuse: rebuild the derived data first (after a change to it)",
     )
     parser.add_argument("--only", action="append", help="time only pages under this path")
+    parser.add_argument(
+        "--slowest",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also list each page's N slowest queries (one more cold request)",
+    )
+    parser.add_argument("--no-export", action="store_true", help="skip the CSV export figure")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="time cold requests only (no warm ones)"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/pages.py measures PostgreSQL: set DATABASE_URL=postgres://…")
@@ -308,24 +452,35 @@ def main() -> None:
         world = world_build(items=args.items, people=args.people)
         print(
             f"world: {world['items']:,} items, {world['people']:,} people, "
-            f"loaded in {world['load_seconds']:.0f} s"
+            f"loaded in {world['load_seconds']:.0f} s; {world['write_access']} people with "
+            f"write access over {REPOS} repositories, {world['governance_versions']} "
+            "governance file versions",
+            flush=True,
         )
     if not args.reuse or args.rebuild:
         started = time.monotonic()
-        rows = rollups_rebuild()
+        rows = derived_rebuild().events
         print(
-            f"rollups rebuilt: {rows:,} contribution rows in {time.monotonic() - started:.1f} s",
+            f"derived data rebuilt: {rows:,} contribution rows in "
+            f"{time.monotonic() - started:.1f} s",
             flush=True,
         )
     print(
         f"{'page':48} {'cold median':>11} {'cold p95':>9} {'warm median':>11} {'warm p95':>9}  (ms)"
     )
-    for path, median, high, warm_median, warm_high in pages_time(runs=args.runs, only=args.only):
+    timed = pages_time(
+        runs=args.runs, only=args.only, slowest=args.slowest, warm=not args.cold_only
+    )
+    for path, median, high, warm_median, warm_high, queries in timed:
         flag = "" if high < 300 else "  (cold over 300 ms)"
         print(
             f"{path:48} {median:11.1f} {high:9.1f} {warm_median:11.1f} {warm_high:9.1f}{flag}",
             flush=True,
         )
+        for ms, sql in queries:
+            print(f"    {ms:8.1f} ms  {' '.join(sql.split())[:400]}", flush=True)
+    if args.no_export:
+        return
     export = export_speed()
     print(
         f"CSV export over HTTP (newcomers per project, all time): {export['rows']:,} rows, "
