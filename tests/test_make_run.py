@@ -46,7 +46,9 @@ def test_make_run_demo_is_a_demo_and_stops_on_ctrl_c(tmp_path):
         }
     }
     env.update(PULSE_PORT=str(_free_port()), PULSE_VAR_DIR=str(tmp_path / "var"))
-    # A terminal's Ctrl-C goes to the whole foreground process group.
+    # As from a terminal: SIGINT handled by default (a shell that started this suite in the
+    # background may have left it ignored, which bash could not then trap), and Ctrl-C sent
+    # to the whole foreground process group.
     proc = subprocess.Popen(
         ["bash", "scripts/run.sh"],
         cwd=ROOT,
@@ -55,6 +57,7 @@ def test_make_run_demo_is_a_demo_and_stops_on_ctrl_c(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
@@ -89,7 +92,7 @@ def test_make_run_demo_is_a_demo_and_stops_on_ctrl_c(tmp_path):
         try:
             code = proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _kill_session(proc.pid)
             raise
         left = _session(proc.pid)
         while left and time.monotonic() - started < 10:
@@ -137,6 +140,16 @@ def _session(sid: int) -> list[str]:
         ["ps", "-s", str(sid), "-o", "pid=,stat=,args="], capture_output=True, text=True
     )
     return [line for line in found.stdout.splitlines() if line.split()[1:2] != ["Z"]]
+
+
+def _kill_session(sid: int) -> None:
+    """Every process group of the session (run.sh gives each process one of its own)."""
+    found = subprocess.run(["ps", "-s", str(sid), "-o", "pgid="], capture_output=True, text=True)
+    for group in {int(pgid) for pgid in found.stdout.split()}:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _logs(tmp_path) -> str:
