@@ -103,15 +103,14 @@ def runs_by_week(*, until: dt.date, days: int = 84) -> dict:
 
 def bots_detected() -> list[dict]:
     """Every account counted as a bot, and why (GitHub's type, the login's ending, the
-    configured list), so an admin can correct the list (admin: Bot accounts)."""
+    configured list), so an admin can correct the list (admin: Bot accounts). Ingest flags
+    accounts by the same rule (`ingest.identity.is_bot`); the configured list is read here too,
+    for logins added since their accounts were last written."""
     configured = {login.lower() for login in bot_logins()}
-    suffixes = Q()
-    for suffix in BOT_LOGIN_SUFFIXES:
-        suffixes |= Q(login__iendswith=suffix)
     rows = []
     for login, kind in (
         Actor.objects.annotate(lower=Lower("login"))
-        .filter(Q(is_bot=True) | Q(type=Actor.Type.BOT) | Q(lower__in=configured) | suffixes)
+        .filter(Q(is_bot=True) | Q(lower__in=configured))
         .order_by("login")
         .values_list("login", "type")
     ):
