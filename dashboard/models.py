@@ -502,6 +502,39 @@ class PromotionWork(models.Model):
         return f"{self.login} {self.kind} #{self.number} in {self.repository_id}"
 
 
+class PromotionMonth(models.Model):
+    """Rollup: PromotionWork summed per person, project and calendar month of `at` (merged
+    pull requests by difficulty, reviews given) with the latest `authored_at` of the month's
+    items; a month with only answers has a row of zeros. A window's whole months are read
+    here, its cut first and last months from PromotionWork (issues answered, distinct over
+    the window, always from PromotionWork)."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    login = models.CharField(max_length=100)
+    month = models.DateTimeField()  # first instant of the month, UTC
+    merged = models.IntegerField()
+    hard = models.IntegerField()
+    medium = models.IntegerField()
+    easy = models.IntegerField()
+    reviews = models.IntegerField()
+    authored_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # Covering: a window's whole months are read from the index alone.
+            models.Index(
+                fields=["repository", "month"],
+                name="promotion_month_window",
+                include=["login", "merged", "hard", "medium", "easy", "reviews", "authored_at"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.login} in {self.repository_id} {self.month:%Y-%m}: {self.merged} merged"
+
+
 class EmailDomainSpell(models.Model):
     """Rollup: the first and last commit a person (`login`, lower-cased: their commits keyed
     `login:…`) authored with an address at an organisation's e-mail domain (personal and

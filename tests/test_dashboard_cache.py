@@ -16,6 +16,7 @@ from django.test import override_settings
 from dashboard.definitions.buckets import INTERVALS, bucket_start, bucket_starts
 from dashboard.definitions.contributions import scope_key
 from dashboard.derived.rebuild import derived_rebuild
+from dashboard.derived.roles import promotion_months_rebuild
 from dashboard.metrics.activity import activity_by_interval
 from dashboard.metrics.newcomers import newcomer_retention_by_month
 from dashboard.metrics.promotion import promotion_candidates
@@ -212,6 +213,7 @@ def test_candidate_cut_per_project_keeps_everyone_tied_at_the_cut():
                     level=level,
                 )
     ids = [r.id for r in repos]
+    promotion_months_rebuild(repository_ids=ids)
     everyone = promotion_candidates(repository_ids=ids, as_of=None, limit=None)
     best_two = [(r["project"], r["login"]) for r in everyone if r["rank"] <= 2]
     assert best_two == [

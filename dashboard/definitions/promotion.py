@@ -3,33 +3,31 @@ with them (docs/metrics.md, "Promotion candidates").
 
 - progress = the mean of the merged part (merged pull requests / `min_merged`, at most 1)
   and the difficulty part (the better of Hard / `min_hard` and Medium / `min_medium`, each at
-  most 1), in percent, rounded to the tenth shown (in SQL, `progress_expression`: the
-  candidates are ranked and cut per project by the database); `meets_rule` when both parts
-  are complete;
+  most 1), in percent, rounded half up to the tenth shown; `meets_rule` when both parts are
+  complete;
 - what the rule counts, one dated item each (the `PromotionWork` rollup): merged pull requests
   (with their difficulty), reviews submitted on other people's pull requests, comments on other
   people's issues (issues answered: distinct issues);
 - a person's first evidence of a signal (merge, approval, association) per project.
 """
 
-from collections import defaultdict
+import math
 from datetime import datetime
 
 from django.db.models import (
-    Case,
     CharField,
+    Count,
     Exists,
     F,
-    FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Value,
-    When,
     Window,
 )
-from django.db.models.functions import Cast, Greatest, Round, RowNumber
+from django.db.models.functions import RowNumber, TruncMonth
 
 from ingest.models import Comment, Issue, PullRequest, Review
 
@@ -58,6 +56,23 @@ def meets_rule(*, merged: int, hard: int, medium: int, rule) -> bool:
         all(need == 0 for _, need in alternatives)
         or any(need and count >= need for count, need in alternatives)
     )
+
+
+def progress(*, merged: int, hard: int, medium: int, rule) -> float:
+    """Progress (module docstring) in percent, rounded half up to the tenth shown (ties are
+    judged on what the page shows)."""
+
+    def part(count: int, need: int) -> float:
+        return 1.0 if count >= need else count / need
+
+    alternatives = [
+        part(count, need)
+        for count, need in ((hard, rule.min_hard), (medium, rule.min_medium))
+        if need
+    ]
+    difficulty = max(alternatives, default=1.0)
+    # Half up, with room for binary fractions (85.0 computed as 84.99999…).
+    return math.floor(500.0 * (part(merged, rule.min_merged) + difficulty) + 0.5 + 1e-9) / 10
 
 
 def progress_text(*, merged: int, hard: int, medium: int, rule) -> str:
@@ -91,33 +106,6 @@ def first_by_actor(
         .values("repository_id", f"{actor}__login", first_at=F(at), first_number=F(number))
         .order_by()
     )
-
-
-def progress_expression(*, rules: dict[int, object]) -> Case:
-    """Progress (module docstring) in SQL over the aggregates `merged`, `hard`, `medium`, per
-    project rule, rounded to the tenth the page shows (ties are judged on what is shown)."""
-
-    def part(field: str, need: int):
-        return Case(
-            When(**{f"{field}__gte": need}, then=Value(1.0)),
-            default=Cast(F(field), FloatField()) / Value(float(need)),
-            output_field=FloatField(),
-        )
-
-    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for rid, rule in rules.items():
-        groups[(rule.min_merged, rule.min_hard, rule.min_medium)].append(rid)
-    whens = []
-    for (need_merged, need_hard, need_medium), rids in groups.items():
-        parts = [part(f, n) for f, n in (("hard", need_hard), ("medium", need_medium)) if n]
-        difficulty = (Greatest(*parts) if len(parts) == 2 else parts[0]) if parts else Value(1.0)
-        whens.append(
-            When(
-                repository_id__in=rids,
-                then=Round(Value(50.0) * (part("merged", need_merged) + difficulty), precision=1),
-            )
-        )
-    return Case(*whens, default=Value(0.0), output_field=FloatField())
 
 
 # Column order of the PromotionWork rows the querysets below select (INSERT … SELECT).
@@ -193,3 +181,42 @@ def answer_work(*, repository_ids: list[int], bots: set[str]) -> QuerySet:
         level=Value(None, output_field=IntegerField()),
         source=Value("", output_field=CharField()),
     )
+
+
+# Column order of the PromotionMonth rows `work_by_month` selects (INSERT … SELECT).
+MONTH_COLUMNS = (
+    "repository_id",
+    "login",
+    "month",
+    "merged",
+    "hard",
+    "medium",
+    "easy",
+    "reviews",
+    "authored_at",
+)
+
+
+def work_figures() -> dict:
+    """The promotion rule's sums over PromotionWork rows (aggregates)."""
+    merged = Q(kind=PromotionWork.MERGED)
+    return {
+        "merged": Count("kind", filter=merged),
+        "hard": Count("kind", filter=merged & Q(level=3)),
+        "medium": Count("kind", filter=merged & Q(level=2)),
+        "easy": Count("kind", filter=merged & Q(level=1)),
+        "reviews": Count("kind", filter=Q(kind=PromotionWork.REVIEW)),
+    }
+
+
+def work_by_month(work: QuerySet) -> QuerySet:
+    """PromotionWork rows summed per project, person and month of `at`, in MONTH_COLUMNS
+    order."""
+    grouped = (
+        work.annotate(w_month=TruncMonth("at"))
+        .values("repository_id", "login", "w_month")
+        .annotate(**{f"w_{k}": v for k, v in work_figures().items()})
+        .annotate(w_authored_at=Max("authored_at"))
+        .order_by()
+    )
+    return grouped.values_list("repository_id", "login", *(f"w_{c}" for c in MONTH_COLUMNS[2:]))

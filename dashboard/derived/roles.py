@@ -5,8 +5,9 @@
   last activity;
 - PromotionWork: every merged pull request (with its difficulty under the project's rule),
   review given on someone else's pull request and comment on someone else's issue, dated, so
-  the candidates of any window are counted from one range of it. Difficulty depends on the
-  project's rule, so a rule change recounts it (`promotion_work_rebuild`);
+  the candidates of any window are counted from one range of it; PromotionMonth: the same
+  summed per person, project and month (a window's whole months). Difficulty depends on the
+  project's rule, so a rule change recounts both (`promotion_work_rebuild`);
 - EmailDomainSpell: community-wide, each person's first and last commit at each organisation's
   e-mail domain (affiliation at the time).
 """
@@ -20,17 +21,20 @@ from ingest.models import Comment, Commit, Issue, PullRequest, Review
 from ..definitions.affiliation import organisation_domain
 from ..definitions.contributions import LOGIN_PREFIX, WRITE_ASSOCIATIONS, bot_logins
 from ..definitions.promotion import (
+    MONTH_COLUMNS,
     WORK_COLUMNS,
     answer_work,
     first_by_actor,
     merged_work,
     promotion_rules,
     review_work,
+    work_by_month,
 )
 from ..models import (
     ActivityMonth,
     ContributionEvent,
     EmailDomainSpell,
+    PromotionMonth,
     PromotionWork,
     RoleSignal,
 )
@@ -38,7 +42,7 @@ from . import Family
 
 FAMILY = Family(
     name="roles",
-    tables=("RoleSignal", "ActivityMonth", "PromotionWork", "EmailDomainSpell"),
+    tables=("RoleSignal", "ActivityMonth", "PromotionWork", "PromotionMonth", "EmailDomainSpell"),
     sources=(
         "ingest.PullRequest",
         "ingest.Review",
@@ -143,8 +147,8 @@ def roles_rebuild(*, repository_ids: list[int]) -> int:
 
 
 def promotion_work_rebuild(*, repository_ids: list[int]) -> int:
-    """PromotionWork of some repositories (their facts or their rule changed), by INSERT …
-    SELECT of the definitions' querysets; returns rows written."""
+    """PromotionWork and PromotionMonth of some repositories (their facts or their rule
+    changed), by INSERT … SELECT of the definitions' querysets; returns PromotionWork rows."""
     ids = list(repository_ids)
     PromotionWork.objects.filter(repository_id__in=ids).delete()
     if not ids:
@@ -160,7 +164,22 @@ def promotion_work_rebuild(*, repository_ids: list[int]) -> int:
         ):
             select, params = work.query.sql_with_params()
             cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+    promotion_months_rebuild(repository_ids=ids)
     return PromotionWork.objects.filter(repository_id__in=ids).count()
+
+
+def promotion_months_rebuild(*, repository_ids: list[int]) -> None:
+    """PromotionMonth of some repositories, from their PromotionWork."""
+    ids = list(repository_ids)
+    PromotionMonth.objects.filter(repository_id__in=ids).delete()
+    select, params = work_by_month(
+        PromotionWork.objects.filter(repository_id__in=ids)
+    ).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PromotionMonth._meta.db_table} ({', '.join(MONTH_COLUMNS)}) {select}",
+            params,
+        )
 
 
 def email_domain_spells_rebuild() -> int:

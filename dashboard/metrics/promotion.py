@@ -26,21 +26,13 @@ from operator import or_
 from urllib.parse import quote_plus
 
 from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    IntegerField,
-    Max,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from ingest.models import Role
 
 from ..definitions.difficulty import LEVEL_NAME
-from ..definitions.promotion import meets_rule, progress_expression, progress_text
-from ..models import PromotionWork
+from ..definitions.promotion import meets_rule, progress, progress_text
+from ..models import PromotionMonth, PromotionWork
 from .roles import (
     RANK,
     RoleWorld,
@@ -52,6 +44,7 @@ from .roles import (
 
 WINDOW_DAYS = 365
 FIGURES = ("reviews", "answers", "merged", "hard", "medium", "easy")
+WINDOW_COLUMNS = ("merged", "hard", "medium", "easy", "reviews", "recent")
 
 
 def candidate_window(*, as_of: date | None, since: date | None) -> tuple[date, date]:
@@ -154,54 +147,34 @@ def _shortlist(*, world: RoleWorld, first: date, limit: int | None) -> dict[tupl
     day = world.day()
     if first > day:
         return {}
-    work = _window(world, first)
-    merged = Q(kind=PromotionWork.MERGED)
-    rows = (
-        work.values("repository_id", "login")
-        .annotate(
-            merged=Count("kind", filter=merged),
-            hard=Count("kind", filter=merged & Q(level=3)),
-            medium=Count("kind", filter=merged & Q(level=2)),
-            easy=Count("kind", filter=merged & Q(level=1)),
-            reviews=Count("kind", filter=Q(kind=PromotionWork.REVIEW)),
-            recent=_recent_items(world, day),
-        )
-        .annotate(progress=progress_expression(rules=world.rules))
-        .order_by()
-        .values_list(
-            "repository_id",
-            "login",
-            "progress",
-            "reviews",
-            "merged",
-            "hard",
-            "medium",
-            "easy",
-            "recent",
-        )
-    )
     excluded = _excluded(world)
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:  # plain rows: no per-value conversions
-        cursor.execute(sql, params)
-        found = {
-            (row[0], row[1]): row[2:]
-            for row in cursor.fetchall()
-            if (row[0], row[1].lower()) not in excluded
-        }
-    since_day = {rid: months_later(day, -rule.recent_months) for rid, rule in world.rules.items()}
-    checked: set[tuple[int, str]] = set()
-    while True:
-        edges = _edges(found, limit, keys=2)
-        unsure = {
-            key
-            for key, figures in found.items()
-            if not figures[-1] and key not in checked and figures[:2] >= edges[key[0]]
-        }
+    rules = world.rules
+    progress_of: dict[tuple, float] = {}
+    # project → [((progress, reviews), login, (merged, hard, medium, easy), recent)]
+    by_project: dict[int, list[tuple]] = defaultdict(list)
+    for rid, login, n_merged, hard, medium, easy, reviews, recent in _window_figures(world, first):
+        if (rid, login.lower()) in excluded:
+            continue
+        key = (id(rules[rid]), n_merged, hard, medium)
+        if key not in progress_of:
+            progress_of[key] = progress(merged=n_merged, hard=hard, medium=medium, rule=rules[rid])
+        by_project[rid].append(
+            ((progress_of[key], reviews), login, (n_merged, hard, medium, easy), recent)
+        )
+    since_day = {rid: months_later(day, -rule.recent_months) for rid, rule in rules.items()}
+    chosen: dict[int, list[tuple]] = {}
+    pending = set(by_project)  # projects whose cut is to be (re)made
+    while pending:
+        for rid in pending:
+            entries = by_project[rid]
+            cut = _edge([entry[0] for entry in entries], limit)
+            chosen[rid] = [entry for entry in entries if entry[0] >= cut]
+        # Of those, who shows nothing they authored lately in the window: active lately by
+        # anything else (a commit, an issue, …)?
+        unsure = {(rid, entry[1]) for rid in pending for entry in chosen[rid] if not entry[3]}
+        pending = set()
         if not unsure:
             break
-        # Active lately by anything else they authored (a commit, an issue, …)?
-        checked |= unsure
         last = activity_by_person(
             repository_ids=sorted({rid for rid, _ in unsure}),
             logins={login for _, login in unsure},
@@ -209,51 +182,89 @@ def _shortlist(*, world: RoleWorld, first: date, limit: int | None) -> dict[tupl
             count_months=False,
             pairs=unsure,
         )
+        stale = set()
         for rid, login in unsure:
             seen = last.get((rid, login), (0, None))[1]
             if seen is None or seen.date() < since_day[rid]:
-                del found[(rid, login)]
-    people = {
-        key: dict(
-            zip(
-                ("progress", "reviews", "merged", "hard", "medium", "easy"),
-                figures[:6],
-                strict=True,
-            )
-        )
-        for key, figures in found.items()
-        if figures[:2] >= edges[key[0]]
-    }
+                stale.add((rid, login))
+        for rid in {rid for rid, _ in unsure}:
+            # The checked are recent from now on; the stale leave, and the cut is made again.
+            by_project[rid] = [
+                (entry if entry[3] or (rid, entry[1]) not in unsure else (*entry[:3], 1))
+                for entry in by_project[rid]
+                if (rid, entry[1]) not in stale
+            ]
+            if any(key[0] == rid for key in stale):
+                pending.add(rid)
+            else:
+                chosen[rid] = [
+                    (*entry[:3], 1) if (rid, entry[1]) in unsure else entry for entry in chosen[rid]
+                ]
+    people = {}
+    for rid, entries in chosen.items():
+        for (share, reviews), login, (n_merged, hard, medium, easy), _ in entries:
+            people[(rid, login)] = {
+                "progress": share,
+                "reviews": reviews,
+                "merged": n_merged,
+                "hard": hard,
+                "medium": medium,
+                "easy": easy,
+            }
     if not people:
         return {}
-    for rid, login, n in (
-        work.filter(kind=PromotionWork.ANSWER, login__in={login for _, login in people})
-        .values("repository_id", "login")
-        .annotate(n=Count("number", distinct=True))
-        .order_by()
-        .values_list("repository_id", "login", "n")
-    ):
-        if (rid, login) in people:
-            people[(rid, login)]["answers"] = n
+    for (rid, login), n in _answers(world=world, first=first, pairs=set(people)).items():
+        people[(rid, login)]["answers"] = n
     for (rid, _), p in people.items():
         p.setdefault("answers", 0)
         p["meets"] = meets_rule(
             merged=p["merged"], hard=p["hard"], medium=p["medium"], rule=world.rules[rid]
         )
-    edges = _edges({key: _first_keys(p) for key, p in people.items()}, limit, keys=3)
+    keys: dict[int, list[tuple]] = defaultdict(list)
+    for (rid, _), p in people.items():
+        keys[rid].append(_first_keys(p))
+    edges = {rid: _edge(ranked, limit) for rid, ranked in keys.items()}
     return {key: p for key, p in people.items() if _first_keys(p) >= edges[key[0]]}
 
 
-def _edges(found: dict[tuple[int, str], tuple], limit: int | None, *, keys: int) -> dict:
-    """Per project: the first `keys` figures of its `limit`-th best (the lowest that makes
-    the cut; everyone's lowest without a limit)."""
-    by_project: dict[int, list[tuple]] = defaultdict(list)
-    for (rid, _), figures in found.items():
-        by_project[rid].append(figures[:keys])
-    return {
-        rid: heapq.nlargest(limit, ranked)[-1] if limit is not None else min(ranked)
-        for rid, ranked in by_project.items()
-    }
+def _edge(keys: list[tuple], limit: int | None) -> tuple:
+    """The keys of the `limit`-th best (the lowest that makes the cut; without a limit, or
+    with fewer, the lowest of all)."""
+    if limit is None or len(keys) <= limit:
+        return min(keys)
+    return heapq.nlargest(limit, keys)[-1]
+
+
+def _answers(
+    *, world: RoleWorld, first: date, pairs: set[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
+    """(project, login) → distinct issues answered in the window, of these pairs only."""
+    if connection.vendor == "postgresql":
+        # Each pair's answers in the (repository, login, kind, level, at) index (an answer's
+        # level is NULL), read from the index alone.
+        ordered = sorted(pairs)
+        sql = f"""
+            SELECT p.rid, p.login, x.n
+            FROM unnest(%s::bigint[], %s::text[]) AS p(rid, login) CROSS JOIN LATERAL (
+                SELECT COUNT(DISTINCT w.number) AS n FROM {PromotionWork._meta.db_table} w
+                WHERE w.repository_id = p.rid AND w.login = p.login AND w.kind = %s
+                  AND w.level IS NULL AND w.at >= %s {"AND w.at < %s" if world.before else ""}
+            ) x WHERE x.n > 0"""
+        params = [[rid for rid, _ in ordered], [login for _, login in ordered]]
+        params += [PromotionWork.ANSWER, _start(first)]
+        params += [world.before] if world.before else []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {(rid, login): n for rid, login, n in cursor.fetchall()}
+    found = (
+        _window(world, first)
+        .filter(kind=PromotionWork.ANSWER, login__in={login for _, login in pairs})
+        .values("repository_id", "login")
+        .annotate(n=Count("number", distinct=True))
+        .order_by()
+        .values_list("repository_id", "login", "n")
+    )
+    return {(rid, login): n for rid, login, n in found if (rid, login) in pairs}
 
 
 def _window(world: RoleWorld, first: date):
@@ -272,19 +283,86 @@ def _since_days(world: RoleWorld, day: date) -> dict[date, list[int]]:
     return by_since
 
 
-def _recent_items(world: RoleWorld, day: date) -> Max:
-    """1 when the person authored an item of the window within the project rule's recent
-    months before the day (the usual case: the window and the months mostly overlap)."""
-    return Max(
-        Case(
-            *(
-                When(repository_id__in=rids, authored_at__gte=_start(since), then=Value(1))
-                for since, rids in _since_days(world, day).items()
-            ),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
+def _window_figures(world: RoleWorld, first: date) -> list[tuple]:
+    """(project, login, merged, Hard, Medium, Easy, reviews given, recent) of everyone with
+    something in the window, as plain rows; recent: 1 when they authored an item of it within
+    the project rule's recent months before the day (the usual case: the window and those
+    months mostly overlap), else 0.
+
+    The window's whole months are read from PromotionMonth, the months it cuts (at `first`
+    and at the as-of day) from PromotionWork: the same figures, summed in one query."""
+    ids = list(world.repositories)
+    start = _start(first)
+    whole_from = start if start == _month(start) else _next_month(start)
+    whole_to = _month(world.before) if world.before is not None else None
+    recent = Case(
+        *(
+            When(repository_id__in=rids, authored_at__gte=_start(since), then=Value(1))
+            for since, rids in _since_days(world, world.day()).items()
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
     )
+    merged = Q(kind=PromotionWork.MERGED)
+
+    def items(since: datetime, until: datetime | None) -> QuerySet:
+        work = PromotionWork.objects.filter(repository_id__in=ids, at__gte=since)
+        if until is not None:
+            work = work.filter(at__lt=until)
+        return work.annotate(
+            w_merged=Case(When(merged, then=Value(1)), default=Value(0)),
+            w_hard=Case(When(merged & Q(level=3), then=Value(1)), default=Value(0)),
+            w_medium=Case(When(merged & Q(level=2), then=Value(1)), default=Value(0)),
+            w_easy=Case(When(merged & Q(level=1), then=Value(1)), default=Value(0)),
+            w_reviews=Case(When(kind=PromotionWork.REVIEW, then=Value(1)), default=Value(0)),
+            w_recent=recent,
+        )
+
+    branches = []
+    if whole_to is not None and whole_from > whole_to:  # the window within one month
+        branches.append(items(start, world.before))
+    else:
+        months = PromotionMonth.objects.filter(repository_id__in=ids, month__gte=whole_from)
+        if whole_to is not None:
+            months = months.filter(month__lt=whole_to)
+        branches.append(
+            months.annotate(
+                w_merged=F("merged"),
+                w_hard=F("hard"),
+                w_medium=F("medium"),
+                w_easy=F("easy"),
+                w_reviews=F("reviews"),
+                w_recent=recent,
+            )
+        )
+        if start < whole_from:
+            branches.append(items(start, whole_from))
+        if whole_to is not None:
+            branches.append(items(whole_to, world.before))
+    columns = ("repository_id", "login", *(f"w_{c}" for c in WINDOW_COLUMNS))
+    selects, params = [], []
+    for branch in branches:
+        sql, branch_params = branch.order_by().values_list(*columns).query.sql_with_params()
+        selects.append(sql)
+        params.extend(branch_params)
+    sums = ", ".join(f"SUM(u.w_{c})" for c in WINDOW_COLUMNS[:-1])
+    # The first branch's column names name the union's columns.
+    sql = (
+        f"SELECT u.repository_id, u.login, {sums}, MAX(u.w_recent) "
+        f"FROM ({' UNION ALL '.join(selects)}) u GROUP BY u.repository_id, u.login"
+    )
+    with connection.cursor() as cursor:  # plain rows: no per-value conversions
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _month(at: datetime) -> datetime:
+    return at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _next_month(at: datetime) -> datetime:
+    start = _month(at)
+    return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
 
 
 def _candidate_rows(
@@ -395,19 +473,38 @@ def _hardest_merged(
     pairs = {(r["repository_id"], r["login"]) for r in rows if r["hard"] or r["medium"]}
     if not pairs:
         return {}
-    # Exactly these pairs (the busiest people are active on many projects).
-    work = PromotionWork.objects.filter(
-        reduce(or_, (Q(repository_id=rid, login=login) for rid, login in sorted(pairs))),
-        kind=PromotionWork.MERGED,
-        level__gte=2,
-        at__gte=_start(first),
-    )
-    if world.before is not None:
-        work = work.filter(at__lt=world.before)
     found: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
-    for rid, login, number, level, source in work.order_by(
-        "repository_id", "login", "-level", "number"
-    ).values_list("repository_id", "login", "number", "level", "source"):
+    if connection.vendor == "postgresql":
+        # Each pair's first `per_person` in the (repository, login, kind, level, at) index,
+        # read from the index alone.
+        ordered = sorted(pairs)
+        sql = f"""
+            SELECT p.rid, p.login, x.number, x.level, x.source
+            FROM unnest(%s::bigint[], %s::text[]) AS p(rid, login) CROSS JOIN LATERAL (
+                SELECT w.number, w.level, w.source FROM {PromotionWork._meta.db_table} w
+                WHERE w.repository_id = p.rid AND w.login = p.login AND w.kind = %s
+                  AND w.level >= 2 AND w.at >= %s {"AND w.at < %s" if world.before else ""}
+                ORDER BY w.level DESC, w.number LIMIT %s) x"""
+        params = [[rid for rid, _ in ordered], [login for _, login in ordered]]
+        params += [PromotionWork.MERGED, _start(first)]
+        params += [world.before] if world.before else []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, per_person])
+            rows = sorted(cursor.fetchall(), key=lambda r: (r[0], r[1], -r[3], r[2]))
+    else:
+        # Exactly these pairs (the busiest people are active on many projects).
+        work = PromotionWork.objects.filter(
+            reduce(or_, (Q(repository_id=rid, login=login) for rid, login in sorted(pairs))),
+            kind=PromotionWork.MERGED,
+            level__gte=2,
+            at__gte=_start(first),
+        )
+        if world.before is not None:
+            work = work.filter(at__lt=world.before)
+        rows = work.order_by("repository_id", "login", "-level", "number").values_list(
+            "repository_id", "login", "number", "level", "source"
+        )
+    for rid, login, number, level, source in rows:
         if len(found[(rid, login)]) < per_person:
             found[(rid, login)].append((number, LEVEL_NAME[level], source))
     return found
