@@ -61,3 +61,20 @@ def test_override_then_email_at_the_time_then_profile():
         "home",
         "profile",
     )
+
+
+def test_a_gap_between_two_spells_that_agree_is_bridged():
+    spells = [
+        Spell(first=date(2019, 3, 1), last=date(2020, 10, 1), affiliation="home"),  # alibaba-inc
+        Spell(first=date(2021, 7, 1), last=date(2022, 4, 1), affiliation="home"),  # antgroup
+        Spell(first=date(2023, 1, 1), last=date(2023, 6, 1), affiliation="external"),
+    ]
+
+    def on(day: str) -> str:
+        return affiliation_on(
+            day=date.fromisoformat(day), overrides=[], spells=spells, profile="unknown"
+        )[0]
+
+    assert on("2021-01-01") == "home"  # personal addresses in between
+    assert on("2022-08-01") == "unknown"  # home before, external after: not known
+    assert on("2024-01-01") == "unknown"

@@ -4,7 +4,8 @@ In order, the first that says something wins:
 1. an admin's `AffiliationOverride` covering the day (the latest-starting one);
 2. the person's commits at the time: an organisation's e-mail domain they authored commits
    with, from the first to the last such commit (home when it is a home domain, else
-   external; the spell that started last wins where two overlap);
+   external; the spell that started last wins where two overlap), and between two such
+   spells that say the same;
 3. the profile's company (home when it names the home organisation, else external), then
    the profile's public e-mail at an organisation's domain: GitHub shows the profile as it
    is now, so this answers every day the first two leave open;
@@ -148,6 +149,12 @@ def affiliation_on(
     during = [s for s in spells if s.first <= day <= s.last]
     if during:
         return max(during, key=lambda s: (s.first, s.last)).affiliation, "e-mail"
+    # Between two spells that say the same (an employer's domain renamed, a personal address
+    # used for a while), it still holds.
+    before = max((s for s in spells if s.last < day), key=lambda s: s.last, default=None)
+    after = min((s for s in spells if s.first > day), key=lambda s: s.first, default=None)
+    if before is not None and after is not None and before.affiliation == after.affiliation:
+        return before.affiliation, "e-mail"
     if profile != UNKNOWN:
         return profile, "profile"
     return UNKNOWN, "none"
