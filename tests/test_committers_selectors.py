@@ -25,8 +25,8 @@ from dashboard.metrics.roles import (
     role_history_for_person,
 )
 from dashboard.models import PromotionRule
-from ingest.models import Actor, AffiliationOverride, PullRequest
-from tests.committers_world import AS_OF, small_fixture  # noqa: F401 - the `small` fixture
+from ingest.models import Actor, AffiliationOverride, PullRequest, Repository
+from tests.committers_world import AS_OF, at, small_fixture  # noqa: F401 - the `small` fixture
 from tests.factories import commit
 
 pytestmark = pytest.mark.django_db
@@ -468,3 +468,29 @@ def test_months_active_then_recency_break_ties(small):
         ("ivan", 1, "2021-09-20"),
         ("hank", 1, "2021-09-10"),
     ]
+
+
+def test_a_project_whose_only_contributors_left_long_ago_has_no_candidates(small):
+    quiet = Repository.objects.create(
+        github_id=2, owner_login="acme", name="quiet", full_name="acme/quiet"
+    )
+    old = Actor.objects.create(github_id=950, login="old-timer")
+    for n, month in enumerate(("01", "02", "03"), start=1):
+        PullRequest.objects.create(
+            github_id=95000 + n,
+            repository=quiet,
+            number=n,
+            title="Change",
+            state="closed",
+            author=old,
+            created_at=at(f"2020-{month}-10"),
+            updated_at=at(f"2020-{month}-11"),
+            closed_at=at(f"2020-{month}-11"),
+            merged_at=at(f"2020-{month}-11"),
+        )
+    derived_rebuild()
+    rows = promotion_candidates(
+        repository_ids=[small.repo.pk, quiet.pk], as_of=AS_OF, since=date(2019, 1, 1)
+    )
+    assert "old-timer" not in {r["login"] for r in rows}
+    assert {r["project"] for r in rows} == {"mosn/layotto"}

@@ -14,8 +14,9 @@ docs/metrics.md "Promotion candidates").
   (distinct issues), months active; and the last activity (whenever it was).
 - Ranking: progress, reviews given, issues answered, months active, last activity.
 
-The window's items are one range read of the PromotionWork rollup; months active and last
-activity (the last tie-breaks) are read for the shortlist only.
+The window's merged work and reviews are one aggregate over the PromotionMonth rollup (its
+whole months) and PromotionWork (the months it cuts); issues answered, months active, last
+activity and the evidence are read for each project's shortlist only.
 """
 
 import heapq
@@ -43,7 +44,6 @@ from .roles import (
 )
 
 WINDOW_DAYS = 365
-FIGURES = ("reviews", "answers", "merged", "hard", "medium", "easy")
 WINDOW_COLUMNS = ("merged", "hard", "medium", "easy", "reviews", "recent")
 
 
@@ -167,8 +167,8 @@ def _shortlist(*, world: RoleWorld, first: date, limit: int | None) -> dict[tupl
     while pending:
         for rid in pending:
             entries = by_project[rid]
-            cut = _edge([entry[0] for entry in entries], limit)
-            chosen[rid] = [entry for entry in entries if entry[0] >= cut]
+            cut = _edge([entry[0] for entry in entries], limit) if entries else None
+            chosen[rid] = [entry for entry in entries if entry[0] >= cut] if entries else []
         # Of those, who shows nothing they authored lately in the window: active lately by
         # anything else (a commit, an issue, …)?
         unsure = {(rid, entry[1]) for rid in pending for entry in chosen[rid] if not entry[3]}

@@ -466,9 +466,6 @@ class RoleWorld:
             self._people = people
         return list(self._people)
 
-    def founder(self, rid: int, login: str) -> bool:
-        return (rid, login.lower()) in self.founders and not self.admin.get((rid, login))
-
     def day(self) -> date:
         """The as-of day facts are judged on: the day before `as_of` (the last counted)."""
         if self.as_of is not None:
