@@ -161,6 +161,8 @@ class RoleWorld:
         self._affiliation: dict[str, tuple] = {}
         self._by_profile: dict[str, str] = {}
         self._people: list | None = None
+        self._read_signals: list[tuple] = []
+        self._read_listings: list[tuple] = []
         if self.repositories:
             self._collect()
 
@@ -218,7 +220,8 @@ class RoleWorld:
         if self.before is not None:
             signals = signals.filter(first_at__lt=self.before)
         proves = self._proves()
-        for rid, login, signal, at, number, kind, what in signals.values_list(*self._COLUMNS):
+        self._read_signals = list(signals.values_list(*self._COLUMNS))
+        for rid, login, signal, at, number, kind, what in self._read_signals:
             role = proves[(rid, signal)]
             if role:
                 self.evidence[(rid, login)].append(
@@ -267,7 +270,7 @@ class RoleWorld:
         versions = GovernanceFileVersion.objects.filter(repository_id__in=ids)
         if self.before is not None:
             versions = versions.filter(committed_at__lt=self.before)
-        listings = self._listings(versions)
+        self._read_listings = listings = self._listings(versions)
         known = self._known_case({listing[3] for listing in listings})
         for rid, path, category, login, start, sha, ended in listings:
             self._add(
@@ -339,21 +342,36 @@ class RoleWorld:
             return
         found: dict[tuple[int, str], list[tuple[datetime, str, Evidence]]] = defaultdict(list)
         proves = self._proves()
-        signals = RoleSignal.objects.filter(
-            repository_id__in=list(ends), first_at__lt=max(ends.values())
+        # Usually the as-of day is after every founding period: what was read covers them.
+        read = self.before is None or self.before >= max(ends.values())
+        signals = (
+            self._read_signals
+            if read
+            else RoleSignal.objects.filter(
+                repository_id__in=list(ends), first_at__lt=max(ends.values())
+            ).values_list(*self._COLUMNS)
         )
-        for rid, login, signal, at, number, kind, what in signals.values_list(*self._COLUMNS):
+        for rid, login, signal, at, number, kind, what in signals:
+            if rid not in ends:
+                continue
             role = proves[(rid, signal)]
             if role and at < ends[rid]:
                 evidence = self._signal_evidence(rid, login, signal, at, number, kind, what, role)
                 found[(rid, login.lower())].append((at, login, evidence))
-        versions = GovernanceFileVersion.objects.filter(
-            repository_id__in=list(ends), committed_at__lt=max(ends.values())
+        listings = (
+            self._read_listings
+            if read
+            else self._listings(
+                GovernanceFileVersion.objects.filter(
+                    repository_id__in=list(ends), committed_at__lt=max(ends.values())
+                )
+            )
         )
         listings = [
             listing
-            for listing in self._listings(versions)
-            if listing[2] in GOVERNANCE_WRITE
+            for listing in listings
+            if listing[0] in ends
+            and listing[2] in GOVERNANCE_WRITE
             and datetime.combine(listing[4], time.min, tzinfo=UTC) < ends[listing[0]]
             and getattr(self.rules[listing[0]], GOVERNANCE_SETTINGS[listing[2]])
         ]
