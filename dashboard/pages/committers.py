@@ -168,9 +168,9 @@ def committers_page(*, filters: Filters) -> Page:
                 ),
             ],
             note=f"Counted {window}: merged pull requests, reviews given, issues answered and "
-            f"months active. The best {limit} per project among people without write access "
-            f"(none ever shown: founders, anyone who merged, approved with write access, was "
-            f"listed as a maintainer or committer) who were active in the last {recency}, "
+            f"months active. The best {limit} per project among people who never showed write "
+            "access (no founder, nobody who merged, approved with write access or was listed "
+            f"as approver, maintainer or committer) and were active in the last {recency}, "
             "ranked by progress against the project's rule, then reviews given, issues "
             "answered, months active and recency."
             + (
@@ -192,6 +192,9 @@ def committers_page(*, filters: Filters) -> Page:
                 Column("login", "Person", href=_person),
                 Column("affiliation", "Affiliation"),
             ],
+            note="Each person's first day holding Committer or above on a project, with "
+            "their affiliation that day; founders (role holders from the project's start) "
+            "are not promotions.",
         ),
         Table(
             id="external-share",
