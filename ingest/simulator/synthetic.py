@@ -10,6 +10,8 @@ The shape is what the dashboard's questions need to find:
   they approve reviews and their own items show COLLABORATOR (or MEMBER once in the org);
   OWNERS (sofastack) or MAINTAINERS (mosn) gain their login in a commit on that date; in
   sofastack a few later become PMC and merge, in mosn committers never merge;
+- contributors without write access who come back also review others' pull requests and
+  answer others' issues (as candidates for promotion do in real communities);
 - bots (Bot accounts and one configurable-list user), e-mail-only commit authors,
   typo-PR floods from a few accounts, a star burst from freshly made accounts, a project that
   depends on one person, easy/medium/hard labels and "Fixes #N" bodies;
@@ -679,6 +681,9 @@ class SyntheticWorld:
         open_issues: list[int] = []
         issue_difficulty: dict[int, str] = {}
         maintainers = list(core)
+        # Contributors without write access who keep coming back: like real ones, they also
+        # review others' pull requests and answer others' issues.
+        regulars: list[Person] = []
         governance_people = [p.login for p in core]
         self._governance(
             rows,
@@ -745,7 +750,7 @@ class SyntheticWorld:
                 locked=item.get("locked", False),
             )
             if is_pull:
-                self._pull_outcome(rng, row, p, maintainers, core, org, size, typo)
+                self._pull_outcome(rng, row, p, maintainers, core, org, size, typo, regulars)
             else:
                 if difficulty:
                     issue_difficulty[number] = difficulty
@@ -756,9 +761,11 @@ class SyntheticWorld:
                         row.closed = None
                 if row.closed is None:
                     open_issues.append(number)
-            self._conversation(rng, row, maintainers, comments_rate, org)
+            self._conversation(rng, row, maintainers, comments_rate, org, regulars)
             if row.merged and p.role not in ("bot", "core"):
                 p.merged += 1
+                if p.merged == 2 and p.role != "typo" and p not in maintainers:
+                    regulars.append(p)
                 p.hard += difficulty == "hard"
                 p.medium += difficulty == "medium"
                 if p.write_from is None and self._ready(p) and rng.random() < 0.7:
@@ -817,6 +824,7 @@ class SyntheticWorld:
         org: str,
         size: tuple[int, int, int],
         typo: bool,
+        regulars: list[Person],
     ) -> None:
         row.size = size
         at = row.created
@@ -844,8 +852,9 @@ class SyntheticWorld:
         else:
             count = rng.choices([0, 1, 2, 3], [2, 5, 3, 1])[0]
         end = row.merged or row.closed or END
+        peers = [r for r in regulars if r is not p and r.write_from is None and r.leave >= at]
         for _ in range(count if reviewers else 0):
-            reviewer = rng.choice(reviewers)
+            reviewer = rng.choice(peers if peers and rng.random() < 0.3 else reviewers)
             when = min(end - 60, at + int(rng.lognormvariate(math.log(DAY), 1.0)))
             if when <= at:
                 continue
@@ -869,7 +878,13 @@ class SyntheticWorld:
             )
 
     def _conversation(
-        self, rng: random.Random, row: _Item, maintainers: list[Person], rate: float, org: str
+        self,
+        rng: random.Random,
+        row: _Item,
+        maintainers: list[Person],
+        rate: float,
+        org: str,
+        regulars: list[Person],
     ) -> None:
         at = row.created
         end = row.closed or END
@@ -877,16 +892,18 @@ class SyntheticWorld:
         responders = [
             m for m in maintainers if m is not row.author and m.arrival <= at <= max(m.leave, at)
         ]
+        peers = [r for r in regulars if r is not row.author and r.leave >= at]
         when = at
         for n in range(count):
             when += int(rng.lognormvariate(math.log(8 * 3600 if n == 0 else DAY), 1.3))
             if when >= end or when >= END:
                 break
-            who = (
-                row.author
-                if (n % 2 and rng.random() < 0.6)
-                else (rng.choice(responders) if responders else row.author)
-            )
+            if n % 2 and rng.random() < 0.6:
+                who = row.author
+            elif peers and rng.random() < 0.25:
+                who = rng.choice(peers)
+            else:
+                who = rng.choice(responders) if responders else row.author
             row.comments.append((who, when, self._association(who, when, False, org)))
         if row.is_pull and rng.random() < 0.15 and row.created > _epoch("2019-06-01"):
             bot = self.bots["codecov[bot]"]
