@@ -166,8 +166,13 @@ class ClosedItem(models.Model):
 class DailyCount(models.Model):
     """Contributions (by kind) and closures (ClosedItem kinds) per repository and UTC day."""
 
+    # No index of its own: the covering index below starts with it.
     repository = models.ForeignKey(
-        "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "ingest.Repository",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     day = models.DateField()
     kind = models.CharField(max_length=20)
@@ -176,9 +181,11 @@ class DailyCount(models.Model):
 
     class Meta:
         indexes = [
+            # Covering, repository first: one project's days are one short range of it (a
+            # page of many projects reads one range per project).
             models.Index(
-                fields=["day", "repository"],
-                name="daily_day_repo_cover",
+                fields=["repository", "day"],
+                name="daily_repo_day_cover",
                 include=["kind", "is_bot", "n"],
             ),
         ]
@@ -193,7 +200,11 @@ class MonthlyCount(models.Model):
     DailyCount (`dashboard.metrics.bucketed`)."""
 
     repository = models.ForeignKey(
-        "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "ingest.Repository",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     month = models.DateField()  # the first day of the month
     kind = models.CharField(max_length=20)
@@ -203,8 +214,8 @@ class MonthlyCount(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["month", "repository"],
-                name="monthly_month_repo_cover",
+                fields=["repository", "month"],
+                name="monthly_repo_month_cover",
                 include=["kind", "is_bot", "n"],
             ),
         ]
@@ -218,16 +229,21 @@ class ActiveDay(models.Model):
     per bucket are counted from these, a fraction of the events in a long-tailed community."""
 
     repository = models.ForeignKey(
-        "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "ingest.Repository",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     day = models.DateField()
     person_key = models.CharField(max_length=300)
 
     class Meta:
         indexes = [
-            # Covering: active contributors per bucket read only the index.
+            # Covering: active contributors per bucket read only the index, one range per
+            # project (as DailyCount's).
             models.Index(
-                fields=["day", "repository"], name="active_day_cover", include=["person_key"]
+                fields=["repository", "day"], name="active_repo_day_cover", include=["person_key"]
             ),
         ]
 

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from dashboard.definitions.buckets import bucket_starts
 from dashboard.definitions.contributions import KIND_GROUPS
 from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.activity import activity_by_interval
@@ -17,7 +18,12 @@ from dashboard.metrics.newcomers import (
     newcomers_waiting,
 )
 from dashboard.metrics.overview import project_summaries
-from dashboard.metrics.people import contributions_by_project
+from dashboard.metrics.people import (
+    KIND_TITLES,
+    contributions_by_project,
+    contributors_of_projects,
+    person_contributions,
+)
 from dashboard.models import ContributionEvent
 from ingest.models import BotAccount, PullRequest
 from tests.factories import (
@@ -289,6 +295,46 @@ def test_person_contributions_across_projects(world):
     assert rows["acme/alpha"]["issues"] == 0  # the 2023 issue is before the period
     assert rows["acme/alpha"]["first"] == at("2023-12-20 12:00")
     assert rows["acme/beta"]["commits"] == 1
+
+
+def test_person_page_reads_projects_and_chart_from_one_query(world, django_assert_num_queries):
+    since, until = dt.date(2023, 12, 1), dt.date(2024, 6, 30)
+    with django_assert_num_queries(2):  # the period's counts, then the projects' first/last
+        rows, chart = person_contributions(
+            person_key="login:bob", since=since, until=until, interval="month"
+        )
+    assert rows == contributions_by_project(person_key="login:bob", since=since, until=until)
+    months = bucket_starts(since=since, until=until, interval="month")
+    assert {d["label"]: d["data"] for d in chart["datasets"]} == {
+        title: [
+            sum(
+                1
+                for p, _, k, when in WORLD_CONTRIBUTIONS
+                if p == "bob" and k == kind and when.startswith(f"{month:%Y-%m}")
+            )
+            for month in months
+        ]
+        for kind, title in KIND_TITLES.items()
+    }
+
+
+def test_project_contributors_with_their_first_contribution_there(world):
+    since, until = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+    firsts = expected_firsts(kinds=KIND_GROUPS["any"], per_project=True)
+    for name, repo in world["repos"].items():
+        rows = list(contributors_of_projects(repository_ids=[repo.id], since=since, until=until))
+        period = Counter(
+            p
+            for p, r, _, when in WORLD_CONTRIBUTIONS
+            if r == name and p not in WORLD_BOTS and since <= at(when).date() <= until
+        )
+        assert [(r["person_key"], r["total"]) for r in rows] == sorted(
+            ((world_person_key(p), n) for p, n in period.items()),
+            key=lambda row: (-row[1], row[0]),
+        )
+        assert {r["person_key"]: r["first"] for r in rows} == {
+            world_person_key(p): firsts[(p, name)][0] for p in period
+        }
 
 
 def test_configured_bot_logins_are_not_contributors(world):

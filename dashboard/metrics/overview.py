@@ -70,7 +70,7 @@ def project_summaries(
         )
         .annotate(year=TruncYear("first_at"))
         .values("repository_id", "year")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # not Count("id"): read from the index alone, no row visited
         .order_by()
     ):
         new[(row["repository_id"], as_date(row["year"]).year)] = row["n"]
@@ -80,7 +80,7 @@ def project_summaries(
         merged.setdefault(row["repository_id"], {"n": 0})["n"] += row["n"]
     waiting = by_repo(
         ContributionEvent.objects.filter(repository_id__in=ids, kind="pull_request", waiting=True),
-        n=Count("id"),
+        n=Count("*"),  # from the partial index of the waiting items alone
     )
     months = _spark_months(until=until)
     spark_rows = _daily_sums(

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from ingest.models import Actor
 
-from ..definitions.buckets import bucket_label, bucket_starts, fill, period_bounds, trunc
+from ..definitions.buckets import as_date, bucket_label, bucket_starts, period_bounds, trunc
 from ..models import ContributionEvent, FirstContribution
 
 KINDS = ["commit", "co_authored", "pull_request", "issue", "review", "comment"]
@@ -48,7 +48,40 @@ def person_resolve(*, login: str) -> dict | None:
 def contributions_by_project(*, person_key: str, since: dt.date, until: dt.date) -> list[dict]:
     """Per project the person ever contributed to (up to `until`): contributions of each kind
     in since..until, and their first and last contribution there."""
+    counts = _period_counts(person_key=person_key, since=since, until=until, interval=None)
+    return _by_project(person_key=person_key, until=until, counts=counts)
+
+
+def person_contributions(
+    *, person_key: str, since: dt.date, until: dt.date, interval: str
+) -> tuple[list[dict], dict]:
+    """`contributions_by_project`, and the person's contributions per `interval` bucket
+    stacked by kind (chart-ready), from one read of the person's events of the period."""
+    counts = _period_counts(person_key=person_key, since=since, until=until, interval=interval)
+    return (
+        _by_project(person_key=person_key, until=until, counts=counts),
+        _by_interval(since=since, until=until, interval=interval, counts=counts),
+    )
+
+
+def _period_counts(
+    *, person_key: str, since: dt.date, until: dt.date, interval: str | None
+) -> list[dict]:
+    """The person's contributions in since..until per project and kind (and `interval`
+    bucket): only the period's events are read."""
     start, end = period_bounds(since=since, until=until)
+    events = ContributionEvent.objects.filter(
+        person_key=person_key, occurred_at__gte=start, occurred_at__lt=end
+    )
+    group = ["repository_id", "kind"]
+    if interval is not None:
+        events = events.annotate(bucket=trunc("occurred_at", interval))
+        group.append("bucket")
+    return list(events.values(*group).annotate(n=Count("id")).order_by())
+
+
+def _by_project(*, person_key: str, until: dt.date, counts: list[dict]) -> list[dict]:
+    _, end = period_bounds(since=until, until=until)
     # First per project comes from the rollup, last from one backward index step per
     # project, counts from the period's events only: a prolific person's whole history is
     # never scanned.
@@ -66,27 +99,22 @@ def contributions_by_project(*, person_key: str, since: dt.date, until: dt.date)
         .annotate(last=Subquery(latest))
         .values("repository_id", "repository__full_name", "first_at", "last")
     )
-    counts = {
-        row["repository_id"]: row
-        for row in ContributionEvent.objects.filter(
-            person_key=person_key, occurred_at__gte=start, occurred_at__lt=end
+    period: dict[int, dict] = {}
+    for row in counts:
+        found = period.setdefault(
+            row["repository_id"], {"total": 0, **{f"{kind}s": 0 for kind in KINDS}}
         )
-        .values("repository_id")
-        .annotate(
-            total=Count("id"),
-            **{f"{kind}s": Count("id", filter=Q(kind=kind)) for kind in KINDS},
-        )
-        .order_by()
-    }
+        found["total"] += row["n"]
+        if row["kind"] in KIND_TITLES:
+            found[f"{row['kind']}s"] += row["n"]
     empty = {"total": 0, **{f"{kind}s": 0 for kind in KINDS}}
     rows = []
     for project in projects:
-        period = counts.get(project["repository_id"], empty)
+        found = period.get(project["repository_id"], empty)
         rows.append(
             {
                 "project": project["repository__full_name"],
-                "total": period["total"],
-                **{f"{kind}s": period[f"{kind}s"] for kind in KINDS},
+                **found,
                 "first": project["first_at"],
                 "last": project["last"],
             }
@@ -95,27 +123,19 @@ def contributions_by_project(*, person_key: str, since: dt.date, until: dt.date)
     return rows
 
 
-def person_activity_by_interval(
-    *, person_key: str, since: dt.date, until: dt.date, interval: str
-) -> dict:
-    """Contributions per bucket stacked by kind, chart-ready."""
+def _by_interval(*, since: dt.date, until: dt.date, interval: str, counts: list[dict]) -> dict:
     buckets = bucket_starts(since=since, until=until, interval=interval)
-    start, end = period_bounds(since=since, until=until)
-    rows = list(
-        ContributionEvent.objects.filter(
-            person_key=person_key, occurred_at__gte=start, occurred_at__lt=end
-        )
-        .annotate(bucket=trunc("occurred_at", interval))
-        .values("bucket", "kind")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    by_kind: dict[str, dict[dt.date, int]] = {kind: {} for kind in KINDS}
+    for row in counts:
+        if row["kind"] in by_kind:
+            bucket = as_date(row["bucket"])
+            by_kind[row["kind"]][bucket] = by_kind[row["kind"]].get(bucket, 0) + row["n"]
     return {
         "labels": [bucket_label(b, interval) for b in buckets],
         "datasets": [
             {
                 "label": KIND_TITLES[kind],
-                "data": fill((r for r in rows if r["kind"] == kind), buckets=buckets),
+                "data": [by_kind[kind].get(b, 0) for b in buckets],
             }
             for kind in KINDS
         ],
@@ -131,6 +151,14 @@ def first_contribution(*, person_key: str) -> dict | None:
         )
         .first()
     )
+
+
+class _PerGroup(Subquery):
+    """A subquery on the grouped columns only, left out of GROUP BY: the database runs it once
+    per group (and only for the groups a LIMIT keeps), not once per aggregated row."""
+
+    def get_group_by_cols(self):
+        return []
 
 
 CONTRIBUTOR_COLUMNS = [
@@ -172,7 +200,7 @@ def contributors_of_projects(
             person=Coalesce(NullIf(F("login"), Value("")), Max("name")),
             total=Count("id"),
             **{f"{kind}s": Count("id", filter=Q(kind=kind)) for kind in KINDS},
-            first=Subquery(first),
+            first=_PerGroup(first),
             last=Max("occurred_at"),
         )
         .order_by("-total", "person_key")

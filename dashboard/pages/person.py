@@ -8,9 +8,8 @@ from ..forms import Filters
 from ..metrics.people import (
     KIND_TITLES,
     KINDS,
-    contributions_by_project,
     first_contribution,
-    person_activity_by_interval,
+    person_contributions,
     person_resolve,
 )
 from ..metrics.roles import role_history_for_person
@@ -26,13 +25,12 @@ def person_page(*, filters: Filters, login: str) -> Page:
     if person is None:
         raise Http404(f"Pulse has seen no contribution by {login}.")
     key = f"login:{person['login']}"
-    rows = contributions_by_project(person_key=key, since=filters.since, until=filters.until)
+    rows, activity = person_contributions(
+        person_key=key, since=filters.since, until=filters.until, interval=filters.interval
+    )
     if filters.narrowed:
         chosen = set(filters.repositories)
         rows = [row for row in rows if row["project"] in chosen]
-    activity = person_activity_by_interval(
-        person_key=key, since=filters.since, until=filters.until, interval=filters.interval
-    )
     roles = role_history_for_person(
         login=person["login"], as_of=filters.until + dt.timedelta(days=1)
     )
