@@ -11,16 +11,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import condition, require_safe
 
 from ingest.models import Repository
 
 from .definitions.buckets import INTERVALS
+from .docs import metrics_docs_render
 from .exports import csv_response, json_response
 from .forms import FULL_NAME, FilterForm, Filters
 from .pages import PAGES
+from .pages.health import badge_stamp, health_badge
 
 # GitHub logins: letters, digits and single hyphens (apps end in "[bot]").
 LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -170,31 +172,44 @@ def ingest_status(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def metrics_docs(request: HttpRequest) -> HttpResponse:
-    """docs/metrics.md, the definitions every page links to, as readable text."""
+    """docs/metrics.md, the definitions every page links to, rendered with its contents."""
     if not DOCS.is_file():
         raise Http404("docs/metrics.md is missing from this installation.")
-    return render(
-        request, "dashboard/docs.html", {"sections": _sections(DOCS.read_text(encoding="utf-8"))}
+    docs = metrics_docs_render(path=DOCS)
+    return render(request, "dashboard/docs.html", {"body": docs.html, "toc": docs.toc})
+
+
+def _badge_repository(request: HttpRequest, owner: str, name: str) -> dict | None:
+    """The badge's project (looked up once per request: the ETag and the view both ask)."""
+    if not hasattr(request, "_badge_repository"):
+        full_name = f"{owner}/{name}"
+        request._badge_repository = (
+            Repository.objects.filter(full_name__iexact=full_name).values("id", "full_name").first()
+            if FULL_NAME.match(full_name)
+            else None
+        )
+    return request._badge_repository
+
+
+def _badge_etag(request: HttpRequest, owner: str, name: str) -> str | None:
+    repository = _badge_repository(request, owner, name)
+    return None if repository is None else badge_stamp(full_name=repository["full_name"])
+
+
+@require_safe
+@condition(etag_func=_badge_etag)
+def badge(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """A project's health badge (SVG, shields.io style), for READMEs: cached an hour by
+    browsers and proxies, revalidated by ETag; an unknown project is a plain-text 404."""
+    repository = _badge_repository(request, owner, name)
+    if repository is None:
+        return HttpResponseNotFound(
+            "Pulse has no such project.\n", content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(
+        health_badge(repository=repository), content_type="image/svg+xml; charset=utf-8"
     )
-
-
-def _sections(text: str) -> list[dict]:
-    """Markdown split at its headings, so each definition has an anchor to link to."""
-    sections = [{"level": 1, "title": "", "slug": "", "body": []}]
-    for line in text.splitlines():
-        if line.startswith("#"):
-            title = line.lstrip("#").strip()
-            slug = "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
-            sections.append(
-                {
-                    "level": min(len(line) - len(line.lstrip("#")), 4),
-                    "title": title,
-                    "slug": slug,
-                    "body": [],
-                }
-            )
-        else:
-            sections[-1]["body"].append(line)
-    for section in sections:
-        section["body"] = "\n".join(section["body"]).strip("\n")
-    return [s for s in sections if s["title"] or s["body"]]
+    response["Cache-Control"] = "public, max-age=3600"
+    # Opened on its own, an SVG is a document: it may run nothing and load nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

@@ -234,9 +234,16 @@ def test_ingest_page_lists_the_accounts_counted_as_bots_and_why(client, world):
     assert "bob" not in reasons
 
 
-def test_metrics_docs_are_served(client):
+def test_metrics_docs_are_served_as_html_with_contents(client):
     html = client.get("/docs/metrics/").content.decode()
-    assert "New contributor" in html and 'id="new-contributor"' in html
+    # Every anchor a page links to exists, and the contents list links to it.
+    for anchor in ("new-contributor", "activity", "roles", "ingest", "overview", "project"):
+        assert f'id="{anchor}"' in html
+        assert f'href="#{anchor}"' in html
+    # Markdown is rendered, not shown raw: tables become tables, emphasis and code tags.
+    assert "<table>" in html and "<strong>" in html and "<code>" in html
+    article = html[html.index('<article class="doc">') :]
+    assert "**" not in article and "\n| ---" not in article
 
 
 def test_export_command_writes_the_same_csv(client, world, tmp_path):

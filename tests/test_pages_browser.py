@@ -96,7 +96,7 @@ def test_every_page_renders_its_charts_without_errors(live_server, browser):
         path = path or paths[name]
         response = page.goto(live_server.url + path, wait_until="load")
         assert response.status == 200, f"{path}: HTTP {response.status}"
-        assert page.locator("nav a", has_text="Overview").count() == 1
+        assert page.locator("nav[aria-label=main] a", has_text="Overview").count() == 1
         drawn = page.evaluate(CANVASES_DRAWN)
         if name != "definitions":
             assert drawn, f"{path} has no chart"
