@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from . import models
+from .definitions.health import HEALTH_INPUTS, INPUTS_BY_KEY
 
 
 @admin.register(models.PromotionRule)
@@ -57,3 +58,39 @@ class PromotionRuleAdmin(admin.ModelAdmin):
         ),
         ("Inactivity", {"fields": ["inactive_months"]}),
     ]
+
+
+@admin.register(models.HealthWeight)
+class HealthWeightAdmin(admin.ModelAdmin):
+    """The health score's weights and curves: one row per input overridden; inputs without a
+    row (and blank fields) keep the defaults listed on the add form."""
+
+    list_display = ["__str__", "weight_in_force", "good_in_force", "bad_in_force", "updated_at"]
+    fields = ["key", "weight", "good", "bad"]
+
+    @staticmethod
+    def _default(obj, field: str):
+        value = getattr(obj, field)
+        if value is not None:
+            return value
+        default = INPUTS_BY_KEY.get(obj.key)
+        return f"{getattr(default, field)} (default)" if default else "–"
+
+    @admin.display(description="weight")
+    def weight_in_force(self, obj):
+        return self._default(obj, "weight")
+
+    @admin.display(description="good (scores 100)")
+    def good_in_force(self, obj):
+        return self._default(obj, "good")
+
+    @admin.display(description="bad (scores 0)")
+    def bad_in_force(self, obj):
+        return self._default(obj, "bad")
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["adminform"].form.fields["key"].help_text += " Defaults: " + "; ".join(
+            f"{i.label}: weight {i.weight:g}, good {i.good:g}, bad {i.bad:g} {i.unit}"
+            for i in HEALTH_INPUTS
+        )
+        return super().render_change_form(request, context, *args, **kwargs)

@@ -12,6 +12,8 @@ from django.db.models.functions import Coalesce
 
 from ingest.models import Repository, Role
 
+from .definitions.health import HEALTH_INPUT_CHOICES, INPUTS_BY_KEY
+
 
 class ContributionKind(models.TextChoices):
     COMMIT = "commit", "commit"
@@ -568,3 +570,61 @@ class EmailDomainSpell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.login} @{self.domain} {self.first_at:%Y-%m} to {self.last_at:%Y-%m}"
+
+
+# --- health score -----------------------------------------------------------------------------
+
+
+class HealthWeight(models.Model):
+    """An admin's override of one health score input (docs/metrics.md, "Health score").
+
+    Inputs without a row, and fields left blank, use the defaults in
+    `dashboard.definitions.health`; the score is computed from the current rows on every
+    request (only the measured values are cached), so a change shows on the next page view.
+    """
+
+    key = models.CharField(
+        "input",
+        max_length=40,
+        unique=True,
+        choices=HEALTH_INPUT_CHOICES,
+        help_text="Which measure of the project this row sets the weight and curve of.",
+    )
+    weight = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="How much this input counts against the others (the defaults add up to "
+        "100, so a weight is the most points the input can cost). 0 leaves it out. "
+        "Blank: the default.",
+    )
+    good = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The measured value (in the input's unit) at and beyond which the input "
+        "scores 100. Blank: the default.",
+    )
+    bad = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The measured value at and beyond which the input scores 0; between good "
+        "and bad the score is a straight line. Blank: the default.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return dict(HEALTH_INPUT_CHOICES).get(self.key, self.key)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        defaults = INPUTS_BY_KEY.get(self.key)
+        if defaults is None:
+            return
+        good = defaults.good if self.good is None else self.good
+        bad = defaults.bad if self.bad is None else self.bad
+        if good == bad:
+            raise ValidationError("Good and bad must differ: the curve runs from one to the other.")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("people/<str:login>/", views.person, name="person"),
     path("ingest/", views.ingest_status, name="ingest"),
     path("docs/metrics/", views.metrics_docs, name="metrics-docs"),
+    path("badges/<str:owner>/<str:name>.svg", views.badge, name="badge"),
 ]

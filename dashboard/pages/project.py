@@ -12,6 +12,7 @@ from ..metrics.newcomers import new_contributors_by_interval, new_contributors_b
 from ..metrics.people import CONTRIBUTOR_COLUMNS, contributors_of_projects
 from .activity import activity_charts, activity_table
 from .base import Chart, Column, Page, Table
+from .health import health_table
 
 
 def project_page(*, filters: Filters, owner: str, name: str) -> Page:
@@ -98,6 +99,7 @@ def project_page(*, filters: Filters, owner: str, name: str) -> Page:
                 ],
                 rows=by_year,
             ),
+            health_table(filters=filters),
         ],
         charts=charts,
         context={"repository": repo},
