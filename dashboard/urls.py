@@ -12,6 +12,7 @@ urlpatterns = [
     path("projects/<str:owner>/<str:name>/", views.project, name="project"),
     path("people/<str:login>/", views.person, name="person"),
     path("ingest/", views.ingest_status, name="ingest"),
+    path("risks/", views.risks, name="risks"),
     path("docs/metrics/", views.metrics_docs, name="metrics-docs"),
     path("badges/<str:owner>/<str:name>.svg", views.badge, name="badge"),
 ]

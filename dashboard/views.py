@@ -132,6 +132,12 @@ def committers(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+def risks(request: HttpRequest) -> HttpResponse:
+    """Absence and elephant factors, review load (dashboard.pages.risks)."""
+    return page_response(request, build=PAGES["risks"])
+
+
+@require_safe
 def project(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if not FULL_NAME.match(f"{owner}/{name}"):
         raise Http404("That is not a repository name (owner/name).")

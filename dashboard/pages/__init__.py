@@ -14,6 +14,7 @@ from .newcomers import newcomers_page
 from .overview import overview_page
 from .person import person_page
 from .project import project_page
+from .risks import risks_page
 
 PAGES = {
     "overview": overview_page,
@@ -23,4 +24,5 @@ PAGES = {
     "project": project_page,
     "person": person_page,
     "ingest": ingest_page,
+    "risks": risks_page,
 }

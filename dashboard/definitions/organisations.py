@@ -1,0 +1,152 @@
+"""Which organisation a person worked for on a day (docs/metrics.md, "Elephant factor").
+
+The same evidence and order as affiliation (`dashboard.definitions.affiliation`), naming the
+organisation instead of saying home / external:
+1. an admin's `AffiliationOverride` covering the day: its organisation as written;
+2. the person's commits at the time at an organisation's e-mail domain: the domain (between
+   two spells at the same domain, still that domain);
+3. the profile's company (spelling tidied: `@`, case, a trailing Inc./Ltd./Co.), else the
+   profile's public e-mail at an organisation's domain;
+4. else unknown: not an organisation.
+
+Anything the home organisation's companies or domains name is the home organisation
+(`PULSE_HOME_ORG`), so its renamed domains and spellings count as one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models.functions import Lower
+
+from ingest.models import Actor, AffiliationOverride
+
+from ..models import EmailDomainSpell
+from . import affiliation
+
+UNKNOWN = ""
+_LEGAL_SUFFIX = re.compile(
+    r"[\s,.]+(inc|ltd|llc|gmbh|co|corp|corporation|limited|company|group|s\.a|ag|plc)\.?$"
+)
+
+
+def company_organisation(company: str) -> str:
+    """The organisation a profile's company names, or UNKNOWN."""
+    text = " ".join(company.strip().lstrip("@").split())
+    if not text or text.strip(".").lower() in affiliation.NO_COMPANY:
+        return UNKNOWN
+    if affiliation.profile_affiliation(company=text, email="") == affiliation.HOME:
+        return settings.PULSE_HOME_ORG
+    lowered = text.lower()
+    while True:
+        shorter = _LEGAL_SUFFIX.sub("", lowered).strip(" ,.")
+        if shorter == lowered or not shorter:
+            break
+        lowered = shorter
+    return lowered
+
+
+def domain_organisation(domain: str) -> str:
+    """The organisation an (organisation's) e-mail domain names, or UNKNOWN."""
+    if not domain:
+        return UNKNOWN
+    if affiliation.domain_affiliation(domain) == affiliation.HOME:
+        return settings.PULSE_HOME_ORG
+    return domain.lower()
+
+
+@dataclass(frozen=True)
+class NamedOverride:
+    start: date | None
+    end: date | None
+    organisation: str
+
+
+@dataclass(frozen=True)
+class DomainSpell:
+    first: date
+    last: date
+    organisation: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    overrides: tuple[NamedOverride, ...]
+    spells: tuple[DomainSpell, ...]
+    profile: str
+
+    @property
+    def dated(self) -> bool:
+        """Whether the answer can differ between days."""
+        return bool(self.overrides or self.spells)
+
+
+def organisation_on(*, day: date, evidence: Evidence) -> str:
+    """The organisation on a day, or UNKNOWN."""
+    covering = [
+        o
+        for o in evidence.overrides
+        if (o.start is None or o.start <= day) and (o.end is None or day <= o.end)
+    ]
+    if covering:
+        return max(covering, key=lambda o: o.start or date.min).organisation
+    spells = evidence.spells
+    during = [s for s in spells if s.first <= day <= s.last]
+    if during:
+        return max(during, key=lambda s: (s.first, s.last)).organisation
+    before = max((s for s in spells if s.last < day), key=lambda s: s.last, default=None)
+    after = min((s for s in spells if s.first > day), key=lambda s: s.first, default=None)
+    if before is not None and after is not None and before.organisation == after.organisation:
+        return before.organisation
+    return evidence.profile
+
+
+def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
+    """Evidence per lower-cased login, in three queries (profiles, overrides, e-mail spells)."""
+    lowered = sorted({login.lower() for login in logins if login})
+    if not lowered:
+        return {}
+    profiles: dict[str, str] = {}
+    overrides: dict[str, list[NamedOverride]] = defaultdict(list)
+    spells: dict[str, list[DomainSpell]] = defaultdict(list)
+    chunk = 5000
+    for i in range(0, len(lowered), chunk):
+        part = lowered[i : i + chunk]
+        for lower, company, email in (
+            Actor.objects.annotate(lower=Lower("login"))
+            .filter(lower__in=part)
+            .values_list("lower", "company", "email")
+        ):
+            named = company_organisation(company or "") or domain_organisation(
+                affiliation.organisation_domain(email)
+            )
+            if named or lower not in profiles:
+                profiles[lower] = named
+        for lower, start, end, organisation, is_home in (
+            AffiliationOverride.objects.annotate(lower=Lower("login"))
+            .filter(lower__in=part)
+            .values_list("lower", "start", "end", "organization", "is_home")
+        ):
+            name = settings.PULSE_HOME_ORG if is_home else (organisation.strip() or "unnamed")
+            overrides[lower].append(NamedOverride(start=start, end=end, organisation=name))
+        for lower, domain, first, last in EmailDomainSpell.objects.filter(
+            login__in=part
+        ).values_list("login", "domain", "first_at", "last_at"):
+            spells[lower].append(
+                DomainSpell(
+                    first=first.date(), last=last.date(), organisation=domain_organisation(domain)
+                )
+            )
+    return {
+        lower: Evidence(
+            overrides=tuple(overrides.get(lower, ())),
+            spells=tuple(spells.get(lower, ())),
+            profile=profiles.get(lower, UNKNOWN),
+        )
+        for lower in lowered
+    }

@@ -1,0 +1,295 @@
+"""Review load (docs/metrics.md, "Review load"): who reviews and merges, how the work is
+shared, and the pull requests still waiting for a first review.
+
+A maintainer of a project is someone with write access to it by the period's end, as the
+role signals show it (`RoleSignal`: merged a pull request, approved one with write access,
+or acted with association MEMBER, COLLABORATOR or OWNER). Reviews are those given on other
+people's pull requests (`PromotionWork`), merges are who merged; bots never count.
+"""
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncMonth
+
+from ingest.models import PullRequest, Repository, Review
+
+from ..definitions.buckets import as_date, period_bounds
+from ..definitions.contributions import bot_logins, human
+from ..models import PromotionWork, RoleSignal
+from .cached import cached_until_rebuild
+
+# RoleSignal signals that show write access.
+WRITE_SIGNALS = ("merge", "approval", "association")
+DAY_SECONDS = 24 * 60 * 60
+
+
+def maintainers(*, repository_ids: Sequence[int], until: date) -> dict[str, set[int]]:
+    """Lower-cased login → the chosen projects they had write access to by `until`'s end."""
+    _, end = period_bounds(since=until, until=until)
+    found: dict[str, set[int]] = defaultdict(set)
+    for rid, login in (
+        RoleSignal.objects.filter(
+            repository_id__in=list(repository_ids), signal__in=WRITE_SIGNALS, first_at__lt=end
+        )
+        .values_list("repository_id", "login")
+        .distinct()
+    ):
+        found[login.lower()].add(rid)
+    return dict(found)
+
+
+def _reviews(*, repository_ids: Sequence[int], since: date, until: date):
+    start, end = period_bounds(since=since, until=until)
+    return PromotionWork.objects.filter(
+        repository_id__in=list(repository_ids),
+        kind=PromotionWork.REVIEW,
+        at__gte=start,
+        at__lt=end,
+    )
+
+
+def _merges(*, repository_ids: Sequence[int], since: date, until: date):
+    start, end = period_bounds(since=since, until=until)
+    return PullRequest.objects.filter(
+        repository_id__in=list(repository_ids),
+        merged_at__gte=start,
+        merged_at__lt=end,
+        merged_by__isnull=False,
+    ).filter(human("merged_by", bot_logins()))
+
+
+@cached_until_rebuild
+def review_load_by_person(*, repository_ids: Sequence[int], since: date, until: date) -> list[dict]:
+    """Who carries the load: per person who reviewed or merged in the period, most work
+    first: `{"login", "maintainer" (bool), "reviews", "review_share", "merges",
+    "merge_share" (percent of the period's reviews / merges), "projects"}`."""
+    people: dict[str, dict] = {}
+    projects: dict[str, set[int]] = defaultdict(set)
+
+    def person(login: str) -> dict:
+        lower = login.lower()
+        if lower not in people:
+            people[lower] = {"login": login, "reviews": 0, "merges": 0}
+        return people[lower]
+
+    for rid, login, n in (
+        _reviews(repository_ids=repository_ids, since=since, until=until)
+        .values("repository_id", "login")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("repository_id", "login", "n")
+    ):
+        person(login)["reviews"] += n
+        projects[login.lower()].add(rid)
+    for rid, login, n in (
+        _merges(repository_ids=repository_ids, since=since, until=until)
+        .values("repository_id", login=F("merged_by__login"))
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("repository_id", "login", "n")
+    ):
+        person(login)["merges"] += n
+        projects[login.lower()].add(rid)
+    write = maintainers(repository_ids=repository_ids, until=until)
+    reviews = sum(p["reviews"] for p in people.values())
+    merges = sum(p["merges"] for p in people.values())
+    rows = [
+        {
+            "login": p["login"],
+            "maintainer": lower in write,
+            "reviews": p["reviews"],
+            "review_share": round(100 * p["reviews"] / reviews, 1) if reviews else None,
+            "merges": p["merges"],
+            "merge_share": round(100 * p["merges"] / merges, 1) if merges else None,
+            "projects": len(projects[lower]),
+        }
+        for lower, p in people.items()
+    ]
+    return sorted(rows, key=lambda r: (-(r["reviews"] + r["merges"]), r["login"].lower()))
+
+
+@cached_until_rebuild
+def top_reviewer_share(*, repository_ids: Sequence[int], since: date, until: date) -> dict:
+    """The person who gave the most reviews in the period and their share of all reviews:
+    `{"login" (None: no reviews), "reviews", "total", "share" (percent)}`."""
+    counts = list(
+        _reviews(repository_ids=repository_ids, since=since, until=until)
+        .values("login")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "login")
+        .values_list("login", "n")
+    )
+    if not counts:
+        return {"login": None, "reviews": 0, "total": 0, "share": None}
+    login, n = counts[0]
+    total = sum(count for _, count in counts)
+    return {"login": login, "reviews": n, "total": total, "share": round(100 * n / total, 1)}
+
+
+@cached_until_rebuild
+def maintainer_load_by_month(
+    *, repository_ids: Sequence[int], since: date, until: date
+) -> list[dict]:
+    """Per maintainer (write access to one of the chosen projects by `until`) and calendar
+    month of the period with any: `{"month", "login", "reviews", "merges"}`, by month then
+    most work first."""
+    write = maintainers(repository_ids=repository_ids, until=until)
+    found: dict[tuple[date, str], dict] = {}
+    sources = (
+        (
+            "reviews",
+            _reviews(repository_ids=repository_ids, since=since, until=until),
+            "at",
+            "login",
+        ),
+        (
+            "merges",
+            _merges(repository_ids=repository_ids, since=since, until=until),
+            "merged_at",
+            "merged_by__login",
+        ),
+    )
+    for what, items, at, login_field in sources:
+        for month, login, n in (
+            items.annotate(month=TruncMonth(at, tzinfo=UTC), who=F(login_field))
+            .values("month", "who")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("month", "who", "n")
+        ):
+            if login.lower() not in write:
+                continue
+            key = (as_date(month), login.lower())
+            row = found.setdefault(
+                key, {"month": as_date(month), "login": login, "reviews": 0, "merges": 0}
+            )
+            row[what] += n
+    return sorted(
+        found.values(),
+        key=lambda r: (r["month"], -(r["reviews"] + r["merges"]), r["login"].lower()),
+    )
+
+
+def _waiting(*, repository_ids: Sequence[int], until: date):
+    """Pull requests (not drafts, by people) open at `until`'s end with no review yet by
+    anyone but their author."""
+    _, end = period_bounds(since=until, until=until)
+    bots = bot_logins()
+    reviewed = (
+        Review.objects.filter(
+            pull_request_id=OuterRef("pk"), submitted_at__lt=end, author__isnull=False
+        )
+        .exclude(author_id=OuterRef("author_id"))
+        .filter(human("author", bots))
+        .exclude(state="PENDING")
+    )
+    return (
+        PullRequest.objects.filter(
+            repository_id__in=list(repository_ids), created_at__lt=end, draft=False
+        )
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+        .filter(author__isnull=False)
+        .filter(human("author", bots))
+        .filter(~Exists(reviewed))
+    )
+
+
+def _as_of(until: date) -> datetime:
+    """Ages are measured at `until`'s end, or now when that is still to come."""
+    _, end = period_bounds(since=until, until=until)
+    return min(end, datetime.now(UTC))
+
+
+@cached_until_rebuild
+def prs_waiting_first_review(*, repository_ids: Sequence[int], until: date) -> list[dict]:
+    """The pull requests waiting for a first review at `until`, oldest first: `{"project",
+    "number", "title", "author", "opened_at", "age_days", "url"}`."""
+    as_of = _as_of(until)
+    pages = {
+        pk: (html_url or f"https://github.com/{full_name}").rstrip("/")
+        for pk, full_name, html_url in Repository.objects.filter(
+            pk__in=list(repository_ids)
+        ).values_list("pk", "full_name", "html_url")
+    }
+    names = dict(
+        Repository.objects.filter(pk__in=list(repository_ids)).values_list("pk", "full_name")
+    )
+    return [
+        {
+            "project": names[rid],
+            "number": number,
+            "title": title,
+            "author": author,
+            "opened_at": opened,
+            "age_days": round(max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS, 1),
+            "url": f"{pages[rid]}/pull/{number}",
+        }
+        for rid, number, title, author, opened in _waiting(
+            repository_ids=repository_ids, until=until
+        )
+        .order_by("created_at", "repository_id", "number")
+        .values_list("repository_id", "number", "title", "author__login", "created_at")
+    ]
+
+
+def _wait_figures(ages: list[float]) -> dict:
+    return {
+        "count": len(ages),
+        "median_age_days": round(statistics.median(ages), 1) if ages else None,
+        "oldest_age_days": round(max(ages), 1) if ages else None,
+    }
+
+
+@cached_until_rebuild
+def review_wait(*, repository_ids: Sequence[int], until: date) -> dict:
+    """Pull requests waiting for a first review at `until`: `{"count", "median_age_days",
+    "oldest_age_days"}` (ages None when none wait)."""
+    as_of = _as_of(until)
+    ages = [
+        max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS
+        for opened in _waiting(repository_ids=repository_ids, until=until).values_list(
+            "created_at", flat=True
+        )
+    ]
+    return _wait_figures(ages)
+
+
+@cached_until_rebuild
+def review_wait_by_project(*, repository_ids: Sequence[int], until: date) -> dict[int, dict]:
+    """`review_wait`'s figures per chosen project (repository id → figures)."""
+    as_of = _as_of(until)
+    ages: dict[int, list[float]] = {int(rid): [] for rid in repository_ids}
+    for rid, opened in _waiting(repository_ids=repository_ids, until=until).values_list(
+        "repository_id", "created_at"
+    ):
+        ages[rid].append(max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS)
+    return {rid: _wait_figures(found) for rid, found in ages.items()}
+
+
+@cached_until_rebuild
+def top_reviewer_share_by_project(
+    *, repository_ids: Sequence[int], since: date, until: date
+) -> dict[int, dict]:
+    """`top_reviewer_share`'s figures per chosen project (repository id → figures)."""
+    found: dict[int, dict] = {
+        int(rid): {"login": None, "reviews": 0, "total": 0, "share": None} for rid in repository_ids
+    }
+    for rid, login, n in (
+        _reviews(repository_ids=repository_ids, since=since, until=until)
+        .values("repository_id", "login")
+        .annotate(n=Count("pk"))
+        .order_by("repository_id", "-n", "login")
+        .values_list("repository_id", "login", "n")
+    ):
+        row = found[rid]
+        row["total"] += n
+        if row["login"] is None:
+            row["login"], row["reviews"] = login, n
+    for row in found.values():
+        if row["total"]:
+            row["share"] = round(100 * row["reviews"] / row["total"], 1)
+    return found
