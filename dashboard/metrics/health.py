@@ -24,6 +24,8 @@ from ..definitions.sql import Median
 from ..models import ContributionEvent, HealthWeight
 from .cached import cached_until_rebuild, derived_version
 from .newcomers import newcomer_retention_by_month
+from .review_load import review_wait_by_project
+from .risks import absence_factors_by_project
 
 RETENTION_DAYS = 90
 RESPONSE_KINDS = {"issue": "response_issues", "pull_request": "response_prs"}
@@ -81,6 +83,11 @@ def health_measures_by_project(
     if not ids:
         return []
     responses = _response_medians(ids=ids, since=since, until=until)
+    absence = {
+        row["repository_id"]: row
+        for row in absence_factors_by_project(repository_ids=ids, since=since, until=until)
+    }
+    waits = review_wait_by_project(repository_ids=ids, until=until)
     rows = []
     for repo in (
         Repository.objects.filter(id__in=ids)
@@ -89,7 +96,15 @@ def health_measures_by_project(
     ):
         rid = repo["id"]
         retention, retention_newcomers = _retention(repository_id=rid, since=since, until=until)
+        factors = absence.get(rid, {})
+        wait = waits.get(rid) or {}
         measures = {
+            "absence_merges": factors.get("merges"),
+            "absence_reviews": factors.get("reviews"),
+            "absence_authored": factors.get("authored"),
+            # Nothing waiting is no wait at all (the best value), not a missing one.
+            "review_wait": (wait.get("median_age_days") or 0.0) if wait else None,
+            "review_wait_count": wait.get("count", 0),
             "response_issues": responses.get(rid, {}).get("response_issues"),
             "response_prs": responses.get(rid, {}).get("response_prs"),
             "newcomer_retention": retention,

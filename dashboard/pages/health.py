@@ -19,6 +19,7 @@ REASON_COLUMNS = [
     Column("unit", "Unit"),
     Column("sub_score", "Input score (0-100)", kind="number"),
     Column("weight", "Weight", kind="number"),
+    Column("key", "Input key"),
 ]
 
 
