@@ -128,3 +128,20 @@ def test_sorting_a_column_and_downloading_csv_in_the_browser(live_server, browse
         page.get_by_text("Download CSV").click()
     assert download.value.suggested_filename.startswith("pulse-overview-")
     assert "Merged pull requests" in Path(download.value.path()).read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_badge_loads_as_an_image(live_server, browser):
+    generated_world(people=12, days=120)
+    derived_rebuild()
+    badge = live_server.url + "/badges/mosn/mosn.svg"
+    page = browser.new_page()
+    page.goto(live_server.url + "/projects/mosn/mosn/")
+    assert page.locator("#table-health h2").inner_text().startswith("Health: ")
+    # As a README shows it: an <img> of another page.
+    page.set_content(f'<img id="badge" src="{badge}" alt="health">')
+    page.wait_for_function("document.getElementById('badge').complete")
+    size = page.evaluate("[badge.naturalWidth, badge.naturalHeight]")
+    assert size[0] > 60 and size[1] == 20, size
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.locator("#badge").screenshot(path=str(OUTPUT / "badge.png"))

@@ -31,6 +31,12 @@ def project_health(*, filters: Filters) -> dict | None:
     return rows[0] if rows else None
 
 
+def badge_url(*, filters: Filters) -> str:
+    """The badge's path of the one project `filters` narrows to."""
+    owner, name = filters.repositories[0].split("/", 1)
+    return reverse("badge", kwargs={"owner": owner, "name": name})
+
+
 def health_table(*, filters: Filters) -> Table:
     """A project's health score as a table of its reasons (title: the score and grade)."""
     health = project_health(filters=filters)
@@ -54,7 +60,8 @@ def health_table(*, filters: Filters) -> Table:
         columns=REASON_COLUMNS,
         rows=reasons,
         note=f"{note} Each input scores 0-100 on its curve; the score is their weighted "
-        "average (weights in the admin; definitions linked above).".strip(),
+        "average (weights in the admin; definitions linked above). Badge for a README: "
+        f"![health]({badge_url(filters=filters)})".strip(),
         sortable=False,
     )
 

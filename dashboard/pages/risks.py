@@ -24,6 +24,7 @@ from ..metrics.risks import (
     merge_dependency,
 )
 from .base import Chart, Column, Page, Table
+from .health import health_community_table
 
 DOCS = "/docs/metrics/"
 
@@ -346,7 +347,7 @@ def risks_page(*, filters: Filters) -> Page:
         name="risks",
         title="Risks",
         intro=_Deferred(lambda: risk_summary(filters=filters)),
-        tables=risk_tables(filters=filters),
+        tables=[*risk_tables(filters=filters), health_community_table(filters=filters)],
         charts=lambda: risk_charts(filters=filters),
         docs_anchor="risks",
     )
