@@ -6,6 +6,7 @@ FilterForm validates the query string (400 page listing what is wrong), the buil
 CSV (`?format=csv[&table=ID]`) or JSON (`?format=json`).
 """
 
+import functools
 import re
 from pathlib import Path
 from urllib.parse import urlencode
@@ -202,7 +203,22 @@ def _badge_etag(request: HttpRequest, owner: str, name: str) -> str | None:
     return None if repository is None else badge_stamp(full_name=repository["full_name"])
 
 
+def _cacheable_for_an_hour(view):
+    """Cache-Control on the badge and on its 304s too (a cache renews its copy's age from
+    the 304's headers; Django's `condition` sends a bare 304)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            response["Cache-Control"] = "public, max-age=3600"
+        return response
+
+    return wrapped
+
+
 @require_safe
+@_cacheable_for_an_hour
 @condition(etag_func=_badge_etag)
 def badge(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     """A project's health badge (SVG, shields.io style), for READMEs: cached an hour by
@@ -215,7 +231,6 @@ def badge(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     response = HttpResponse(
         health_badge(repository=repository), content_type="image/svg+xml; charset=utf-8"
     )
-    response["Cache-Control"] = "public, max-age=3600"
     # Opened on its own, an SVG is a document: it may run nothing and load nothing.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
