@@ -371,3 +371,22 @@ if not GITHUB_TOKENS:
     # would mix with the synthetic world. config/celery.py says so when beat starts.
     CELERY_BEAT_SCHEDULE = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The weekly digest by e-mail (dashboard.tasks.send_weekly_digest, multipart: Markdown text and
+# HTML) to PULSE_DIGEST_TO (comma-separated addresses), scheduled by PULSE_DIGEST_CRON (default
+# Mondays 06:00 UTC: the week just ended). Without PULSE_DIGEST_TO nothing is scheduled or sent.
+PULSE_DIGEST_TO = env_list("PULSE_DIGEST_TO")
+PULSE_DIGEST_CRON = env_str("PULSE_DIGEST_CRON", "0 6 * * 1")
+if PULSE_DIGEST_TO:
+    CELERY_BEAT_SCHEDULE["weekly-digest"] = {
+        "task": "dashboard.send_weekly_digest",
+        "schedule": _cron(PULSE_DIGEST_CRON, "PULSE_DIGEST_CRON"),
+    }
+# Django's SMTP e-mail backend; no credentials unless given.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pulse@localhost")

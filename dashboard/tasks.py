@@ -4,14 +4,18 @@
 lock rebuilds everything pending; the others return at once), then queues `warm_pages`.
 `recount_candidates` follows a promotion rule change. None of this runs inside a request or
 a model signal: receivers (dashboard/receivers.py) only queue these once their transaction
-commits.
+commits. `send_weekly_digest` mails the weekly digest (beat entry "weekly-digest", set only
+when PULSE_DIGEST_TO is).
 """
+
+from smtplib import SMTPConnectError, SMTPServerDisconnected
 
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
 from .derived.rebuild import candidates_recount, derived_rebuild_pending
+from .mail import weekly_digest_mail
 from .pages.warm import default_views_warm
 
 # Rebuilds are idempotent (delete + insert in one transaction, changes consumed with them),
@@ -59,3 +63,20 @@ def _warm_shared_cache() -> None:
 def warm_pages() -> list[str]:
     """Fill the shared cache with the default pages' figures (nothing without a shared cache)."""
     return default_views_warm()
+
+
+# Sending is not idempotent (a redelivered task mails twice): acknowledged early, retried only
+# when the mail server could not be reached or dropped the connection before accepting.
+@shared_task(
+    name="dashboard.send_weekly_digest",
+    autoretry_for=(ConnectionError, SMTPConnectError, SMTPServerDisconnected),
+    retry_backoff=60,
+    retry_backoff_max=600,
+    max_retries=3,
+    time_limit=10 * 60,
+    soft_time_limit=9 * 60,
+)
+def send_weekly_digest(week: str = "", repos: list[str] | None = None, org: str = "") -> int:
+    """E-mail the digest of `week` (YYYY-Www; default the last complete week) for these
+    projects to PULSE_DIGEST_TO; returns the messages sent (0 when PULSE_DIGEST_TO is unset)."""
+    return weekly_digest_mail(week=week, repos=repos or [], org=org)

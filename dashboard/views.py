@@ -8,22 +8,30 @@ CSV (`?format=csv[&table=ID]`) or JSON (`?format=json`).
 
 import functools
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import condition, require_safe
 
 from ingest.models import Repository
 
 from .definitions.buckets import INTERVALS
+from .definitions.weeks import WeekError, iso_week_parse, last_complete_week
 from .docs import metrics_docs_render
 from .exports import csv_response, json_response
 from .forms import FULL_NAME, FilterForm, Filters
 from .pages import PAGES
+from .pages.digest import DOCS_URL as DIGEST_DOCS_URL
+from .pages.digest import weekly_digest_for
+from .pages.digest_render import digest_markdown
 from .pages.health import badge_stamp, health_badge
+from .pages.nomination import nomination_evidence_for
+from .pages.nomination_render import nomination_markdown
 
 # GitHub logins: letters, digits and single hyphens (apps end in "[bot]").
 LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -136,6 +144,81 @@ def committers(request: HttpRequest) -> HttpResponse:
 def risks(request: HttpRequest) -> HttpResponse:
     """Absence and elephant factors, review load (dashboard.pages.risks)."""
     return page_response(request, build=PAGES["risks"])
+
+
+@require_safe
+def digest(request: HttpRequest) -> HttpResponse:
+    """The weekly digest (dashboard.pages.digest): `week=YYYY-Www`, default the last complete
+    week; `format=md` gives its Markdown."""
+    today = timezone.now().date()
+    raw_week = request.GET.get("week", "").strip()
+    try:
+        monday = iso_week_parse(raw_week, today=today) if raw_week else last_complete_week(today)
+    except WeekError as error:
+        return _bad_request(request, [str(error)])
+    if request.GET.get("format") == "md":
+        form = FilterForm(_without(request.GET, "format"))
+        if not form.is_valid():
+            return _bad_request(request, form.problems())
+        digest = weekly_digest_for(filters=form.filters(), monday=monday)
+        return _markdown_response(digest_markdown(digest, docs_url=DIGEST_DOCS_URL))
+
+    def build(*, filters: Filters):
+        page = PAGES["digest"](filters=filters, monday=monday)
+        following = monday + timedelta(days=7)
+        page.context.update(
+            markdown_url=_link(request, format="md", table=None),
+            previous_url=_link(request, week=page.context["previous_week"]),
+            next_url=_link(request, week=page.context["next_week"]) if following <= today else "",
+        )
+        return page
+
+    return page_response(request, build=build)
+
+
+@require_safe
+def nomination(request: HttpRequest) -> HttpResponse:
+    """A promotion candidate's nomination draft (dashboard.pages.nomination): `repo` and
+    `login` name the candidate, `since`/`until` as on the committers page; `format=md` gives
+    the Markdown alone."""
+    repo, login = request.GET.get("repo", "").strip(), request.GET.get("login", "").strip()
+    if not FULL_NAME.match(repo) or not LOGIN.match(login):
+        raise Http404("Name a candidate: ?repo=owner/name&login=their-login.")
+    repository = Repository.objects.filter(full_name__iexact=repo).values_list("pk", flat=True)
+    repository_id = repository.first()
+    if repository_id is None:
+        raise Http404("Pulse has no data for that repository.")
+    if request.GET.get("format") == "md":
+        form = FilterForm(_without(request.GET, "format"))
+        if not form.is_valid():
+            return _bad_request(request, form.problems())
+        evidence = nomination_evidence_for(
+            filters=form.filters(), repository_id=repository_id, login=login
+        )
+        return _markdown_response(nomination_markdown(evidence))
+
+    def build(*, filters: Filters):
+        page = PAGES["nomination"](filters=filters, repository_id=repository_id, login=login)
+        page.context.update(
+            markdown_url=_link(request, format="md", table=None),
+            committers_url=_link(request, login=None, format=None, table=None).replace(
+                request.path, "/committers/", 1
+            ),
+        )
+        return page
+
+    return page_response(request, build=build)
+
+
+def _without(query, key: str):
+    """A copy of a query dict without one parameter."""
+    copy = query.copy()
+    copy.pop(key, None)
+    return copy
+
+
+def _markdown_response(text: str) -> HttpResponse:
+    return HttpResponse(text, content_type="text/markdown; charset=utf-8")
 
 
 @require_safe

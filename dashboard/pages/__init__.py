@@ -9,8 +9,10 @@ and route a view that calls `page_response(request, build=…)`.
 
 from .activity import activity_page
 from .committers import committers_page
+from .digest import digest_page
 from .ingest import ingest_page
 from .newcomers import newcomers_page
+from .nomination import nomination_page
 from .overview import overview_page
 from .person import person_page
 from .project import project_page
@@ -21,6 +23,8 @@ PAGES = {
     "activity": activity_page,
     "newcomers": newcomers_page,
     "committers": committers_page,
+    "digest": digest_page,
+    "nomination": nomination_page,
     "project": project_page,
     "person": person_page,
     "ingest": ingest_page,
