@@ -161,8 +161,10 @@ def absence_factor_by_interval(
     factor: Counter = Counter()
     totals: dict[date, int] = {}
     for g, _, _, total, _ in rows:
-        factor[as_date(g)] += 1
-        totals[as_date(g)] = int(total)
+        # Raw SQL skips Django's converters: SQLite gives the bucket as text.
+        bucket = date.fromisoformat(g[:10]) if isinstance(g, str) else as_date(g)
+        factor[bucket] += 1
+        totals[bucket] = total
     buckets = bucket_starts(since=since, until=until, interval=interval)
     return {
         "labels": [bucket_label(b, interval) for b in buckets],

@@ -13,6 +13,7 @@ from ..metrics.people import CONTRIBUTOR_COLUMNS, contributors_of_projects
 from .activity import activity_charts, activity_table
 from .base import Chart, Column, Page, Table
 from .health import health_table
+from .risks import risk_charts, risk_tables
 
 
 def project_page(*, filters: Filters, owner: str, name: str) -> Page:
@@ -100,8 +101,10 @@ def project_page(*, filters: Filters, owner: str, name: str) -> Page:
                 rows=by_year,
             ),
             health_table(filters=filters),
+            # The project's risk section (other risk signals append their tables to it).
+            *risk_tables(filters=filters, prefix="risk_", per_project=False, section="Risks: "),
         ],
-        charts=charts,
+        charts=lambda: charts + risk_charts(filters=filters, prefix="risk_", section="Risks: "),
         context={"repository": repo},
         docs_anchor="project",
     )

@@ -73,8 +73,11 @@ def risk_summary(*, filters: Filters) -> str:
     )
 
 
-def risk_tables(*, filters: Filters, prefix: str = "", per_project: bool = True) -> list[Table]:
-    """The risk tables for the chosen projects (a list: other risk signals append theirs)."""
+def risk_tables(
+    *, filters: Filters, prefix: str = "", per_project: bool = True, section: str = ""
+) -> list[Table]:
+    """The risk tables for the chosen projects (a list: other risk signals append theirs);
+    `section` heads each title (a project page's "Risks: …")."""
     period = {
         "repository_ids": filters.repository_ids,
         "since": filters.since,
@@ -283,10 +286,12 @@ def risk_tables(*, filters: Filters, prefix: str = "", per_project: bool = True)
             "has reviewed them; oldest first. Defined: " + DOCS + "#review-wait",
         ),
     ]
+    for table in tables:
+        table.title = section + table.title
     return tables
 
 
-def risk_charts(*, filters: Filters, prefix: str = "") -> list[Chart]:
+def risk_charts(*, filters: Filters, prefix: str = "", section: str = "") -> list[Chart]:
     period = {
         "repository_ids": filters.repository_ids,
         "since": filters.since,
@@ -300,7 +305,7 @@ def risk_charts(*, filters: Filters, prefix: str = "") -> list[Chart]:
     return [
         Chart(
             id=f"chart-{prefix}absence",
-            title=f"Absence factor per {filters.interval}",
+            title=f"{section}Absence factor per {filters.interval}",
             spec={
                 "type": "line",
                 "labels": series["authored"]["labels"],
@@ -313,7 +318,7 @@ def risk_charts(*, filters: Filters, prefix: str = "") -> list[Chart]:
         ),
         Chart(
             id=f"chart-{prefix}load",
-            title="Who carries the load: the ten busiest reviewers and mergers",
+            title=f"{section}Who carries the load: the ten busiest reviewers and mergers",
             spec={
                 "type": "bar",
                 "labels": [r["login"] for r in load],
