@@ -354,6 +354,7 @@ def pages_time(*, runs: int, only: list[str] | None = None, slowest: int = 0, wa
         # As of a past day: the roles and the candidates' ranking as they stood then.
         f"/committers/?until={until}",
         f"/committers/?repo={repo}&until={until}",
+        "/risks/",
     ]
     for path in paths:
         if only and not any(
