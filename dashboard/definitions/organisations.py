@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db.models.functions import Lower
 
 from ingest.models import Actor, AffiliationOverride
 
@@ -108,40 +107,46 @@ def organisation_on(*, day: date, evidence: Evidence) -> str:
 
 def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
     """Evidence per lower-cased login, in three queries (profiles, overrides, e-mail spells)."""
-    lowered = sorted({login.lower() for login in logins if login})
+    wanted = sorted({login for login in logins if login})
+    lowered = sorted({login.lower() for login in wanted})
     if not lowered:
         return {}
     profiles: dict[str, str] = {}
-    overrides: dict[str, list[NamedOverride]] = defaultdict(list)
     spells: dict[str, list[DomainSpell]] = defaultdict(list)
     chunk = 5000
+    # Logins come from the actors themselves: an exact (indexed) match finds them; only
+    # profiles that name something are read.
+    named: dict[tuple[str, str], str] = {}  # many people share a company's spelling
+    for i in range(0, len(wanted), chunk):
+        for login, company, email in (
+            Actor.objects.filter(login__in=wanted[i : i + chunk])
+            .exclude(company="", email="")
+            .values_list("login", "company", "email")
+        ):
+            domain = affiliation.organisation_domain(email)
+            key = (company or "", domain)
+            if key not in named:
+                named[key] = company_organisation(key[0]) or domain_organisation(domain)
+            if named[key]:
+                profiles[login.lower()] = named[key]
     for i in range(0, len(lowered), chunk):
-        part = lowered[i : i + chunk]
-        for lower, company, email in (
-            Actor.objects.annotate(lower=Lower("login"))
-            .filter(lower__in=part)
-            .values_list("lower", "company", "email")
-        ):
-            named = company_organisation(company or "") or domain_organisation(
-                affiliation.organisation_domain(email)
-            )
-            if named or lower not in profiles:
-                profiles[lower] = named
-        for lower, start, end, organisation, is_home in (
-            AffiliationOverride.objects.annotate(lower=Lower("login"))
-            .filter(lower__in=part)
-            .values_list("lower", "start", "end", "organization", "is_home")
-        ):
-            name = settings.PULSE_HOME_ORG if is_home else (organisation.strip() or "unnamed")
-            overrides[lower].append(NamedOverride(start=start, end=end, organisation=name))
         for lower, domain, first, last in EmailDomainSpell.objects.filter(
-            login__in=part
+            login__in=lowered[i : i + chunk]
         ).values_list("login", "domain", "first_at", "last_at"):
             spells[lower].append(
                 DomainSpell(
                     first=first.date(), last=last.date(), organisation=domain_organisation(domain)
                 )
             )
+    # Overrides are an admin's few statements: all read, matched without case.
+    overrides: dict[str, list[NamedOverride]] = defaultdict(list)
+    wanted_lower = set(lowered)
+    for login, start, end, organisation, is_home in AffiliationOverride.objects.exclude(
+        login=""
+    ).values_list("login", "start", "end", "organization", "is_home"):
+        if login.lower() in wanted_lower:
+            name = settings.PULSE_HOME_ORG if is_home else (organisation.strip() or "unnamed")
+            overrides[login.lower()].append(NamedOverride(start=start, end=end, organisation=name))
     return {
         lower: Evidence(
             overrides=tuple(overrides.get(lower, ())),

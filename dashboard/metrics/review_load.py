@@ -15,10 +15,11 @@ from datetime import UTC, date, datetime
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 
-from ingest.models import PullRequest, Repository, Review
+from ingest.identity import BOT_LOGIN_SUFFIXES
+from ingest.models import Actor, PullRequest, Repository, Review
 
 from ..definitions.buckets import as_date, period_bounds
-from ..definitions.contributions import bot_logins, human
+from ..definitions.contributions import bot_logins
 from ..models import PromotionWork, RoleSignal
 from .cached import cached_until_rebuild
 
@@ -42,6 +43,16 @@ def maintainers(*, repository_ids: Sequence[int], until: date) -> dict[str, set[
     return dict(found)
 
 
+def bot_actor_ids() -> list[int]:
+    """The accounts that are bots (the bot rule of `definitions.contributions.human`): a
+    short list, so that the big tables are filtered by id instead of joining every account."""
+    bots = bot_logins()
+    rule = Q(is_bot=True) | Q(type=Actor.Type.BOT) | Q(login__in=bots)
+    for suffix in BOT_LOGIN_SUFFIXES:
+        rule |= Q(login__iendswith=suffix)
+    return list(Actor.objects.filter(rule).values_list("pk", flat=True))
+
+
 def _reviews(*, repository_ids: Sequence[int], since: date, until: date):
     start, end = period_bounds(since=since, until=until)
     return PromotionWork.objects.filter(
@@ -59,7 +70,7 @@ def _merges(*, repository_ids: Sequence[int], since: date, until: date):
         merged_at__gte=start,
         merged_at__lt=end,
         merged_by__isnull=False,
-    ).filter(human("merged_by", bot_logins()))
+    ).exclude(merged_by_id__in=bot_actor_ids())
 
 
 @cached_until_rebuild
@@ -178,13 +189,13 @@ def _waiting(*, repository_ids: Sequence[int], until: date):
     """Pull requests (not drafts, by people) open at `until`'s end with no review yet by
     anyone but their author."""
     _, end = period_bounds(since=until, until=until)
-    bots = bot_logins()
+    bots = bot_actor_ids()
     reviewed = (
         Review.objects.filter(
             pull_request_id=OuterRef("pk"), submitted_at__lt=end, author__isnull=False
         )
         .exclude(author_id=OuterRef("author_id"))
-        .filter(human("author", bots))
+        .exclude(author_id__in=bots)
         .exclude(state="PENDING")
     )
     return (
@@ -193,7 +204,7 @@ def _waiting(*, repository_ids: Sequence[int], until: date):
         )
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
         .filter(author__isnull=False)
-        .filter(human("author", bots))
+        .exclude(author_id__in=bots)
         .filter(~Exists(reviewed))
     )
 
@@ -204,36 +215,49 @@ def _as_of(until: date) -> datetime:
     return min(end, datetime.now(UTC))
 
 
-@cached_until_rebuild
-def prs_waiting_first_review(*, repository_ids: Sequence[int], until: date) -> list[dict]:
-    """The pull requests waiting for a first review at `until`, oldest first: `{"project",
-    "number", "title", "author", "opened_at", "age_days", "url"}`."""
-    as_of = _as_of(until)
-    pages = {
-        pk: (html_url or f"https://github.com/{full_name}").rstrip("/")
+def _pull_request_pages(repository_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Repository id → (full name, web address)."""
+    return {
+        pk: (full_name, (html_url or f"https://github.com/{full_name}").rstrip("/"))
         for pk, full_name, html_url in Repository.objects.filter(
             pk__in=list(repository_ids)
         ).values_list("pk", "full_name", "html_url")
     }
-    names = dict(
-        Repository.objects.filter(pk__in=list(repository_ids)).values_list("pk", "full_name")
+
+
+def waiting_rows(*, repository_ids: Sequence[int], until: date, limit: int | None = None):
+    """The pull requests waiting for a first review at `until`, oldest first, lazily (a
+    page shows a few, its CSV streams them all): `{"project", "number", "title", "author",
+    "opened_at", "age_days", "url"}`."""
+    as_of = _as_of(until)
+    pages = _pull_request_pages(repository_ids)
+    found = (
+        _waiting(repository_ids=repository_ids, until=until)
+        .order_by("created_at", "repository_id", "number")
+        .values_list("repository_id", "number", "title", "author__login", "created_at")
     )
-    return [
-        {
-            "project": names[rid],
+    if limit is not None:
+        found = found[:limit]
+    for rid, number, title, author, opened in found.iterator(chunk_size=2000):
+        yield {
+            "project": pages[rid][0],
             "number": number,
             "title": title,
             "author": author,
             "opened_at": opened,
             "age_days": round(max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS, 1),
-            "url": f"{pages[rid]}/pull/{number}",
+            "url": f"{pages[rid][1]}/pull/{number}",
         }
-        for rid, number, title, author, opened in _waiting(
-            repository_ids=repository_ids, until=until
-        )
-        .order_by("created_at", "repository_id", "number")
-        .values_list("repository_id", "number", "title", "author__login", "created_at")
-    ]
+
+
+@cached_until_rebuild
+def prs_waiting_first_review(
+    *, repository_ids: Sequence[int], until: date, limit: int | None = None
+) -> list[dict]:
+    """The pull requests waiting for a first review at `until`, oldest first (the first
+    `limit` of them when given): `{"project", "number", "title", "author", "opened_at",
+    "age_days", "url"}`."""
+    return list(waiting_rows(repository_ids=repository_ids, until=until, limit=limit))
 
 
 def _wait_figures(ages: list[float]) -> dict:
@@ -245,29 +269,30 @@ def _wait_figures(ages: list[float]) -> dict:
 
 
 @cached_until_rebuild
-def review_wait(*, repository_ids: Sequence[int], until: date) -> dict:
-    """Pull requests waiting for a first review at `until`: `{"count", "median_age_days",
-    "oldest_age_days"}` (ages None when none wait)."""
-    as_of = _as_of(until)
-    ages = [
-        max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS
-        for opened in _waiting(repository_ids=repository_ids, until=until).values_list(
-            "created_at", flat=True
-        )
-    ]
-    return _wait_figures(ages)
-
-
-@cached_until_rebuild
-def review_wait_by_project(*, repository_ids: Sequence[int], until: date) -> dict[int, dict]:
-    """`review_wait`'s figures per chosen project (repository id → figures)."""
+def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
+    """`{"all": review_wait's figures, "projects": {repository id: the same}}`, from one read
+    of the waiting pull requests' opening times."""
     as_of = _as_of(until)
     ages: dict[int, list[float]] = {int(rid): [] for rid in repository_ids}
     for rid, opened in _waiting(repository_ids=repository_ids, until=until).values_list(
         "repository_id", "created_at"
     ):
         ages[rid].append(max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS)
-    return {rid: _wait_figures(found) for rid, found in ages.items()}
+    return {
+        "all": _wait_figures([age for found in ages.values() for age in found]),
+        "projects": {rid: _wait_figures(found) for rid, found in ages.items()},
+    }
+
+
+def review_wait(*, repository_ids: Sequence[int], until: date) -> dict:
+    """Pull requests waiting for a first review at `until`: `{"count", "median_age_days",
+    "oldest_age_days"}` (ages None when none wait)."""
+    return review_wait_summary(repository_ids=repository_ids, until=until)["all"]
+
+
+def review_wait_by_project(*, repository_ids: Sequence[int], until: date) -> dict[int, dict]:
+    """`review_wait`'s figures per chosen project (repository id → figures)."""
+    return review_wait_summary(repository_ids=repository_ids, until=until)["projects"]
 
 
 @cached_until_rebuild

@@ -12,17 +12,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from django.db import connection
-from django.db.models import CharField, Count, F, IntegerField, Max, QuerySet, Value
+from django.db.models import CharField, Count, F, Max, QuerySet, Value
 from django.db.models.functions import Concat
 
 from ingest.models import PullRequest, Repository
 
 from ..definitions import organisations
 from ..definitions.buckets import as_date, bucket_label, bucket_starts, period_bounds, trunc
-from ..definitions.contributions import bot_logins, human, login_of_person_key
+from ..definitions.contributions import login_of_person_key
 from ..models import ContributionEvent, PromotionWork
 from .cached import cached_until_rebuild
+from .review_load import bot_actor_ids
 
 WORKS = ("authored", "reviews", "merges")
 WORK_TITLES = {
@@ -62,7 +62,7 @@ def _work(work: str, *, repository_ids: Sequence[int], since: date, until: date)
                 merged_at__lt=end,
                 merged_by__isnull=False,
             )
-            .filter(human("merged_by", bot_logins()))
+            .exclude(merged_by_id__in=bot_actor_ids())
             .annotate(person=Concat(login_key, F("merged_by__login"), output_field=CharField()))
         )
     raise ValueError(f"unknown work {work!r}; one of {', '.join(WORKS)}")
@@ -72,44 +72,38 @@ def _time_field(work: str) -> str:
     return {"authored": "occurred_at", "reviews": "at", "merges": "merged_at"}[work]
 
 
-def _factor_people(grouped: QuerySet) -> list[tuple]:
-    """From a grouped query selecting `g`, `person`, `n`: per group, the people who make up
-    more than half of the group's total, most first: (g, person, n, total, people)."""
-    select, params = grouped.query.sql_with_params()
-    sql = f"""
-        WITH counted AS ({select}),
-        ranked AS (
-            SELECT g, person, n,
-                   SUM(n) OVER (PARTITION BY g ORDER BY n DESC, person
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running,
-                   SUM(n) OVER (PARTITION BY g) AS total,
-                   COUNT(*) OVER (PARTITION BY g) AS people
-            FROM counted
-        )
-        SELECT g, person, n, total, people FROM ranked
-        WHERE 2 * (running - n) <= total
-        ORDER BY g, n DESC, person"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [
-            (g, person, int(n), int(total), int(people))
-            for g, person, n, total, people in cursor.fetchall()
-        ]
-
-
-def _grouped(work: str, items: QuerySet, group) -> QuerySet:
-    return (
-        items.annotate(g=group)
-        .values("g", "person")
+def _work_counts(
+    work: str, *, repository_ids: Sequence[int], since: date, until: date, interval: str
+) -> list[tuple[int, str, date, int]]:
+    """The period's items of one kind of work per project, person and bucket of `interval`
+    (one grouped read that every figure of the work is summed from)."""
+    items = _work(work, repository_ids=repository_ids, since=since, until=until)
+    return [
+        (rid, person, as_date(bucket), n)
+        for rid, person, bucket, n in items.annotate(bucket=trunc(_time_field(work), interval))
+        .values("repository_id", "person", "bucket")
         .annotate(n=Count("pk"))
         .order_by()
-        .values("g", "person", "n")
-    )
+        .values_list("repository_id", "person", "bucket", "n")
+    ]
+
+
+def _majority(counts: dict[str, int]) -> tuple[list[tuple[str, int]], int]:
+    """The fewest people (most items first; ties by key) whose items are more than half of
+    all, and the total."""
+    total = sum(counts.values())
+    chosen, running = [], 0
+    for person, n in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])):
+        if 2 * running > total:
+            break
+        chosen.append((person, n))
+        running += n
+    return chosen, total
 
 
 def _shown_names(person_keys: Iterable[str]) -> dict[str, str]:
     """How people without a GitHub login are shown: their git name (never an address)."""
-    unnamed = [key for key in person_keys if not login_of_person_key(key)]
+    unnamed = sorted({key for key in person_keys if not login_of_person_key(key)})
     if not unnamed:
         return {}
     return dict(
@@ -120,17 +114,82 @@ def _shown_names(person_keys: Iterable[str]) -> dict[str, str]:
     )
 
 
-def _person_rows(rows: list[tuple], names: dict[str, str]) -> list[dict]:
-    return [
-        {
-            "person_key": person,
-            "login": login_of_person_key(person),
-            "person": login_of_person_key(person) or names.get(person) or person,
-            "count": n,
-            "share": round(100 * n / total, 1),
-        }
-        for _, person, n, total, _ in rows
-    ]
+def _factor(work: str, counts: dict[str, int], names: dict[str, str]) -> dict:
+    chosen, total = _majority(counts)
+    return {
+        "work": work,
+        "factor": len(chosen) or None,
+        "total": total,
+        "people_count": len(counts),
+        "people": [
+            {
+                "person_key": person,
+                "login": login_of_person_key(person),
+                "person": login_of_person_key(person) or names.get(person) or person,
+                "count": n,
+                "share": round(100 * n / total, 1),
+            }
+            for person, n in chosen
+        ],
+    }
+
+
+def _factors(work: str, groups: dict) -> dict:
+    """`_factor` of each group's per-person counts, with the named people's names read once."""
+    chosen = {key: _majority(counts)[0] for key, counts in groups.items()}
+    names = _shown_names(person for people in chosen.values() for person, _ in people)
+    return {key: _factor(work, counts, names) for key, counts in groups.items()}
+
+
+def _by(rows: list[tuple], key) -> dict:
+    groups: dict = defaultdict(Counter)
+    for row in rows:
+        groups[key(row)][row[1]] += row[3]
+    return groups
+
+
+def merge_dependency(*, merges_factor: int | None, merges_total: int) -> bool:
+    """The rule for "merges depend on one person" (docs/metrics.md, "Merge dependency")."""
+    return merges_factor == 1 and merges_total >= MERGE_DEPENDENCY_MIN_MERGES
+
+
+def _series(found: dict, buckets: list[date], interval: str) -> dict:
+    return {
+        "labels": [bucket_label(b, interval) for b in buckets],
+        "buckets": buckets,
+        "values": [found[b]["factor"] if b in found else None for b in buckets],
+        "totals": [found[b]["total"] if b in found else 0 for b in buckets],
+    }
+
+
+def _project_rows(names: dict[int, str], per_work: dict[str, dict]) -> list[dict]:
+    rows = []
+    for rid, name in names.items():
+        row = {"repository_id": rid, "project": name}
+        for work in WORKS:
+            found = per_work[work].get(rid)
+            row[work] = found["factor"] if found else None
+            row[f"{work}_total"] = found["total"] if found else 0
+            row[f"{work}_people"] = (
+                ", ".join(f"{p['person']} ({p['share']:g}%)" for p in found["people"])
+                if found
+                else ""
+            )
+        merges = per_work["merges"].get(rid)
+        top = merges["people"][0] if merges and merges["people"] else None
+        row["top_merger"] = top["login"] if top else ""
+        row["top_merger_share"] = top["share"] if top else None
+        row["merge_dependency"] = merge_dependency(
+            merges_factor=row["merges"], merges_total=row["merges_total"]
+        )
+        rows.append(row)
+    return sorted(rows, key=lambda r: r["project"].lower())
+
+
+def _project_names(repository_ids: Sequence[int]) -> dict[int, str]:
+    return dict(
+        Repository.objects.filter(pk__in=list(repository_ids)).values_list("pk", "full_name")
+    )
 
 
 @cached_until_rebuild
@@ -138,16 +197,10 @@ def absence_factor(*, repository_ids: Sequence[int], since: date, until: date, w
     """The absence factor of one kind of work over the chosen projects together:
     `{"work", "factor" (None: no such work), "total", "people_count", "people": [{person_key,
     login, person, count, share (percent of total)}]}`, the people being the factor's."""
-    items = _work(work, repository_ids=repository_ids, since=since, until=until)
-    rows = _factor_people(_grouped(work, items, Value(0, output_field=IntegerField())))
-    names = _shown_names(row[1] for row in rows)
-    return {
-        "work": work,
-        "factor": len(rows) or None,
-        "total": int(rows[0][3]) if rows else 0,
-        "people_count": int(rows[0][4]) if rows else 0,
-        "people": _person_rows(rows, names),
-    }
+    rows = _work_counts(
+        work, repository_ids=repository_ids, since=since, until=until, interval="year"
+    )
+    return _factors(work, {0: _by(rows, lambda r: 0).get(0, Counter())})[0]
 
 
 @cached_until_rebuild
@@ -156,27 +209,11 @@ def absence_factor_by_interval(
 ) -> dict:
     """Per bucket of the period: `{"labels", "buckets" (first days), "values" (the factor,
     None for a bucket without such work), "totals"}`."""
-    items = _work(work, repository_ids=repository_ids, since=since, until=until)
-    rows = _factor_people(_grouped(work, items, trunc(_time_field(work), interval)))
-    factor: Counter = Counter()
-    totals: dict[date, int] = {}
-    for g, _, _, total, _ in rows:
-        # Raw SQL skips Django's converters: SQLite gives the bucket as text.
-        bucket = date.fromisoformat(g[:10]) if isinstance(g, str) else as_date(g)
-        factor[bucket] += 1
-        totals[bucket] = total
-    buckets = bucket_starts(since=since, until=until, interval=interval)
-    return {
-        "labels": [bucket_label(b, interval) for b in buckets],
-        "buckets": buckets,
-        "values": [factor.get(b) for b in buckets],
-        "totals": [totals.get(b, 0) for b in buckets],
-    }
-
-
-def merge_dependency(*, merges_factor: int | None, merges_total: int) -> bool:
-    """The rule for "merges depend on one person" (docs/metrics.md, "Merge dependency")."""
-    return merges_factor == 1 and merges_total >= MERGE_DEPENDENCY_MIN_MERGES
+    rows = _work_counts(
+        work, repository_ids=repository_ids, since=since, until=until, interval=interval
+    )
+    found = _factors(work, _by(rows, lambda r: r[2]))
+    return _series(found, bucket_starts(since=since, until=until, interval=interval), interval)
 
 
 @cached_until_rebuild
@@ -184,80 +221,105 @@ def absence_factors_by_project(
     *, repository_ids: Sequence[int], since: date, until: date
 ) -> list[dict]:
     """One row per project (all chosen ones, by name): the three absence factors (None: no
-    such work), the work's totals, the top merger and their share, and `merge_dependency`."""
-    names = dict(
-        Repository.objects.filter(pk__in=list(repository_ids)).values_list("pk", "full_name")
-    )
-    rows = {
-        rid: {
-            "repository_id": rid,
-            "project": name,
-            **{work: None for work in WORKS},
-            **{f"{work}_total": 0 for work in WORKS},
-            **{f"{work}_people": "" for work in WORKS},
-            "top_merger": "",
-            "top_merger_share": None,
-            "merge_dependency": False,
-        }
-        for rid, name in names.items()
-    }
-    for work in WORKS:
-        items = _work(work, repository_ids=repository_ids, since=since, until=until)
-        people = _factor_people(_grouped(work, items, F("repository_id")))
-        shown = _shown_names(row[1] for row in people)
-        by_project: dict[int, list[tuple]] = defaultdict(list)
-        for row in people:
-            by_project[row[0]].append(row)
-        for rid, found in by_project.items():
-            row = rows.get(rid)
-            if row is None:
-                continue
-            row[work] = len(found)
-            row[f"{work}_total"] = int(found[0][3])
-            row[f"{work}_people"] = ", ".join(
-                f"{p['person']} ({p['share']:g}%)" for p in _person_rows(found, shown)
-            )
-            if work == "merges":
-                row["top_merger"] = login_of_person_key(found[0][1])
-                row["top_merger_share"] = round(100 * found[0][2] / found[0][3], 1)
-    for row in rows.values():
-        row["merge_dependency"] = merge_dependency(
-            merges_factor=row["merges"], merges_total=row["merges_total"]
+    such work), the work's totals (`<work>_total`) and people (`<work>_people`, as text), the
+    top merger and their share, and `merge_dependency`."""
+    per_work = {
+        work: _factors(
+            work,
+            _by(
+                _work_counts(
+                    work, repository_ids=repository_ids, since=since, until=until, interval="year"
+                ),
+                lambda r: r[0],
+            ),
         )
-    return sorted(rows.values(), key=lambda r: r["project"].lower())
+        for work in WORKS
+    }
+    return _project_rows(_project_names(repository_ids), per_work)
+
+
+@cached_until_rebuild
+def risks_overview(
+    *, repository_ids: Sequence[int], since: date, until: date, interval: str
+) -> dict:
+    """Everything the risks page shows of absence and elephant factors, from one grouped read
+    per kind of work: `{"absence": {work: absence_factor's}, "trend": {work:
+    absence_factor_by_interval's}, "projects": absence_factors_by_project's, "elephant":
+    elephant_factor's, "elephant_projects": {repository id: elephant figures}}`."""
+    buckets = bucket_starts(since=since, until=until, interval=interval)
+    absence, trend, per_work = {}, {}, {}
+    authored: list[tuple] = []
+    for work in WORKS:
+        rows = _work_counts(
+            work, repository_ids=repository_ids, since=since, until=until, interval=interval
+        )
+        if work == "authored":
+            authored = rows
+        whole = _by(rows, lambda r: 0)
+        per_bucket = _by(rows, lambda r: r[2])
+        per_project = _by(rows, lambda r: r[0])
+        chosen = [
+            _majority(counts)[0]
+            for groups in (whole, per_bucket, per_project)
+            for counts in groups.values()
+        ]
+        names = _shown_names(person for people in chosen for person, _ in people)
+        absence[work] = _factor(work, whole.get(0, Counter()), names)
+        trend[work] = _series(
+            {b: _factor(work, c, names) for b, c in per_bucket.items()}, buckets, interval
+        )
+        per_work[work] = {rid: _factor(work, c, names) for rid, c in per_project.items()}
+    names = _project_names(repository_ids)
+    organisations_per_project = _organisation_counts(
+        repository_ids=repository_ids, since=since, until=until, rows=authored
+    )
+    together: Counter = Counter()
+    for counts in organisations_per_project.values():
+        together.update(counts)
+    return {
+        "absence": absence,
+        "trend": trend,
+        "projects": _project_rows(names, per_work),
+        "elephant": _elephant(together),
+        "elephant_projects": {
+            rid: _elephant(organisations_per_project.get(rid, Counter())) for rid in names
+        },
+    }
 
 
 # --- elephant factor ------------------------------------------------------------------------
 
 
 def _organisation_counts(
-    *, repository_ids: Sequence[int], since: date, until: date
+    *, repository_ids: Sequence[int], since: date, until: date, rows: list[tuple] | None = None
 ) -> dict[int, Counter]:
     """Authored work per project and organisation (UNKNOWN: not known), each item counted for
-    its author's organisation on its day."""
-    items = _work("authored", repository_ids=repository_ids, since=since, until=until)
-    per_person = list(
-        items.values("repository_id", "person_key")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("repository_id", "person_key", "n")
-    )
+    its author's organisation on its day; `rows` are `_work_counts`' of authored work when
+    already read."""
+    if rows is None:
+        rows = _work_counts(
+            "authored", repository_ids=repository_ids, since=since, until=until, interval="year"
+        )
+    per_person: Counter = Counter()
+    for rid, key, _, n in rows:
+        per_person[(rid, key)] += n
     evidence = organisations.organisation_evidence(
-        logins={login_of_person_key(key) for _, key, _ in per_person} - {""}
+        logins={login_of_person_key(key) for _, key in per_person} - {""}
     )
     dated = {
         key
-        for _, key, _ in per_person
+        for _, key in per_person
         if (found := evidence.get(login_of_person_key(key).lower())) is not None and found.dated
     }
     counts: dict[int, Counter] = defaultdict(Counter)
-    for rid, key, n in per_person:
+    for (rid, key), n in per_person.items():
         if key in dated:
             continue
         found = evidence.get(login_of_person_key(key).lower())
         counts[rid][found.profile if found is not None else organisations.UNKNOWN] += n
     if dated:
         # Only people whose organisation changes over time are read day by day.
+        items = _work("authored", repository_ids=repository_ids, since=since, until=until)
         for rid, key, day, n in (
             items.filter(person_key__in=sorted(dated))
             .annotate(day=trunc("occurred_at", "day"))
@@ -314,9 +376,7 @@ def elephant_factors_by_project(
 ) -> list[dict]:
     """One row per chosen project: `{"repository_id", "project", "factor", "unknown_share",
     "organisations_count", "organisations" (the factor's, as text)}`."""
-    names = dict(
-        Repository.objects.filter(pk__in=list(repository_ids)).values_list("pk", "full_name")
-    )
+    names = _project_names(repository_ids)
     per_project = _organisation_counts(repository_ids=repository_ids, since=since, until=until)
     rows = []
     for rid, name in names.items():

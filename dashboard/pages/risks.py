@@ -5,23 +5,19 @@ the review load (docs/metrics.md, "Risks"). A project page shows the same for on
 from ..forms import Filters
 from ..metrics.review_load import (
     maintainer_load_by_month,
-    prs_waiting_first_review,
     review_load_by_person,
     review_wait,
-    review_wait_by_project,
+    review_wait_summary,
     top_reviewer_share,
     top_reviewer_share_by_project,
+    waiting_rows,
 )
 from ..metrics.risks import (
     MERGE_DEPENDENCY_MIN_MERGES,
     WORK_TITLES,
     WORKS,
-    absence_factor,
-    absence_factor_by_interval,
-    absence_factors_by_project,
-    elephant_factor,
-    elephant_factors_by_project,
     merge_dependency,
+    risks_overview,
 )
 from .base import Chart, Column, Page, Table
 from .health import health_community_table
@@ -41,6 +37,15 @@ def _fmt(value, suffix: str = "") -> str:
     return "–" if value is None else f"{value:g}{suffix}"
 
 
+def _overview(filters: Filters) -> dict:
+    return risks_overview(
+        repository_ids=filters.repository_ids,
+        since=filters.since,
+        until=filters.until,
+        interval=filters.interval,
+    )
+
+
 def risk_summary(*, filters: Filters) -> str:
     """One sentence with the headline figures of the chosen projects together."""
     period = {
@@ -48,8 +53,8 @@ def risk_summary(*, filters: Filters) -> str:
         "since": filters.since,
         "until": filters.until,
     }
-    factors = {work: absence_factor(**period, work=work) for work in WORKS}
-    elephant = elephant_factor(**period)
+    overview = _overview(filters)
+    factors, elephant = overview["absence"], overview["elephant"]
     wait = review_wait(repository_ids=filters.repository_ids, until=filters.until)
     top = top_reviewer_share(**period)
     dependent = merge_dependency(
@@ -73,6 +78,15 @@ def risk_summary(*, filters: Filters) -> str:
     )
 
 
+def _waiting_preview(filters: Filters, shown: int = 200) -> tuple[list[dict], str]:
+    """The oldest waiting pull requests for the page (the CSV streams them all)."""
+    rows = list(
+        waiting_rows(repository_ids=filters.repository_ids, until=filters.until, limit=shown + 1)
+    )
+    more = f"Showing the {shown} oldest; the CSV has all of them." if len(rows) > shown else ""
+    return rows[:shown], more
+
+
 def risk_tables(
     *, filters: Filters, prefix: str = "", per_project: bool = True, section: str = ""
 ) -> list[Table]:
@@ -86,7 +100,7 @@ def risk_tables(
 
     def absence_rows():
         for work in WORKS:
-            found = absence_factor(**period, work=work)
+            found = _overview(filters)["absence"][work]
             yield {
                 "work": WORK_TITLES[work],
                 "factor": found["factor"],
@@ -103,14 +117,17 @@ def risk_tables(
 
     def people_rows():
         for work in WORKS:
-            for person in absence_factor(**period, work=work)["people"]:
+            for person in _overview(filters)["absence"][work]["people"]:
                 yield {"work": WORK_TITLES[work], **person}
 
     def project_rows():
-        elephants = {r["repository_id"]: r for r in elephant_factors_by_project(**period)}
-        waits = review_wait_by_project(repository_ids=filters.repository_ids, until=filters.until)
+        overview = _overview(filters)
+        elephants = overview["elephant_projects"]
+        waits = review_wait_summary(repository_ids=filters.repository_ids, until=filters.until)[
+            "projects"
+        ]
         tops = top_reviewer_share_by_project(**period)
-        for row in absence_factors_by_project(**period):
+        for row in overview["projects"]:
             rid = row["repository_id"]
             yield {
                 "project": row["project"],
@@ -131,7 +148,7 @@ def risk_tables(
             }
 
     def organisation_rows():
-        found = elephant_factor(**period)
+        found = _overview(filters)["elephant"]
         yield from found["organisations"]
         if found["unknown"]:
             yield {
@@ -141,10 +158,7 @@ def risk_tables(
             }
 
     def trend_rows():
-        series = {
-            work: absence_factor_by_interval(**period, interval=filters.interval, work=work)
-            for work in WORKS
-        }
+        series = _overview(filters)["trend"]
         for i, bucket in enumerate(series["authored"]["buckets"]):
             yield {
                 "bucket": bucket,
@@ -279,9 +293,8 @@ def risk_tables(
                 Column("age_days", "Waiting (days)", kind="number"),
                 Column("url", "On GitHub", href="url"),
             ],
-            rows=lambda: prs_waiting_first_review(
-                repository_ids=filters.repository_ids, until=filters.until
-            ),
+            rows=lambda: waiting_rows(repository_ids=filters.repository_ids, until=filters.until),
+            preview=lambda: _waiting_preview(filters),
             note=f"Open on {filters.until.isoformat()} (not drafts), and nobody but the author "
             "has reviewed them; oldest first. Defined: " + DOCS + "#review-wait",
         ),
@@ -297,10 +310,7 @@ def risk_charts(*, filters: Filters, prefix: str = "", section: str = "") -> lis
         "since": filters.since,
         "until": filters.until,
     }
-    series = {
-        work: absence_factor_by_interval(**period, interval=filters.interval, work=work)
-        for work in WORKS
-    }
+    series = _overview(filters)["trend"]
     load = review_load_by_person(**period)[:10]
     return [
         Chart(
