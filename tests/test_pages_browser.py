@@ -36,6 +36,7 @@ PAGES = [
     ("activity", "/activity/"),
     ("newcomers", "/newcomers/"),
     ("committers", "/committers/"),
+    ("risks", "/risks/"),
     ("project", None),
     ("person", None),
     ("ingest", "/ingest/"),
