@@ -6,6 +6,8 @@ as they stood that day. Without `until`, everything ingested counts. The candida
 are counted from `since` to the as-of day; without `since`, over the 365 days ending then.
 """
 
+from urllib.parse import urlencode
+
 from ..forms import Filters
 from ..metrics.promotion import (
     best_promotion_candidates,
@@ -48,12 +50,18 @@ def committers_page(*, filters: Filters) -> Page:
     # A shortlist per project: longer when one project is looked at.
     limit = CANDIDATES_ONE_PROJECT if len(filters.repository_ids) == 1 else CANDIDATES_EACH
 
+    # The nomination draft counts as this page does: same as-of day and window.
+    window_params = {key: filters.params[key] for key in ("since", "until") if filters.params[key]}
+
     def with_evidence_text(rows: list[dict]) -> list[dict]:
         return [
             {
                 **row,
                 "evidence_text": "; ".join(e["label"] for e in row["evidence"]),
                 "evidence_url": row["evidence"][0]["url"] if row["evidence"] else "",
+                "nomination": "draft",
+                "nomination_url": "/committers/nomination/?"
+                + urlencode({"repo": row["project"], "login": row["login"], **window_params}),
             }
             for row in rows
         ]
@@ -166,6 +174,7 @@ def committers_page(*, filters: Filters) -> Page:
                 Column(
                     "evidence_text", "Hard and Medium merged pull requests", href="evidence_url"
                 ),
+                Column("nomination", "Nomination", href="nomination_url"),
             ],
             note=f"Counted {window}: merged pull requests, reviews given, issues answered and "
             f"months active. The best {limit} per project among people who never showed write "
