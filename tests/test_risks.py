@@ -299,3 +299,16 @@ def test_project_page_has_a_risks_section(client, world):
         ("1", ""),
         ("1", "merges depend on one person"),
     ]
+
+
+def test_organisations_read_by_login_or_all_at_once_agree(world, monkeypatch):
+    from dashboard.definitions import organisations
+    from dashboard.metrics.risks import elephant_factor as cached_elephant
+
+    logins = ["ann", "bob", "cat", "dan", "eve"]
+    by_login = organisations.organisation_evidence(logins=logins)
+    monkeypatch.setattr(organisations, "MATCH_BY_LOGIN", 0)  # as for a year's long tail
+    assert organisations.organisation_evidence(logins=logins) == by_login
+    assert by_login["bob"].profile == "globex" and by_login["cat"].profile == ""
+    assert by_login["dan"].overrides[0].organisation == "Umbrella"
+    assert cached_elephant.uncached(**_period(world["alpha"]))["factor"] == 1

@@ -29,6 +29,8 @@ from ..models import EmailDomainSpell
 from . import affiliation
 
 UNKNOWN = ""
+# Up to this many people, their profiles are looked up by login; more, all are read.
+MATCH_BY_LOGIN = 2000
 _LEGAL_SUFFIX = re.compile(
     r"[\s,.]+(inc|ltd|llc|gmbh|co|corp|corporation|limited|company|group|s\.a|ag|plc)\.?$"
 )
@@ -113,26 +115,32 @@ def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
         return {}
     profiles: dict[str, str] = {}
     spells: dict[str, list[DomainSpell]] = defaultdict(list)
-    chunk = 5000
-    # Logins come from the actors themselves: an exact (indexed) match finds them; only
-    # profiles that name something are read.
+    wanted_lower = set(lowered)
+    # Many people (a long tail of a year's authors): one read of every profile that names
+    # something and every spell is cheaper than matching tens of thousands of logins.
+    few = len(lowered) <= MATCH_BY_LOGIN
+    actors = Actor.objects.exclude(company="", email="")
+    spell_rows = EmailDomainSpell.objects.all()
+    if few:
+        actors = actors.filter(login__in=wanted)
+        spell_rows = spell_rows.filter(login__in=lowered)
     named: dict[tuple[str, str], str] = {}  # many people share a company's spelling
-    for i in range(0, len(wanted), chunk):
-        for login, company, email in (
-            Actor.objects.filter(login__in=wanted[i : i + chunk])
-            .exclude(company="", email="")
-            .values_list("login", "company", "email")
-        ):
-            domain = affiliation.organisation_domain(email)
-            key = (company or "", domain)
-            if key not in named:
-                named[key] = company_organisation(key[0]) or domain_organisation(domain)
-            if named[key]:
-                profiles[login.lower()] = named[key]
-    for i in range(0, len(lowered), chunk):
-        for lower, domain, first, last in EmailDomainSpell.objects.filter(
-            login__in=lowered[i : i + chunk]
-        ).values_list("login", "domain", "first_at", "last_at"):
+    for login, company, email in actors.values_list("login", "company", "email").iterator(
+        chunk_size=5000
+    ):
+        lower = login.lower()
+        if lower not in wanted_lower:
+            continue
+        domain = affiliation.organisation_domain(email)
+        key = (company or "", domain)
+        if key not in named:
+            named[key] = company_organisation(key[0]) or domain_organisation(domain)
+        if named[key]:
+            profiles[lower] = named[key]
+    for lower, domain, first, last in spell_rows.values_list(
+        "login", "domain", "first_at", "last_at"
+    ).iterator(chunk_size=5000):
+        if lower in wanted_lower:
             spells[lower].append(
                 DomainSpell(
                     first=first.date(), last=last.date(), organisation=domain_organisation(domain)
@@ -140,7 +148,6 @@ def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
             )
     # Overrides are an admin's few statements: all read, matched without case.
     overrides: dict[str, list[NamedOverride]] = defaultdict(list)
-    wanted_lower = set(lowered)
     for login, start, end, organisation, is_home in AffiliationOverride.objects.exclude(
         login=""
     ).values_list("login", "start", "end", "organization", "is_home"):

@@ -43,6 +43,7 @@ def maintainers(*, repository_ids: Sequence[int], until: date) -> dict[str, set[
     return dict(found)
 
 
+@cached_until_rebuild
 def bot_actor_ids() -> list[int]:
     """The accounts that are bots (the bot rule of `definitions.contributions.human`): a
     short list, so that the big tables are filtered by id instead of joining every account."""
@@ -287,12 +288,14 @@ def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
 def review_wait(*, repository_ids: Sequence[int], until: date) -> dict:
     """Pull requests waiting for a first review at `until`: `{"count", "median_age_days",
     "oldest_age_days"}` (ages None when none wait)."""
-    return review_wait_summary(repository_ids=repository_ids, until=until)["all"]
+    ids = tuple(sorted(int(i) for i in repository_ids))
+    return review_wait_summary(repository_ids=ids, until=until)["all"]
 
 
 def review_wait_by_project(*, repository_ids: Sequence[int], until: date) -> dict[int, dict]:
     """`review_wait`'s figures per chosen project (repository id → figures)."""
-    return review_wait_summary(repository_ids=repository_ids, until=until)["projects"]
+    ids = tuple(sorted(int(i) for i in repository_ids))
+    return review_wait_summary(repository_ids=ids, until=until)["projects"]
 
 
 @cached_until_rebuild

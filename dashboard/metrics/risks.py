@@ -76,7 +76,26 @@ def _work_counts(
     work: str, *, repository_ids: Sequence[int], since: date, until: date, interval: str
 ) -> list[tuple[int, str, date, int]]:
     """The period's items of one kind of work per project, person and bucket of `interval`
-    (one grouped read that every figure of the work is summed from)."""
+    (one grouped read that every figure of the work is summed from, kept until the next
+    rebuild: the page, the health score and the digest ask for the same)."""
+    return _work_counts_cached(
+        work=work,
+        repository_ids=tuple(sorted(int(i) for i in repository_ids)),
+        since=since,
+        until=until,
+        interval=interval,
+    )
+
+
+# Whole figures are read by month: the default interval, so the page's chart and every
+# figure of the period share one read.
+WHOLE = "month"
+
+
+@cached_until_rebuild
+def _work_counts_cached(
+    *, work: str, repository_ids: tuple[int, ...], since: date, until: date, interval: str
+) -> list[tuple[int, str, date, int]]:
     items = _work(work, repository_ids=repository_ids, since=since, until=until)
     return [
         (rid, person, as_date(bucket), n)
@@ -114,7 +133,17 @@ def _shown_names(person_keys: Iterable[str]) -> dict[str, str]:
     )
 
 
-def _factor(work: str, counts: dict[str, int], names: dict[str, str]) -> dict:
+def _named(factors: Iterable[dict]) -> None:
+    """Shows the factors' people without a login by their git name."""
+    factors = list(factors)
+    names = _shown_names(p["person_key"] for f in factors for p in f["people"] if not p["login"])
+    for found in factors:
+        for person in found["people"]:
+            if not person["login"]:
+                person["person"] = names.get(person["person_key"]) or person["person_key"]
+
+
+def _factor(work: str, counts: dict[str, int]) -> dict:
     chosen, total = _majority(counts)
     return {
         "work": work,
@@ -125,7 +154,7 @@ def _factor(work: str, counts: dict[str, int], names: dict[str, str]) -> dict:
             {
                 "person_key": person,
                 "login": login_of_person_key(person),
-                "person": login_of_person_key(person) or names.get(person) or person,
+                "person": login_of_person_key(person) or person,
                 "count": n,
                 "share": round(100 * n / total, 1),
             }
@@ -135,10 +164,10 @@ def _factor(work: str, counts: dict[str, int], names: dict[str, str]) -> dict:
 
 
 def _factors(work: str, groups: dict) -> dict:
-    """`_factor` of each group's per-person counts, with the named people's names read once."""
-    chosen = {key: _majority(counts)[0] for key, counts in groups.items()}
-    names = _shown_names(person for people in chosen.values() for person, _ in people)
-    return {key: _factor(work, counts, names) for key, counts in groups.items()}
+    """`_factor` of each group's per-person counts, the named people's names read once."""
+    found = {key: _factor(work, counts) for key, counts in groups.items()}
+    _named(found.values())
+    return found
 
 
 def _by(rows: list[tuple], key) -> dict:
@@ -198,7 +227,7 @@ def absence_factor(*, repository_ids: Sequence[int], since: date, until: date, w
     `{"work", "factor" (None: no such work), "total", "people_count", "people": [{person_key,
     login, person, count, share (percent of total)}]}`, the people being the factor's."""
     rows = _work_counts(
-        work, repository_ids=repository_ids, since=since, until=until, interval="year"
+        work, repository_ids=repository_ids, since=since, until=until, interval=WHOLE
     )
     return _factors(work, {0: _by(rows, lambda r: 0).get(0, Counter())})[0]
 
@@ -228,7 +257,7 @@ def absence_factors_by_project(
             work,
             _by(
                 _work_counts(
-                    work, repository_ids=repository_ids, since=since, until=until, interval="year"
+                    work, repository_ids=repository_ids, since=since, until=until, interval=WHOLE
                 ),
                 lambda r: r[0],
             ),
@@ -248,30 +277,21 @@ def risks_overview(
     elephant_factor's, "elephant_projects": {repository id: elephant figures}}`."""
     buckets = bucket_starts(since=since, until=until, interval=interval)
     absence, trend, per_work = {}, {}, {}
-    authored: list[tuple] = []
     for work in WORKS:
         rows = _work_counts(
             work, repository_ids=repository_ids, since=since, until=until, interval=interval
         )
-        if work == "authored":
-            authored = rows
         whole = _by(rows, lambda r: 0)
         per_bucket = _by(rows, lambda r: r[2])
         per_project = _by(rows, lambda r: r[0])
-        chosen = [
-            _majority(counts)[0]
-            for groups in (whole, per_bucket, per_project)
-            for counts in groups.values()
-        ]
-        names = _shown_names(person for people in chosen for person, _ in people)
-        absence[work] = _factor(work, whole.get(0, Counter()), names)
-        trend[work] = _series(
-            {b: _factor(work, c, names) for b, c in per_bucket.items()}, buckets, interval
-        )
-        per_work[work] = {rid: _factor(work, c, names) for rid, c in per_project.items()}
+        absence[work] = _factor(work, whole.get(0, Counter()))
+        in_buckets = {b: _factor(work, c) for b, c in per_bucket.items()}
+        per_work[work] = {rid: _factor(work, c) for rid, c in per_project.items()}
+        _named([absence[work], *in_buckets.values(), *per_work[work].values()])
+        trend[work] = _series(in_buckets, buckets, interval)
     names = _project_names(repository_ids)
     organisations_per_project = _organisation_counts(
-        repository_ids=repository_ids, since=since, until=until, rows=authored
+        repository_ids=repository_ids, since=since, until=until
     )
     together: Counter = Counter()
     for counts in organisations_per_project.values():
@@ -291,15 +311,22 @@ def risks_overview(
 
 
 def _organisation_counts(
-    *, repository_ids: Sequence[int], since: date, until: date, rows: list[tuple] | None = None
+    *, repository_ids: Sequence[int], since: date, until: date
 ) -> dict[int, Counter]:
     """Authored work per project and organisation (UNKNOWN: not known), each item counted for
-    its author's organisation on its day; `rows` are `_work_counts`' of authored work when
-    already read."""
-    if rows is None:
-        rows = _work_counts(
-            "authored", repository_ids=repository_ids, since=since, until=until, interval="year"
-        )
+    its author's organisation on its day."""
+    return _organisation_counts_cached(
+        repository_ids=tuple(sorted(int(i) for i in repository_ids)), since=since, until=until
+    )
+
+
+@cached_until_rebuild
+def _organisation_counts_cached(
+    *, repository_ids: tuple[int, ...], since: date, until: date
+) -> dict[int, Counter]:
+    rows = _work_counts(
+        "authored", repository_ids=repository_ids, since=since, until=until, interval=WHOLE
+    )
     per_person: Counter = Counter()
     for rid, key, _, n in rows:
         per_person[(rid, key)] += n

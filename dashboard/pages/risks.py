@@ -7,7 +7,7 @@ from ..metrics.review_load import (
     maintainer_load_by_month,
     review_load_by_person,
     review_wait,
-    review_wait_summary,
+    review_wait_by_project,
     top_reviewer_share,
     top_reviewer_share_by_project,
     waiting_rows,
@@ -123,9 +123,7 @@ def risk_tables(
     def project_rows():
         overview = _overview(filters)
         elephants = overview["elephant_projects"]
-        waits = review_wait_summary(repository_ids=filters.repository_ids, until=filters.until)[
-            "projects"
-        ]
+        waits = review_wait_by_project(repository_ids=filters.repository_ids, until=filters.until)
         tops = top_reviewer_share_by_project(**period)
         for row in overview["projects"]:
             rid = row["repository_id"]
