@@ -82,12 +82,16 @@ def health_measures_by_project(
     ids = list(repository_ids)
     if not ids:
         return []
+    # The risk selectors get `repository_ids` as the pages pass it (a tuple), so that their
+    # cached results are shared with the risk tables of the same page.
     responses = _response_medians(ids=ids, since=since, until=until)
     absence = {
         row["repository_id"]: row
-        for row in absence_factors_by_project(repository_ids=ids, since=since, until=until)
+        for row in absence_factors_by_project(
+            repository_ids=repository_ids, since=since, until=until
+        )
     }
-    waits = review_wait_by_project(repository_ids=ids, until=until)
+    waits = review_wait_by_project(repository_ids=repository_ids, until=until)
     rows = []
     for repo in (
         Repository.objects.filter(id__in=ids)
