@@ -146,3 +146,7 @@ def test_health_badge_loads_as_an_image(live_server, browser):
     assert size[0] > 60 and size[1] == 20, size
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.locator("#badge").screenshot(path=str(OUTPUT / "badge.png"))
+    if os.environ.get("PULSE_SCREENSHOTS_DIR"):
+        page.locator("#badge").screenshot(
+            path=str(Path(os.environ["PULSE_SCREENSHOTS_DIR"]) / "badge.png")
+        )
