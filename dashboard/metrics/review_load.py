@@ -43,7 +43,6 @@ def maintainers(*, repository_ids: Sequence[int], until: date) -> dict[str, set[
     return dict(found)
 
 
-@cached_until_rebuild
 def bot_actor_ids() -> list[int]:
     """The accounts that are bots (the bot rule of `definitions.contributions.human`): a
     short list, so that the big tables are filtered by id instead of joining every account."""
