@@ -74,7 +74,7 @@ class HealthWeightAdmin(admin.ModelAdmin):
         if value is not None:
             return value
         default = INPUTS_BY_KEY.get(obj.key)
-        return f"{getattr(default, field)} (default)" if default else "–"
+        return f"{getattr(default, field):g} (default)" if default else "–"
 
     @admin.display(description="weight")
     def weight_in_force(self, obj):
