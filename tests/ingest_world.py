@@ -127,7 +127,8 @@ def build_community(world, *, issues: int = 130, pulls: int = 120) -> dict[str, 
         "comments": issues,
         "review_comments": pulls,
         "commits": 151,
-        "stars": 6,
+        # GitHub lists only user accounts as stargazers: the bot's star is not served.
+        "stars": 5,
         "repositories": 2,
     }
 

@@ -72,7 +72,7 @@ def test_exit_0_when_everything_was_synced(proc_db, sim):
 
 def test_exit_1_when_a_resource_failed_with_the_summary_first(proc_db, sim):
     wipe(proc_db)
-    sim.faults.fail(status=404, endpoint="GET /repos/{owner}/{repo}/stargazers", times=None)
+    sim.faults.fail(status=404, endpoint="POST /graphql#Stargazers", times=None)
     result = ingest(proc_db, "--org", "acme", sim_url=sim.url)
     assert result.returncode == 1, result.stdout + result.stderr
     assert_no_traceback(result)
@@ -220,3 +220,39 @@ def terminate_backends(db_url: str) -> int:
             return cursor.fetchone()[0]
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        (
+            {"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "", "DEBUG": "false"},
+            "Configuration error: SECRET_KEY is not set.",
+        ),
+        (
+            {"DATABASE_URL": "foo://pulse:hunter22secret@db.example/pulse"},
+            "Configuration error: DATABASE_URL has an unknown scheme 'foo'",
+        ),
+        ({"PULSE_ORGS": "not_an_org"}, "Configuration error: PULSE_ORGS entry 'not_an_org'"),
+    ],
+)
+def test_any_command_exits_2_with_one_line_on_a_configuration_error(env, message):
+    result = manage("sqlite:///unused", "ingest", sim_url="http://127.0.0.1:9", check=False, **env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert_no_traceback(result)
+    assert last_line(result).startswith(message)
+    assert "hunter22secret" not in result.stdout + result.stderr
+
+
+def test_demo_exits_1_when_the_database_cannot_be_reached():
+    # Nothing listens on port 9: every query fails as a dropped database would.
+    result = manage(
+        "postgres://postgres@127.0.0.1:9/pulse",
+        "demo",
+        sim_url="http://127.0.0.1:9",
+        check=False,
+        DATABASE_CONN_MAX_AGE="0",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert_no_traceback(result)
+    assert "The database failed during the sync (OperationalError" in last_line(result)

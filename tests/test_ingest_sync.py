@@ -6,7 +6,17 @@ import pytest
 
 from ingest import identity
 from ingest.github.client import GitHubClient
-from ingest.models import Comment, Commit, IngestRun, Issue, PullRequest, Repository, Review, Star
+from ingest.models import (
+    Actor,
+    Comment,
+    Commit,
+    IngestRun,
+    Issue,
+    PullRequest,
+    Repository,
+    Review,
+    Star,
+)
 from ingest.simulator import SimulatorServer, World
 from ingest.sync.community import community_sync
 from tests.ingest_world import at, build_community, snapshot
@@ -64,7 +74,8 @@ def test_full_sync_stores_everything_in_few_requests(sim):
     assert issue.first_responder.login == "bob"
     assert issue.first_response_at == at(0.5)
     # Affiliation and bots from profiles fetched 100 at a time.
-    assert Star.objects.filter(actor__login="dependabot[bot]", actor__is_bot=True).exists()
+    assert Actor.objects.filter(login="dependabot[bot]", is_bot=True).exists()
+    assert not Star.objects.filter(actor__login="dependabot[bot]").exists()  # only users star
     alice = Repository.objects.get(full_name="acme/core").stars.get(actor__login="alice").actor
     assert (alice.affiliation, alice.affiliation_source) == ("home", "company")
     keys = set(Commit.objects.values_list("author_key", flat=True))
@@ -87,11 +98,14 @@ def test_incremental_sync_of_unchanged_world_costs_only_304s(sim):
     summary = sync(sim)
     stats = sim.stats()
     assert not summary.errors
-    # One conditional request per repository and resource (+ the org's repository list).
-    assert stats["requests"] == stats["not_modified"], stats
+    # One conditional request per repository and resource (+ the org's repository list);
+    # stars come through GraphQL, which has no conditional requests: one request per
+    # repository, from the kept cursor, that returns no star.
+    assert stats["requests"] == stats["not_modified"] + 2, stats
+    assert stats["by_endpoint"]["POST /graphql"] == {"200": 2}, stats
     assert stats["requests"] <= 2 * 6 + 1, stats
     assert stats["by_endpoint"]["GET /repos/{owner}/{repo}/pulls/comments"] == {"304": 2}, stats
-    assert IngestRun.objects.filter(scope="acme/core").latest("started_at").not_modified >= 6
+    assert IngestRun.objects.filter(scope="acme/core").latest("started_at").not_modified >= 5
 
 
 def test_incremental_sync_picks_up_changes(sim):
@@ -157,7 +171,7 @@ def test_full_sync_reconciles_deleted_issue_and_renamed_repository(sim):
 
 
 def _wipe() -> None:
-    from ingest.models import Actor, Comment, SyncState
+    from ingest.models import SyncState
 
     for model in (
         Star,
@@ -187,9 +201,7 @@ def test_sync_through_faults_ends_with_the_same_rows_as_a_clean_one(sim):
     faults.truncate(nth=5, endpoint="GET /repos/{owner}/{repo}/pulls/comments")
     faults.malformed(nth=5, endpoint="POST /graphql")
     faults.secondary_limit(status=429, retry_after=0.2, nth=6)
-    faults.secondary_limit(
-        status=403, retry_after=0.1, nth=3, endpoint="GET /repos/{owner}/{repo}/stargazers"
-    )
+    faults.secondary_limit(status=403, retry_after=0.1, nth=3, endpoint="POST /graphql#Stargazers")
     faults.exhaust_rate_limit(reset_in=1.0, nth=25)
     rounds = 0
     while True:
@@ -212,7 +224,7 @@ def test_sync_through_faults_ends_with_the_same_rows_as_a_clean_one(sim):
 
 
 def test_persistent_5xx_is_reported_in_plain_words_and_other_resources_still_sync(sim):
-    sim.faults.fail(status=502, nth=1, times=None, endpoint="GET /repos/{owner}/{repo}/stargazers")
+    sim.faults.fail(status=502, nth=1, times=None, endpoint="POST /graphql#Stargazers")
     sync(sim, full=True)
     run = IngestRun.objects.get(scope="acme/core")
     assert run.status == "partial"
@@ -264,8 +276,6 @@ def test_profiles_missing_are_fetched_each_run_and_stale_ones_on_a_full_run(sim)
     from datetime import timedelta
 
     from django.utils import timezone
-
-    from ingest.models import Actor
 
     sync(sim, full=True)
     assert not Actor.objects.filter(profile_fetched_at=None).exclude(node_id="").exists()

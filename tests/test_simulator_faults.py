@@ -210,4 +210,10 @@ def test_transferred_repository_redirects_and_counters_use_templates(github_sim)
     assert stats["requests"] == 3  # two 301s and a 200; the stats calls themselves are not counted
     assert stats["by_endpoint"][ISSUES] == {"301": 2, "200": 1}
     sim.reset_stats()
-    assert sim.stats() == {"requests": 0, "not_modified": 0, "rate_limited": 0, "by_endpoint": {}}
+    assert sim.stats() == {
+        "requests": 0,
+        "not_modified": 0,
+        "rate_limited": 0,
+        "by_endpoint": {},
+        "by_operation": {},
+    }

@@ -192,6 +192,7 @@ def run_queries(sim: SimulatorServer, world: World) -> dict[str, dict]:
         },
         "CommitHistory": {"owner": "sofastack", "name": "sofa-rpc", "after": None, "since": None},
         "Profiles": {"ids": ids},
+        "Stargazers": {"owner": "mosn", "name": "layotto", "after": None},
     }
     answers = {}
     for name, query in ALL_QUERIES.items():
@@ -218,6 +219,11 @@ def test_graphql_answers_have_exactly_the_shape_asked_for(contracts, demo_world,
     assert len(pulls) == 100 and all(isinstance(p["fullDatabaseId"], str) for p in pulls)
     typenames = {n["__typename"] for n in answers["Profiles"]["data"]["nodes"] if n}
     assert {"User", "Bot", "Organization"} <= typenames
+    # Stargazers oldest first, each edge with its date and the account's creation date.
+    stars = answers["Stargazers"]["data"]["repository"]["stargazers"]
+    dates = [e["starredAt"] for e in stars["edges"]]
+    assert len(dates) == 100 and dates == sorted(dates) and stars["pageInfo"]["hasNextPage"]
+    assert all(e["node"]["createdAt"] and e["node"]["databaseId"] for e in stars["edges"])
 
 
 def test_subset_schema_serves_the_same_answers(contracts, demo_world, github_sim):

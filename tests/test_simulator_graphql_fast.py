@@ -87,6 +87,13 @@ def world() -> World:
                 {"name": "Rev", "email": "rev@example.com", "login": "rev"},
             ][: n % 6],
         )
+    # Stargazers: more than a page, with a bot and a deleted account among them (GitHub lists
+    # neither: a stargazer is a User that exists).
+    for n in range(140):
+        world.add_user(f"fan-{n}", created_at=T0 + timedelta(days=n))
+        world.add_star(REPO, user=f"fan-{n}", starred_at=T0 + timedelta(days=n, hours=n % 5))
+    world.add_star(REPO, user="helper[bot]", starred_at=T0 + timedelta(days=1))
+    world.add_star(REPO, user="gone-author", starred_at=T0 + timedelta(days=2))
     world.delete_user("gone-author", shown_as="null")
     world.delete_user("gone-reviewer", shown_as="ghost")
     return world
@@ -122,6 +129,7 @@ def test_every_ingest_query_answers_alike_through_every_page(world, schema):
         for query, connection in (
             ("Issues", lambda d: d["repository"]["issues"]),
             ("PullRequests", lambda d: d["repository"]["pullRequests"]),
+            ("Stargazers", lambda d: d["repository"]["stargazers"]),
             (
                 "CommitHistory",
                 lambda d: (
@@ -395,3 +403,32 @@ def test_reviews_read_for_a_whole_page_match_the_keyset_query_of_one(world, sche
     pulls = both(world, schema, query, owner=owner, name=name)["data"]["repository"]
     reviewed = [p for p in pulls["pullRequests"]["nodes"] if p["shared"]["totalCount"]]
     assert reviewed and all(p["shared"] == p["own"] for p in pulls["pullRequests"]["nodes"])
+
+
+def test_stargazers_page_by_page_oldest_first_users_only(world, schema):
+    owner, name = REPO.split("/")
+    after, edges = None, []
+    while True:
+        answer = both(world, schema, ALL_QUERIES["Stargazers"], owner=owner, name=name, after=after)
+        page = answer["data"]["repository"]["stargazers"]
+        edges += page["edges"]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    logins = [e["node"]["login"] for e in edges]
+    assert logins == [f"fan-{n}" for n in range(140)]  # no bot, no deleted account
+    first = edges[0]
+    assert first["starredAt"] == "2020-03-01T00:00:00Z"
+    assert first["node"]["createdAt"] == "2020-03-01T00:00:00Z"
+    # Nothing after the last star: what a resumed sync of an unchanged repository asks.
+    empty = both(world, schema, ALL_QUERIES["Stargazers"], owner=owner, name=name, after=after)
+    last = empty["data"]["repository"]["stargazers"]
+    assert (last["edges"], last["pageInfo"]) == ([], {"hasNextPage": False, "endCursor": None})
+    newest_first = (
+        "query($o: String!, $n: String!) { repository(owner: $o, name: $n) { "
+        "stargazers(first: 2, orderBy: {field: STARRED_AT, direction: DESC}) { "
+        "edges { starredAt node { login } } } } }"
+    )
+    answer = both(world, schema, newest_first, o=owner, n=name)
+    page = answer["data"]["repository"]["stargazers"]
+    assert [e["node"]["login"] for e in page["edges"]] == ["fan-139", "fan-138"]

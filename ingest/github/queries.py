@@ -179,10 +179,26 @@ query Profiles($ids: [ID!]!) {
 }
 """
 
+# Stargazers oldest first, each with the account's creation date read in the same page (the
+# star-burst flag asks how new the accounts were): no request per stargazer. GitHub lists
+# only user accounts here (`StargazerEdge.node: User!`).
+STARGAZERS = """
+query Stargazers($owner: String!, $name: String!, $after: String) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: ASC}) {
+      pageInfo { hasNextPage endCursor }
+      edges { starredAt node { id databaseId login createdAt } }
+    }
+  }
+}
+"""
+
 ALL_QUERIES = {
     "Issues": ISSUES,
     "PullRequests": PULL_REQUESTS,
     "PullRequestReviews": PULL_REQUEST_REVIEWS,
     "CommitHistory": COMMIT_HISTORY,
     "Profiles": PROFILES,
+    "Stargazers": STARGAZERS,
 }

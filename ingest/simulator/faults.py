@@ -1,6 +1,7 @@
 """Fault injection: rules that make chosen requests fail the ways GitHub and networks do.
 
-A rule matches requests by method and OpenAPI path template (None = any) and fires on the
+A rule matches requests by method and OpenAPI path template (None = any; `POST /graphql#Name`:
+the GraphQL requests of the operation `Name`) and fires on the
 N-th matching request after it was added, for `times` requests (None = for ever). Kinds:
 `status` (502/503/500 answer), `reset` (connection reset mid-body), `truncated` (a 200 whose
 JSON stops short), `malformed` (a 200 whose body is not JSON), `slow` (sleep, then answer
@@ -33,9 +34,12 @@ class Fault:
     seen: int = 0
     fired: int = 0
 
-    def matches(self, method: str, template: str) -> bool:
+    def matches(self, method: str, template: str, operation: str | None = None) -> bool:
         if self.endpoint is None:
             return True
+        if "#" in self.endpoint:  # "POST /graphql#Stargazers": one GraphQL operation
+            endpoint, name = self.endpoint.split("#", 1)
+            return name == operation and endpoint in (template, f"{method} {template}")
         if " " in self.endpoint:
             return self.endpoint == f"{method} {template}"
         return self.endpoint == template
@@ -118,12 +122,13 @@ class Faults:
         with self._lock:
             self.rules.clear()
 
-    def pick(self, method: str, template: str) -> Fault | None:
-        """The rule that fires for this request, if any (every matching rule counts the request)."""
+    def pick(self, method: str, template: str, operation: str | None = None) -> Fault | None:
+        """The rule that fires for this request, if any (every matching rule counts the request).
+        `operation`: a GraphQL request's operation name, for rules on `/graphql#Name`."""
         chosen = None
         with self._lock:
             for rule in self.rules:
-                if not rule.matches(method, template):
+                if not rule.matches(method, template, operation):
                     continue
                 rule.seen += 1
                 due = rule.seen >= rule.nth and (rule.times is None or rule.fired < rule.times)

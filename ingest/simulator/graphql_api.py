@@ -517,7 +517,53 @@ class Resolver:
             "pullRequests": lambda info, **args: self.pull_requests(info, repo, **args),
             "pullRequest": lambda info, number: self.pull_request_numbered(repo, number),
             "defaultBranchRef": self.default_branch(repo),
+            "stargazers": lambda info, **args: self.stargazers(info, repo, **args),
         }
+
+    def stargazers(
+        self,
+        info: graphql.GraphQLResolveInfo,
+        repo: Repo,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        orderBy: dict | None = None,  # noqa: N803
+        **_: Any,
+    ) -> dict[str, Any]:
+        """Who starred the repository, in a StarOrder (STARRED_AT, ascending unless asked), by
+        keyset cursor; each edge has its `starredAt`. Only user accounts that still exist are
+        listed (`StargazerEdge.node` is a non-null User: a deleted account's stars go with it)."""
+        direction = (orderBy or {}).get("direction", "ASC")
+        rows: list[sqlite3.Row] = []
+
+        def build(page_rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+            rows.extend(page_rows)
+            return [self.account(self._user(row["user_id"])) for row in page_rows]
+
+        found = keyset_connection(
+            info,
+            self.world,
+            table="stars",
+            where="repo_id=:repo AND user_id IN "
+            "(SELECT id FROM users WHERE type='User' AND deleted IS NULL)",
+            params={"repo": repo.id},
+            order=[("starred_at", direction), ("user_id", direction)],
+            first=first,
+            last=last,
+            after=after,
+            build=build,
+        )
+        nodes = found["nodes"]
+        found["edges"] = lambda info: [
+            {
+                "cursor": encode_cursor([row["starred_at"], row["user_id"]]),
+                "node": node,
+                "starredAt": row["starred_at"],
+            }
+            for row, node in zip(rows, nodes, strict=True)
+        ]
+        return found
 
     def issues(
         self,

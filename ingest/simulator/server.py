@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import socket
 import struct
 import threading
@@ -87,14 +88,25 @@ class Stats:
             self.not_modified = 0
             self.rate_limited = 0
             self.by_endpoint: dict[str, dict[str, int]] = {}
+            self.by_operation: dict[str, dict[str, int]] = {}
 
-    def count(self, key: str, status: int | str, *, rate_limited: bool = False) -> None:
+    def count(
+        self,
+        key: str,
+        status: int | str,
+        *,
+        rate_limited: bool = False,
+        operation: str | None = None,
+    ) -> None:
         with self.lock:
             self.requests += 1
             self.not_modified += status == 304
             self.rate_limited += rate_limited
             bucket = self.by_endpoint.setdefault(key, {})
             bucket[str(status)] = bucket.get(str(status), 0) + 1
+            if operation:
+                bucket = self.by_operation.setdefault(operation, {})
+                bucket[str(status)] = bucket.get(str(status), 0) + 1
 
     def as_json(self) -> dict[str, Any]:
         with self.lock:
@@ -103,6 +115,8 @@ class Stats:
                 "not_modified": self.not_modified,
                 "rate_limited": self.rate_limited,
                 "by_endpoint": {k: dict(v) for k, v in self.by_endpoint.items()},
+                # GraphQL requests by the operation they name first.
+                "by_operation": {k: dict(v) for k, v in self.by_operation.items()},
             }
 
 
@@ -307,7 +321,11 @@ class _Handler(BaseHTTPRequestHandler):
         window = sim.window(who, resource)
         rate_headers = window.headers(resource)
 
-        fault = sim.faults.pick(method, template)
+        fault = sim.faults.pick(
+            method,
+            template,
+            _operation(body) if template == "/graphql" and sim.faults.rules else None,
+        )
         if fault is not None and self._apply_fault(fault, key, window, resource):
             return
 
@@ -522,7 +540,10 @@ class _Handler(BaseHTTPRequestHandler):
         payload: bytes | None = None,
     ) -> None:
         sim = self.server.sim
-        sim._stats.count(key, reply.status, rate_limited=rate_limited)  # noqa: SLF001
+        operation = _operation(self._request_body) if key == "POST /graphql" else None
+        sim._stats.count(  # noqa: SLF001
+            key, reply.status, rate_limited=rate_limited, operation=operation
+        )
         if sim.served is not None and reply.body is not None:
             sim.served.append(
                 Served(
@@ -566,3 +587,17 @@ def _encode(body: Any) -> bytes:
     if isinstance(body, bytes):
         return body
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+_OPERATION = re.compile(r"^\s*(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _operation(body: bytes) -> str | None:
+    """The operation a GraphQL request names first (for fault rules on one operation)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    query = payload.get("query") if isinstance(payload, dict) else None
+    found = _OPERATION.match(query) if isinstance(query, str) else None
+    return found.group(1) if found else None

@@ -1158,6 +1158,14 @@ class World:
             (record.id, self._require_user(user), iso(starred_at)),
         )
 
+    def remove_star(self, repo: str, *, user: str) -> None:
+        """The user un-stars the repository."""
+        record = self._require_repo(repo)
+        self._write(
+            "DELETE FROM stars WHERE repo_id=? AND user_id=?",
+            (record.id, self._require_user(user)),
+        )
+
 
 def _discard(db: sqlite3.Connection, temporary_dir: str | None) -> None:
     db.close()

@@ -1,67 +1,85 @@
-"""Stargazers of one repository with their dates (REST, `star+json`, oldest first)."""
+"""Stargazers of one repository with their dates and their accounts' creation dates (GraphQL,
+oldest first)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import transaction
 
 from ..changes import facts_changed
-from ..github.client import STAR_ACCEPT
-from ..models import Repository, Star
-from .actors import actor_from_rest, actors_upsert
+from ..github import queries
+from ..models import Actor, Repository, Star
+from .actors import actor_from_graphql, actors_upsert, parse_time
 from .context import SyncContext, now
+from .graphql import connection_pages
 from .prefetch import prefetched
 from .state import state_get, state_save
-from .upsert import delete_missing, upsert_rows
+from .upsert import delete_missing, update_columns, upsert_rows
+
+
+def _stargazers(data: dict[str, Any]) -> dict[str, Any] | None:
+    return (data.get("repository") or {}).get("stargazers")
+
+
+def _resumable(cursor: str) -> str | None:
+    """A GraphQL cursor to resume from; a REST page address kept by an older version (a path
+    or URL) is not one, and the read starts over (stars are upserted: nothing is doubled)."""
+    return cursor if cursor and not cursor.startswith(("/", "http://", "https://")) else None
 
 
 def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
-    """New stars: GitHub lists stargazers oldest first with no `since`, so the checkpoint is the
-    address of the last page read (as GitHub's `Link` gave it, kept relative to GITHUB_API_URL
-    so that a changed API URL does not strand it) and, once it is the final page, its ETag:
-    an unchanged repository costs one 304. With ctx.full every page is read and stars no
-    longer listed (un-starred) are removed. Returns stars written."""
+    """New stars, with each stargazer's account creation date (`createdAt`, read in the same
+    page: no request per person). Stargazers come oldest first, so the checkpoint is the cursor
+    of the last star read: a resumed run asks only for what came after it, and an unchanged
+    repository costs one request that returns no star. With ctx.full every page is read and
+    stars no longer listed (un-starred, or the account deleted) are removed. Returns stars
+    written."""
     repo = Repository.objects.get(pk=repository_id)
     state = state_get(scope=repo.full_name, resource="stars")
-    start = f"/repos/{repo.full_name}/stargazers"
-    params: dict | None = {"per_page": 100}
-    etag = None
-    if state.cursor and not ctx.full:
-        start, params, etag = ctx.client.checkpoint_path(state.cursor), None, state.etag or None
+    after = None if ctx.full else _resumable(state.cursor)
     written = 0
     seen: set[int] = set()
-    for page in prefetched(ctx.client.paginate(start, params, accept=STAR_ACCEPT, etag=etag)):
-        if page.not_modified:
-            return 0
-        items = [
-            i
-            for i in (page.data if isinstance(page.data, list) else [])
-            if isinstance(i, dict) and i.get("user") and i.get("starred_at")
+    pages = connection_pages(
+        ctx,
+        queries.STARGAZERS,
+        {"owner": repo.owner_login, "name": repo.name},
+        _stargazers,
+        after=after,
+    )
+    for page in prefetched(pages):
+        edges = [
+            e
+            for e in page.get("edges") or []
+            if isinstance(e, dict) and e.get("starredAt") and isinstance(e.get("node"), dict)
         ]
+        end = (page.get("pageInfo") or {}).get("endCursor")
         with transaction.atomic():
-            pks = actors_upsert(
-                (actor_from_rest(i["user"]) for i in items), bots=ctx.bots, cache=ctx.actors
-            )
-            rows = [
-                (repo.pk, pks[i["user"]["id"]], i["starred_at"])
-                for i in items
-                if i["user"].get("id") in pks
-            ]
-            written += upsert_rows(
-                Star,
-                columns=["repository", "actor", "starred_at"],
-                rows=rows,
-                key=["repository", "actor"],
-            )
-            facts_changed(repository_ids=[repo.pk])
-            # Resume here. Keep the ETag only for a last page with room left: a resumed run
-            # must not stop on a 304 before following `next`, and a full last page stays
-            # byte-identical (hence 304) when the next star opens a new page after it.
-            room_left = len(page.data or []) < 100
-            keep = not page.next_url and room_left
-            state_save(
-                state, cursor=ctx.client.checkpoint_path(page.url), etag=page.etag if keep else ""
-            )
-        seen.update(row[1] for row in rows)
+            if edges:
+                actors = [actor_from_graphql(e["node"], typename="User") for e in edges]
+                pks = actors_upsert(actors, bots=ctx.bots, cache=ctx.actors)
+                rows = [
+                    (repo.pk, pks[actor["github_id"]], e["starredAt"])
+                    for actor, e in zip(actors, edges, strict=True)
+                    if actor is not None and actor["github_id"] in pks
+                ]
+                written += upsert_rows(
+                    Star,
+                    columns=["repository", "actor", "starred_at"],
+                    rows=rows,
+                    key=["repository", "actor"],
+                )
+                _created_at_store(
+                    {
+                        pks[actor["github_id"]]: e["node"].get("createdAt")
+                        for actor, e in zip(actors, edges, strict=True)
+                        if actor is not None and actor["github_id"] in pks
+                    }
+                )
+                facts_changed(repository_ids=[repo.pk])
+                seen.update(row[1] for row in rows)
+            if end:  # an empty page has no cursor: the one kept still marks the place
+                state_save(state, cursor=end, etag="")
     if ctx.full:
         removed = delete_missing(
             Star.objects.filter(repository_id=repo.pk), seen=seen, key="actor_id"
@@ -72,3 +90,19 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
     state_save(state, last_success_at=now())
     ctx.wrote("stars", written)
     return written
+
+
+def _created_at_store(created: dict[int, str | None]) -> None:
+    """Store the accounts' creation dates read with their stars, where the stored one differs
+    (profiles.py reads the same field for the people it fetches; an account's creation date
+    does not change, so the two never disagree)."""
+    known = {k: v for k, v in created.items() if v}
+    if not known:
+        return
+    stored = dict(Actor.objects.filter(pk__in=list(known)).values_list("pk", "created_at"))
+    rows = [
+        (pk, parse_time(value))
+        for pk, value in known.items()
+        if pk in stored and stored[pk] != parse_time(value)
+    ]
+    update_columns(Actor, rows, columns=["created_at"], casts=["timestamptz"])
