@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from dashboard.derived.rebuild import derived_rebuild
 from ingest.models import Actor, Repository
+from tests.committers_world import small_fixture  # noqa: F401 - the `small` fixture
 from tests.conftest import ROOT
 from tests.factories import generated_world
 
@@ -40,9 +41,12 @@ PAGES = [
     ("project", None),
     ("person", None),
     ("ingest", "/ingest/"),
+    ("digest", "/digest/"),
     ("definitions", "/docs/metrics/"),
 ]
 OUTPUT = ROOT / "test-output" / "screenshots"
+# Text pages: the definitions and the weekly digest (lists of links, no chart).
+PAGES_WITHOUT_CHARTS = {"definitions", "digest"}
 
 # For each canvas: did anything get painted (a pixel with some opacity)?
 CANVASES_DRAWN = """
@@ -99,7 +103,7 @@ def test_every_page_renders_its_charts_without_errors(live_server, browser):
         assert response.status == 200, f"{path}: HTTP {response.status}"
         assert page.locator("nav[aria-label=main] a", has_text="Overview").count() == 1
         drawn = page.evaluate(CANVASES_DRAWN)
-        if name != "definitions":
+        if name not in PAGES_WITHOUT_CHARTS:
             assert drawn, f"{path} has no chart"
         assert all(drawn), f"{path}: canvases not drawn: {drawn}"
         page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
@@ -150,3 +154,27 @@ def test_health_badge_loads_as_an_image(live_server, browser):
         page.locator("#badge").screenshot(
             path=str(Path(os.environ["PULSE_SCREENSHOTS_DIR"]) / "badge.png")
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_digest_and_nomination_draft_in_the_browser(live_server, browser, small):
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    page.goto(live_server.url + "/digest/?week=2021-W32&repo=mosn/layotto")
+    assert page.locator("h2", has_text="Merged pull requests (1)").count() == 1
+    assert page.locator("a", has_text="#17 Add feature").count() == 1
+    page.goto(live_server.url + "/committers/?repo=mosn/layotto&until=2022-02-01")
+    page.locator("#table-candidates a", has_text="draft").first.click()
+    page.wait_for_load_state("load")
+    box = page.locator("#nomination-markdown")
+    assert box.input_value().startswith("## Nomination: @bob for Committer of mosn/layotto")
+    page.get_by_role("button", name="Copy").click()
+    page.wait_for_function("document.querySelector('button.copy').textContent === 'Copied'")
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "nomination.png"), full_page=True)
+    assert problems == []
