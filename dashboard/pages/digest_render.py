@@ -221,8 +221,8 @@ FLAGS_MISSING = "New flags: the flag detectors are not installed here, so this s
 
 
 def digest_html(digest: WeeklyDigest, *, docs_url: str = "", document: bool = False) -> str:
-    """The digest as HTML: a fragment for the page, or a whole document (`document=True`)
-    for an e-mail."""
+    """The digest as HTML: a fragment for the page (whose own heading names the week), or a
+    whole document with the title as its heading (`document=True`) for an e-mail."""
     outline = digest_outline(digest, docs_url=docs_url)
     return render_to_string(
         "dashboard/digest_body.html",
