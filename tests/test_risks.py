@@ -228,6 +228,8 @@ def test_pull_requests_waiting_for_a_first_review_and_their_age(world):
         (1, "cat", 11.0),
     ]
     assert waiting[0]["url"] == "https://github.com/acme/gamma/pull/7"
+    oldest_two = prs_waiting_first_review(repository_ids=ids, until=UNTIL, limit=2)
+    assert [r["number"] for r in oldest_two] == [7, 2]
     assert review_wait(repository_ids=ids, until=UNTIL) == {
         "count": 3,
         "median_age_days": 21.0,

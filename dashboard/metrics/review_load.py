@@ -7,6 +7,7 @@ or acted with association MEMBER, COLLABORATOR or OWNER). Reviews are those give
 people's pull requests (`PromotionWork`), merges are who merged; bots never count.
 """
 
+import heapq
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -15,7 +16,6 @@ from datetime import UTC, date, datetime
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 
-from ingest.identity import BOT_LOGIN_SUFFIXES
 from ingest.models import Actor, PullRequest, Repository, Review
 
 from ..definitions.buckets import as_date, period_bounds
@@ -26,6 +26,7 @@ from .cached import cached_until_rebuild
 # RoleSignal signals that show write access.
 WRITE_SIGNALS = ("merge", "approval", "association")
 DAY_SECONDS = 24 * 60 * 60
+OLDEST_KEPT = 1000  # the waiting summary keeps this many oldest openings (the list's cut)
 
 
 def maintainers(*, repository_ids: Sequence[int], until: date) -> dict[str, set[int]]:
@@ -44,13 +45,12 @@ def maintainers(*, repository_ids: Sequence[int], until: date) -> dict[str, set[
 
 
 def bot_actor_ids() -> list[int]:
-    """The accounts that are bots (the bot rule of `definitions.contributions.human`): a
-    short list, so that the big tables are filtered by id instead of joining every account."""
-    bots = bot_logins()
-    rule = Q(is_bot=True) | Q(type=Actor.Type.BOT) | Q(login__in=bots)
-    for suffix in BOT_LOGIN_SUFFIXES:
-        rule |= Q(login__iendswith=suffix)
-    return list(Actor.objects.filter(rule).values_list("pk", flat=True))
+    """The accounts that are bots (the rule of `definitions.contributions.human`, which
+    ingest applies when it flags `is_bot`, and the configured list): a short list, so that
+    the big tables are filtered by id instead of joining every account. Two index reads."""
+    flagged = Actor.objects.filter(is_bot=True).values_list("pk", flat=True)
+    listed = Actor.objects.filter(login__in=bot_logins()).values_list("pk", flat=True)
+    return sorted(set(flagged) | set(listed))
 
 
 def _reviews(*, repository_ids: Sequence[int], since: date, until: date):
@@ -237,6 +237,13 @@ def waiting_rows(*, repository_ids: Sequence[int], until: date, limit: int | Non
         .values_list("repository_id", "number", "title", "author__login", "created_at")
     )
     if limit is not None:
+        # The summary knows the oldest openings: only pull requests opened by the limit's
+        # one are read (an index range), not every waiting one sorted.
+        oldest = review_wait_summary(
+            repository_ids=tuple(sorted(int(i) for i in repository_ids)), until=until
+        )["oldest_opened"]
+        if 0 < limit <= len(oldest):
+            found = found.filter(created_at__lte=oldest[limit - 1])
         found = found[:limit]
     for rid, number, title, author, opened in found.iterator(chunk_size=2000):
         yield {
@@ -274,11 +281,14 @@ def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
     of the waiting pull requests' opening times."""
     as_of = _as_of(until)
     ages: dict[int, list[float]] = {int(rid): [] for rid in repository_ids}
+    opened_times = []
     for rid, opened in _waiting(repository_ids=repository_ids, until=until).values_list(
         "repository_id", "created_at"
     ):
         ages[rid].append(max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS)
+        opened_times.append(opened)
     return {
+        "oldest_opened": heapq.nsmallest(OLDEST_KEPT, opened_times),
         "all": _wait_figures([age for found in ages.values() for age in found]),
         "projects": {rid: _wait_figures(found) for rid, found in ages.items()},
     }
