@@ -628,3 +628,32 @@ class HealthWeight(models.Model):
         bad = defaults.bad if self.bad is None else self.bad
         if good == bad:
             raise ValidationError("Good and bad must differ: the curve runs from one to the other.")
+
+
+class Flag(models.Model):
+    """A KPI-gaming flag (docs/metrics.md, "Flags"): a flood of trivial pull requests from one
+    new account (`subject` its login) or from new accounts (`subject` blank), or a burst of stars
+    from fresh accounts. `evidence`: pull requests `[{"number", "login", "at"}]`, or star days
+    `[{"day", "stars", "fresh"}]` then `{"accounts": [...]}`. Written by derived/flags.py."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    kind = models.CharField(max_length=30)
+    subject = models.CharField(max_length=100, blank=True)
+    window_start = models.DateTimeField()  # the first item of the flood or burst
+    window_end = models.DateTimeField()  # the last one
+    raised_at = models.DateTimeField()  # when the count first reached the threshold
+    count = models.IntegerField()
+    baseline = models.FloatField()  # the project's usual count (per window or per day)
+    threshold = models.IntegerField()
+    evidence = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["repository", "window_end"], name="flag_repo_end"),
+            models.Index(fields=["raised_at"], name="flag_raised"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject or '(project)'} in {self.repository_id}"

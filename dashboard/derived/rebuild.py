@@ -24,11 +24,11 @@ from ingest.models import Repository
 from ingest.sync.lock import scope_lock
 
 from ..models import ContributionEvent, DerivedState
-from . import counts, events, firsts, roles
+from . import counts, events, firsts, flags, roles
 
 logger = logging.getLogger(__name__)
 
-FAMILIES = (events.FAMILY, counts.FAMILY, firsts.FAMILY, roles.FAMILY)
+FAMILIES = (events.FAMILY, counts.FAMILY, firsts.FAMILY, roles.FAMILY, flags.FAMILY)
 LOCK_SCOPE = "_derived"
 
 
@@ -67,6 +67,7 @@ def _rebuild(repository_ids: list[int] | None) -> Rebuilt:
             firsts.community_firsts_rebuild(cursor)
         counts.scope_totals_rebuild()
         roles.roles_rebuild(repository_ids=ids)
+        flags.flags_rebuild(repository_ids=ids)
         rows = ContributionEvent.objects.count()
         version = _version_bump(rows=rows, seconds=time.monotonic() - started)
     return Rebuilt(len(ids), rows, time.monotonic() - started, version)
