@@ -9,19 +9,19 @@ people's pull requests (`PromotionWork`), merges are who merged; bots never coun
 
 import heapq
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Exists, OuterRef, Q
 
-from ingest.models import Actor, PullRequest, Repository, Review
+from ingest.models import PullRequest, Repository, Review
 
-from ..definitions.buckets import as_date, period_bounds
-from ..definitions.contributions import bot_logins
-from ..models import PromotionWork, RoleSignal
+from ..definitions.buckets import period_bounds
+from ..definitions.contributions import login_of_person_key
+from ..models import RoleSignal
 from .cached import cached_until_rebuild
+from .risks import WHOLE, bot_actor_ids, work_counts
 
 # RoleSignal signals that show write access.
 WRITE_SIGNALS = ("merge", "approval", "association")
@@ -44,33 +44,15 @@ def maintainers(*, repository_ids: Sequence[int], until: date) -> dict[str, set[
     return dict(found)
 
 
-def bot_actor_ids() -> list[int]:
-    """The accounts that are bots (the rule of `definitions.contributions.human`, which
-    ingest applies when it flags `is_bot`, and the configured list): a short list, so that
-    the big tables are filtered by id instead of joining every account. Two index reads."""
-    flagged = Actor.objects.filter(is_bot=True).values_list("pk", flat=True)
-    listed = Actor.objects.filter(login__in=bot_logins()).values_list("pk", flat=True)
-    return sorted(set(flagged) | set(listed))
-
-
-def _reviews(*, repository_ids: Sequence[int], since: date, until: date):
-    start, end = period_bounds(since=since, until=until)
-    return PromotionWork.objects.filter(
-        repository_id__in=list(repository_ids),
-        kind=PromotionWork.REVIEW,
-        at__gte=start,
-        at__lt=end,
-    )
-
-
-def _merges(*, repository_ids: Sequence[int], since: date, until: date):
-    start, end = period_bounds(since=since, until=until)
-    return PullRequest.objects.filter(
-        repository_id__in=list(repository_ids),
-        merged_at__gte=start,
-        merged_at__lt=end,
-        merged_by__isnull=False,
-    ).exclude(merged_by_id__in=bot_actor_ids())
+def _items(work: str, *, repository_ids: Sequence[int], since: date, until: date) -> list:
+    """(project, login, month, items) of the period's reviews or merges: the risks
+    selectors' read, shared with them."""
+    return [
+        (rid, login_of_person_key(person), month, n)
+        for rid, person, month, n in work_counts(
+            work, repository_ids=repository_ids, since=since, until=until, interval=WHOLE
+        )
+    ]
 
 
 @cached_until_rebuild
@@ -80,31 +62,13 @@ def review_load_by_person(*, repository_ids: Sequence[int], since: date, until: 
     "merge_share" (percent of the period's reviews / merges), "projects"}`."""
     people: dict[str, dict] = {}
     projects: dict[str, set[int]] = defaultdict(set)
-
-    def person(login: str) -> dict:
-        lower = login.lower()
-        if lower not in people:
-            people[lower] = {"login": login, "reviews": 0, "merges": 0}
-        return people[lower]
-
-    for rid, login, n in (
-        _reviews(repository_ids=repository_ids, since=since, until=until)
-        .values("repository_id", "login")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("repository_id", "login", "n")
-    ):
-        person(login)["reviews"] += n
-        projects[login.lower()].add(rid)
-    for rid, login, n in (
-        _merges(repository_ids=repository_ids, since=since, until=until)
-        .values("repository_id", login=F("merged_by__login"))
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("repository_id", "login", "n")
-    ):
-        person(login)["merges"] += n
-        projects[login.lower()].add(rid)
+    period = {"repository_ids": repository_ids, "since": since, "until": until}
+    for work in ("reviews", "merges"):
+        for rid, login, _, n in _items(work, **period):
+            lower = login.lower()
+            person = people.setdefault(lower, {"login": login, "reviews": 0, "merges": 0})
+            person[work] += n
+            projects[lower].add(rid)
     write = maintainers(repository_ids=repository_ids, until=until)
     reviews = sum(p["reviews"] for p in people.values())
     merges = sum(p["merges"] for p in people.values())
@@ -123,22 +87,37 @@ def review_load_by_person(*, repository_ids: Sequence[int], since: date, until: 
     return sorted(rows, key=lambda r: (-(r["reviews"] + r["merges"]), r["login"].lower()))
 
 
+def _top_reviewer(counts: Counter) -> dict:
+    total = sum(counts.values())
+    if not total:
+        return {"login": None, "reviews": 0, "total": 0, "share": None}
+    login, n = min(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    return {"login": login, "reviews": n, "total": total, "share": round(100 * n / total, 1)}
+
+
 @cached_until_rebuild
 def top_reviewer_share(*, repository_ids: Sequence[int], since: date, until: date) -> dict:
     """The person who gave the most reviews in the period and their share of all reviews:
     `{"login" (None: no reviews), "reviews", "total", "share" (percent)}`."""
-    counts = list(
-        _reviews(repository_ids=repository_ids, since=since, until=until)
-        .values("login")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "login")
-        .values_list("login", "n")
-    )
-    if not counts:
-        return {"login": None, "reviews": 0, "total": 0, "share": None}
-    login, n = counts[0]
-    total = sum(count for _, count in counts)
-    return {"login": login, "reviews": n, "total": total, "share": round(100 * n / total, 1)}
+    counts: Counter = Counter()
+    for _, login, _, n in _items(
+        "reviews", repository_ids=repository_ids, since=since, until=until
+    ):
+        counts[login] += n
+    return _top_reviewer(counts)
+
+
+@cached_until_rebuild
+def top_reviewer_share_by_project(
+    *, repository_ids: Sequence[int], since: date, until: date
+) -> dict[int, dict]:
+    """`top_reviewer_share`'s figures per chosen project (repository id → figures)."""
+    counts: dict[int, Counter] = {int(rid): Counter() for rid in repository_ids}
+    for rid, login, _, n in _items(
+        "reviews", repository_ids=repository_ids, since=since, until=until
+    ):
+        counts[rid][login] += n
+    return {rid: _top_reviewer(found) for rid, found in counts.items()}
 
 
 @cached_until_rebuild
@@ -150,35 +129,15 @@ def maintainer_load_by_month(
     most work first."""
     write = maintainers(repository_ids=repository_ids, until=until)
     found: dict[tuple[date, str], dict] = {}
-    sources = (
-        (
-            "reviews",
-            _reviews(repository_ids=repository_ids, since=since, until=until),
-            "at",
-            "login",
-        ),
-        (
-            "merges",
-            _merges(repository_ids=repository_ids, since=since, until=until),
-            "merged_at",
-            "merged_by__login",
-        ),
-    )
-    for what, items, at, login_field in sources:
-        for month, login, n in (
-            items.annotate(month=TruncMonth(at, tzinfo=UTC), who=F(login_field))
-            .values("month", "who")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("month", "who", "n")
-        ):
+    period = {"repository_ids": repository_ids, "since": since, "until": until}
+    for work in ("reviews", "merges"):
+        for _, login, month, n in _items(work, **period):
             if login.lower() not in write:
                 continue
-            key = (as_date(month), login.lower())
             row = found.setdefault(
-                key, {"month": as_date(month), "login": login, "reviews": 0, "merges": 0}
+                (month, login.lower()), {"month": month, "login": login, "reviews": 0, "merges": 0}
             )
-            row[what] += n
+            row[work] += n
     return sorted(
         found.values(),
         key=lambda r: (r["month"], -(r["reviews"] + r["merges"]), r["login"].lower()),
@@ -305,28 +264,3 @@ def review_wait_by_project(*, repository_ids: Sequence[int], until: date) -> dic
     """`review_wait`'s figures per chosen project (repository id → figures)."""
     ids = tuple(sorted(int(i) for i in repository_ids))
     return review_wait_summary(repository_ids=ids, until=until)["projects"]
-
-
-@cached_until_rebuild
-def top_reviewer_share_by_project(
-    *, repository_ids: Sequence[int], since: date, until: date
-) -> dict[int, dict]:
-    """`top_reviewer_share`'s figures per chosen project (repository id → figures)."""
-    found: dict[int, dict] = {
-        int(rid): {"login": None, "reviews": 0, "total": 0, "share": None} for rid in repository_ids
-    }
-    for rid, login, n in (
-        _reviews(repository_ids=repository_ids, since=since, until=until)
-        .values("repository_id", "login")
-        .annotate(n=Count("pk"))
-        .order_by("repository_id", "-n", "login")
-        .values_list("repository_id", "login", "n")
-    ):
-        row = found[rid]
-        row["total"] += n
-        if row["login"] is None:
-            row["login"], row["reviews"] = login, n
-    for row in found.values():
-        if row["total"]:
-            row["share"] = round(100 * row["reviews"] / row["total"], 1)
-    return found
