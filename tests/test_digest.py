@@ -40,7 +40,6 @@ from django.core.management import call_command
 
 from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.digest import weekly_digest
-from dashboard.pages.digest import new_flags_selector
 from dashboard.pages.digest_render import digest_html, digest_markdown
 from dashboard.tasks import send_weekly_digest
 from ingest.models import Commit
@@ -356,13 +355,34 @@ def test_the_command_writes_a_file(world, tmp_path):
     )
 
 
-def test_flags_section_follows_the_detectors(client, world):
+def test_flags_raised_in_the_week_are_listed_with_their_evidence(client, world):
+    # A new account's five typo pull requests to sofa-rpc in 21 days: a flood (the project has
+    # no trivial pull requests before: the floor of 5 applies), raised on the day of the fifth,
+    # 2024-01-31, in the week. The same in mosn/mosn ends on 2024-01-26, in the week before.
+    speedy, early = actor("speedy"), actor("earlybird")
+    for n, day in enumerate(("2024-01-10", "2024-01-15", "2024-01-20", "2024-01-25", "2024-01-31")):
+        pull_request(world["rpc"], speedy, day, number=300 + n, title="Fix typo in README.md")
+    for n, day in enumerate(("2024-01-06", "2024-01-10", "2024-01-15", "2024-01-20", "2024-01-26")):
+        pull_request(world["mosn"], early, day, number=300 + n, title="Fix typo in README.md")
+    derived_rebuild()
     markdown = client.get(f"/digest/?week={WEEK}&format=md").content.decode()
-    if new_flags_selector() is None:
-        assert "the flag detectors are not installed here" in markdown
-        assert "## New flags" not in markdown
-    else:
-        assert "## New flags (" in markdown
+    section = markdown.split("## New flags (1)\n", 1)[1]
+    assert (
+        "Trivial pull request flood (one account) on sofastack/sofa-rpc (@speedy), raised 2024-01-31"
+        in section
+    )
+    assert "earlybird" not in section and "mosn/mosn" not in section
+    assert "; evidence: " + ", ".join(f"[#{n}]({RPC}/pull/{n})" for n in range(300, 305)) in section
+    assert "the flag detectors are not installed" not in markdown
+    html = unescape(client.get(f"/digest/?week={WEEK}").content.decode())
+    assert "<h2>New flags (1)</h2>" in html
+    rows = b"".join(
+        client.get(f"/digest/?week={WEEK}&format=csv&table=flags").streaming_content
+    ).decode()
+    assert "sofastack/sofa-rpc,Trivial pull request flood (one account),speedy,2024-01-31" in rows
+    # The week before has mosn's flood only.
+    before = client.get("/digest/?week=2024-W04&format=md").content.decode()
+    assert "## New flags (1)" in before and "@earlybird" in before
 
 
 # -- e-mail -----------------------------------------------------------------------------------

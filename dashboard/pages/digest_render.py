@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from ..metrics.digest import WeeklyDigest
 from ..templatetags.pulse import link_target
 
+FLAG_EVIDENCE_SHOWN = 10  # evidence links per flag; its "details" link leads to the rest
 # Characters Markdown would read as markup inside a line (emphasis, links, HTML, tables).
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
@@ -152,6 +153,11 @@ def digest_outline(digest: WeeklyDigest, *, docs_url: str = "") -> dict:
                 + f", raised {_day(flag['raised_on'])}: {flag['summary']} ",
                 _link("details", flag["url"]),
             ]
+            evidence = flag.get("evidence") or []
+            for n, item in enumerate(evidence[:FLAG_EVIDENCE_SHOWN]):
+                parts += [", " if n else "; evidence: ", _link(item["label"], item["url"])]
+            if len(evidence) > FLAG_EVIDENCE_SHOWN:
+                parts.append(f" and {len(evidence) - FLAG_EVIDENCE_SHOWN} more")
             flags.append(parts)
         sections.append(
             _section(f"New flags ({len(flags)})", flags, empty="No new flag this week.")
