@@ -108,7 +108,8 @@ def organisation_on(*, day: date, evidence: Evidence) -> str:
 
 
 def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
-    """Evidence per lower-cased login, in three queries (profiles, overrides, e-mail spells)."""
+    """Evidence per lower-cased login of those with any (profiles, overrides, e-mail
+    spells), in three queries."""
     wanted = sorted({login for login in logins if login})
     lowered = sorted({login.lower() for login in wanted})
     if not lowered:
@@ -154,11 +155,12 @@ def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
         if login.lower() in wanted_lower:
             name = settings.PULSE_HOME_ORG if is_home else (organisation.strip() or "unnamed")
             overrides[login.lower()].append(NamedOverride(start=start, end=end, organisation=name))
+    # Only people with some evidence: anyone else is of unknown organisation every day.
     return {
         lower: Evidence(
             overrides=tuple(overrides.get(lower, ())),
             spells=tuple(spells.get(lower, ())),
             profile=profiles.get(lower, UNKNOWN),
         )
-        for lower in lowered
+        for lower in set(profiles) | set(overrides) | set(spells)
     }

@@ -119,13 +119,18 @@ def _majority(counts: dict[str, int]) -> tuple[list[tuple[str, int]], int]:
     """The fewest people (most items first; ties by key) whose items are more than half of
     all, and the total."""
     total = sum(counts.values())
-    chosen, running = [], 0
-    for person, n in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])):
+    # How many, from the counts alone (sorting plain numbers), then who: those above the
+    # last one's count, and of those at it the first by key.
+    size, running, last = 0, 0, 0
+    for n in sorted(counts.values(), reverse=True):
         if 2 * running > total:
             break
-        chosen.append((person, n))
-        running += n
-    return chosen, total
+        size, running, last = size + 1, running + n, n
+    if not size:
+        return [], total
+    above = sorted(((p, n) for p, n in counts.items() if n > last), key=lambda x: (-x[1], x[0]))
+    at_last = sorted(p for p, n in counts.items() if n == last)[: size - len(above)]
+    return above + [(p, last) for p in at_last], total
 
 
 def _shown_names(person_keys: Iterable[str]) -> dict[str, str]:
@@ -289,9 +294,13 @@ def risks_overview(
         rows = work_counts(
             work, repository_ids=repository_ids, since=since, until=until, interval=interval
         )
-        whole = _by(rows, lambda r: 0)
-        per_bucket = _by(rows, lambda r: r[2])
-        per_project = _by(rows, lambda r: r[0])
+        whole: dict = {0: Counter()}
+        per_bucket: dict = defaultdict(Counter)
+        per_project: dict = defaultdict(Counter)
+        for rid, person, bucket, n in rows:
+            whole[0][person] += n
+            per_bucket[bucket][person] += n
+            per_project[rid][person] += n
         absence[work] = _factor(work, whole.get(0, Counter()))
         in_buckets = {b: _factor(work, c) for b, c in per_bucket.items()}
         per_work[work] = {rid: _factor(work, c) for rid, c in per_project.items()}
@@ -338,19 +347,14 @@ def _organisation_counts_cached(
     per_person: Counter = Counter()
     for rid, key, _, n in rows:
         per_person[(rid, key)] += n
-    evidence = organisations.organisation_evidence(
-        logins={login_of_person_key(key) for _, key in per_person} - {""}
-    )
-    dated = {
-        key
-        for _, key in per_person
-        if (found := evidence.get(login_of_person_key(key).lower())) is not None and found.dated
-    }
+    lower = {key: login_of_person_key(key).lower() for _, key in per_person}
+    evidence = organisations.organisation_evidence(logins=set(lower.values()) - {""})
+    dated = {key for key, login in lower.items() if login in evidence and evidence[login].dated}
     counts: dict[int, Counter] = defaultdict(Counter)
     for (rid, key), n in per_person.items():
         if key in dated:
             continue
-        found = evidence.get(login_of_person_key(key).lower())
+        found = evidence.get(lower[key])
         counts[rid][found.profile if found is not None else organisations.UNKNOWN] += n
     if dated:
         # Only people whose organisation changes over time are read day by day.
@@ -363,7 +367,7 @@ def _organisation_counts_cached(
             .order_by()
             .values_list("repository_id", "person_key", "day", "n")
         ):
-            found = evidence[login_of_person_key(key).lower()]
+            found = evidence[lower[key]]
             counts[rid][organisations.organisation_on(day=as_date(day), evidence=found)] += n
     return counts
 
