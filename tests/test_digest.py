@@ -304,6 +304,8 @@ def test_no_email_address_anywhere(client, world):
     ("week", "says"),
     [
         ("2024-5", "is not an ISO week written as YYYY-Www"),
+        ("２０２４-W05", "is not an ISO week written as YYYY-Www"),
+        ("2024-W05x", "is not an ISO week written as YYYY-Www"),
         ("2023-W53", "does not exist: 2023 has weeks 01 to 52"),
         ("2024-W00", "does not exist"),
         ("2999-W01", "has not started yet"),
@@ -315,6 +317,14 @@ def test_a_bad_week_is_a_400_that_says_what_is_wrong(client, world, week, says):
     assert response.status_code == 400
     assert says in unescape(response.content.decode())
     assert client.get(f"/digest/?week={week}&format=md").status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["", "&format=md", "&format=csv", "&format=json"])
+def test_before_the_first_ingest_the_digest_has_nothing_to_show(client, fmt):
+    response = client.get(f"/digest/?week={WEEK}{fmt}")
+    assert response.status_code == 200
+    if not fmt:
+        assert "All 0 tracked projects" in response.content.decode()
 
 
 def test_a_bad_filter_is_a_400(client, world):

@@ -7,7 +7,7 @@ saying what is wrong; `last_complete_week(today)` is the default digest week.
 import datetime as dt
 import re
 
-WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 EARLIEST_YEAR = 1970
 
 
@@ -22,7 +22,7 @@ def iso_week_label(monday: dt.date) -> str:
 
 def iso_week_parse(text: str, *, today: dt.date) -> dt.date:
     """The Monday of ISO week `text` (`YYYY-Www`); a week that has not started yet is refused."""
-    match = WEEK.match(text.strip())
+    match = WEEK.fullmatch(text.strip())
     if not match:
         raise WeekError(f"week {text!r} is not an ISO week written as YYYY-Www (e.g. 2024-W05).")
     year, week = int(match.group(1)), int(match.group(2))
