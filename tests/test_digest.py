@@ -36,7 +36,7 @@ from html import unescape
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.digest import weekly_digest
@@ -472,3 +472,18 @@ def test_the_task_mails_the_digest_through_smtp(world, settings, smtp_sink):
     assert f'<a href="{RPC}/pull/101">#101 Add retry</a>' in html
     assert "mosn/mosn" not in text  # the org filter
     assert "corp-mail.cn" not in text and "corp-mail.cn" not in html
+
+
+def test_the_command_sends_with_send(world, settings, smtp_sink):
+    port, received = smtp_sink
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.PULSE_DIGEST_TO = ["community@example.org"]
+    out, err = io.StringIO(), io.StringIO()
+    call_command("digest", "--week", WEEK, "--send", stdout=out, stderr=err)
+    assert "digest 2024-W05 e-mailed to 1 recipient(s)" in err.getvalue()
+    assert len(received) == 1 and received[0].rcpt_tos == ["community@example.org"]
+    settings.PULSE_DIGEST_TO = []
+    with pytest.raises(CommandError, match="--send needs PULSE_DIGEST_TO") as raised:
+        call_command("digest", "--week", WEEK, "--send", stdout=out, stderr=err)
+    assert raised.value.returncode == 2
