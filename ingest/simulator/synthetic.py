@@ -280,6 +280,8 @@ class SyntheticWorld:
         self.home_people: list[Person] = []
         self.pool: list[Person] = []  # people who contribute to several repositories
         self.stargazers: list[int] = []
+        # What the world plants for the KPI-gaming flags to find: (repository, flooder's login).
+        self.planted_floods: list[tuple[str, str]] = []
         self.bots: dict[str, Person] = {}
 
     # -- accounts ---------------------------------------------------------------------------
@@ -588,6 +590,8 @@ class SyntheticWorld:
                         rng, home=False, arrival=flood_at, created=flood_at - 5 * DAY, role="typo"
                     )
                     flooder.leave = flood_at + 25 * DAY
+                    if flooder.login:
+                        self.planted_floods.append((full, flooder.login))
                     flooder.items = max(5, target // 25)
                     people.append(flooder)
             remaining = target - sum(p.items for p in people)
