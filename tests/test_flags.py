@@ -235,3 +235,35 @@ def test_half_fresh_is_enough_and_an_unknown_creation_date_is_not_fresh():
     Actor.objects.filter(login="fan-0").update(created_at=None)
     derived_rebuild()
     assert flags() == [], "9 fresh of 20"
+
+
+def text(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def test_the_risks_page_and_the_project_page_show_flags_with_their_evidence_links(client):
+    repo = repository("acme/core")
+    speedy = actor("speedy")
+    numbers = [trivial(repo, speedy, START + n * DAY).number for n in range(5)]
+    derived_rebuild()
+    period = "since=2024-01-01&until=2024-12-31"
+    for path, table in (("/risks/", "flags"), ("/projects/acme/core/", "risk_flags")):
+        page = client.get(f"{path}?{period}")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "Flags: possible KPI gaming" in html and "Flags: evidence" in html
+        for number in numbers:
+            assert f'href="https://github.com/acme/core/pull/{number}"' in html
+        exported = text(client.get(f"{path}?{period}&format=csv&table={table}"))
+        header, row = exported.strip().splitlines()
+        assert header.startswith("Project,Flag,Account,From,To,Raised on,Count,Threshold")
+        assert row.startswith("acme/core,Trivial pull request flood (one account),speedy,")
+        evidence = client.get(
+            f"{path}?{period}&format=json&table={table.replace('flags', 'flag_evidence')}"
+        )
+        assert evidence.status_code == 200 and f"#{numbers[0]}" in text(evidence)
+    # A period before the flood shows none.
+    quiet = client.get("/risks/?since=2023-01-01&until=2023-12-31&format=csv&table=flags")
+    assert text(quiet).strip().count("\n") == 0

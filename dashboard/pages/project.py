@@ -12,6 +12,7 @@ from ..metrics.newcomers import new_contributors_by_interval, new_contributors_b
 from ..metrics.people import CONTRIBUTOR_COLUMNS, contributors_of_projects
 from .activity import activity_charts, activity_table
 from .base import Chart, Column, Page, Table
+from .flags import flag_tables
 from .health import health_table
 from .risks import risk_charts, risk_tables
 
@@ -103,6 +104,7 @@ def project_page(*, filters: Filters, owner: str, name: str) -> Page:
             health_table(filters=filters),
             # The project's risk section (other risk signals append their tables to it).
             *risk_tables(filters=filters, prefix="risk_", per_project=False, section="Risks: "),
+            *flag_tables(filters=filters, prefix="risk_", section="Risks: "),
         ],
         charts=lambda: charts + risk_charts(filters=filters, prefix="risk_", section="Risks: "),
         context={"repository": repo},

@@ -20,6 +20,7 @@ from ..metrics.risks import (
     risks_overview,
 )
 from .base import Chart, Column, Page, Table
+from .flags import flag_tables
 from .health import health_community_table
 
 DOCS = "/docs/metrics/"
@@ -360,7 +361,11 @@ def risks_page(*, filters: Filters) -> Page:
         name="risks",
         title="Risks",
         intro=_Deferred(lambda: risk_summary(filters=filters)),
-        tables=[*risk_tables(filters=filters), health_community_table(filters=filters)],
+        tables=[
+            *risk_tables(filters=filters),
+            health_community_table(filters=filters),
+            *flag_tables(filters=filters),
+        ],
         charts=lambda: risk_charts(filters=filters),
         docs_anchor="risks",
     )
