@@ -23,6 +23,7 @@ from ..definitions.health import curves_with_overrides, health_score
 from ..definitions.sql import Median
 from ..models import ContributionEvent, HealthWeight
 from .cached import cached_until_rebuild, derived_version
+from .flags import flag_counts_by_project
 from .newcomers import newcomer_retention_by_month
 from .review_load import review_wait_by_project
 from .risks import absence_factors_by_project
@@ -92,6 +93,7 @@ def health_measures_by_project(
         )
     }
     waits = review_wait_by_project(repository_ids=repository_ids, until=until)
+    flags = flag_counts_by_project(repository_ids=repository_ids, since=since, until=until)
     rows = []
     for repo in (
         Repository.objects.filter(id__in=ids)
@@ -109,6 +111,7 @@ def health_measures_by_project(
             # Nothing waiting is no wait at all (the best value), not a missing one.
             "review_wait": (wait.get("median_age_days") or 0.0) if wait else None,
             "review_wait_count": wait.get("count", 0),
+            "gaming_flags": flags.get(rid, 0),
             "response_issues": responses.get(rid, {}).get("response_issues"),
             "response_prs": responses.get(rid, {}).get("response_prs"),
             "newcomer_retention": retention,
