@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from ingest.models import PullRequest, Repository, Review
@@ -236,14 +237,15 @@ def _wait_figures(ages: list[float]) -> dict:
 
 @cached_until_rebuild
 def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
-    """`{"all": review_wait's figures, "projects": {repository id: the same}}`, from one read
-    of the waiting pull requests' opening times."""
+    """`{"all": review_wait's figures, "projects": {repository id: the same}, "oldest_opened":
+    the earliest openings (up to OLDEST_KEPT)}`, from one read of the waiting pull requests."""
     as_of = _as_of(until)
+    waiting = _waiting(repository_ids=repository_ids, until=until)
+    if connection.vendor == "postgresql":
+        return _wait_summary_in_sql(waiting, repository_ids=repository_ids, as_of=as_of)
     ages: dict[int, list[float]] = {int(rid): [] for rid in repository_ids}
     opened_times = []
-    for rid, opened in _waiting(repository_ids=repository_ids, until=until).values_list(
-        "repository_id", "created_at"
-    ):
+    for rid, opened in waiting.values_list("repository_id", "created_at"):
         ages[rid].append(max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS)
         opened_times.append(opened)
     return {
@@ -251,6 +253,47 @@ def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
         "all": _wait_figures([age for found in ages.values() for age in found]),
         "projects": {rid: _wait_figures(found) for rid, found in ages.items()},
     }
+
+
+def _wait_summary_in_sql(waiting, *, repository_ids: Sequence[int], as_of: datetime) -> dict:
+    """The same figures aggregated by PostgreSQL per project and overall in one pass (a big
+    backlog is tens of thousands of pull requests): the median age is `as_of` less the
+    median opening, the oldest `as_of` less the first."""
+    select, params = waiting.values("repository_id", "created_at").query.sql_with_params()
+    sql = f"""
+        SELECT repository_id, GROUPING(repository_id), COUNT(*),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM created_at)),
+               MIN(created_at),
+               CASE WHEN GROUPING(repository_id) = 1
+                    THEN (ARRAY_AGG(created_at ORDER BY created_at))[1:{OLDEST_KEPT}] END
+        FROM ({select}) AS waiting
+        GROUP BY GROUPING SETS ((repository_id), ())"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    now = as_of.timestamp()
+
+    def figures(count: int, median_epoch: float | None, first: datetime | None) -> dict:
+        if not count:
+            return _wait_figures([])
+        return {
+            "count": count,
+            "median_age_days": round(max(0.0, now - median_epoch) / DAY_SECONDS, 1),
+            "oldest_age_days": round(max(0.0, (as_of - first).total_seconds()) / DAY_SECONDS, 1),
+        }
+
+    summary = {
+        "oldest_opened": [],
+        "all": _wait_figures([]),
+        "projects": {int(rid): _wait_figures([]) for rid in repository_ids},
+    }
+    for rid, whole, count, median_epoch, first, oldest in found:
+        if whole:
+            summary["all"] = figures(count, median_epoch, first)
+            summary["oldest_opened"] = list(oldest or [])
+        else:
+            summary["projects"][rid] = figures(count, median_epoch, first)
+    return summary
 
 
 def review_wait(*, repository_ids: Sequence[int], until: date) -> dict:
