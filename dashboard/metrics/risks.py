@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from django.db import connection
 from django.db.models import CharField, Count, F, Max, QuerySet, Value
 from django.db.models.functions import Concat
 
@@ -105,14 +106,24 @@ def _work_counts_cached(
     *, work: str, repository_ids: tuple[int, ...], since: date, until: date, interval: str
 ) -> list[tuple[int, str, date, int]]:
     items = _work(work, repository_ids=repository_ids, since=since, until=until)
-    return [
-        (rid, person, as_date(bucket), n)
-        for rid, person, bucket, n in items.annotate(bucket=trunc(_time_field(work), interval))
+    grouped = (
+        items.annotate(bucket=trunc(_time_field(work), interval))
         .values("repository_id", "person", "bucket")
         .annotate(n=Count("pk"))
         .order_by()
         .values_list("repository_id", "person", "bucket", "n")
-    ]
+    )
+    # Tens of thousands of rows: read by the cursor, each distinct bucket converted once
+    # (SQLite gives it as text, PostgreSQL as a timestamp).
+    select, params = grouped.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(select, params)
+        found = cursor.fetchall()
+    buckets = {
+        raw: date.fromisoformat(raw[:10]) if isinstance(raw, str) else as_date(raw)
+        for raw in {row[2] for row in found}
+    }
+    return [(rid, person, buckets[raw], n) for rid, person, raw, n in found]
 
 
 def _majority(counts: dict[str, int]) -> tuple[list[tuple[str, int]], int]:
