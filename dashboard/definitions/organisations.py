@@ -132,7 +132,7 @@ def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
         lower = login.lower()
         if lower not in wanted_lower:
             continue
-        domain = affiliation.organisation_domain(email)
+        domain = affiliation.organisation_domain(email) if email else ""
         key = (company or "", domain)
         if key not in named:
             named[key] = company_organisation(key[0]) or domain_organisation(domain)
@@ -156,11 +156,18 @@ def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
             name = settings.PULSE_HOME_ORG if is_home else (organisation.strip() or "unnamed")
             overrides[login.lower()].append(NamedOverride(start=start, end=end, organisation=name))
     # Only people with some evidence: anyone else is of unknown organisation every day.
-    return {
-        lower: Evidence(
+    # Most have a profile alone: they share one Evidence per organisation named.
+    found = {}
+    profile_only: dict[str, Evidence] = {}
+    for lower, profile in profiles.items():
+        if lower not in overrides and lower not in spells:
+            if profile not in profile_only:
+                profile_only[profile] = Evidence(overrides=(), spells=(), profile=profile)
+            found[lower] = profile_only[profile]
+    for lower in set(overrides) | set(spells):
+        found[lower] = Evidence(
             overrides=tuple(overrides.get(lower, ())),
             spells=tuple(spells.get(lower, ())),
             profile=profiles.get(lower, UNKNOWN),
         )
-        for lower in set(profiles) | set(overrides) | set(spells)
-    }
+    return found
