@@ -1,6 +1,7 @@
 """API requests per 100 GitHub objects stored on a full sync of a synthetic world, and the
 cost of an incremental sync of the unchanged world (target: ≤ 2 per 100; 1 request per
-repository and resource, answered 304).
+repository and resource, answered 304, but stars: GraphQL has no conditional requests, so one
+request from the kept cursor that returns nothing).
 
     .venv/bin/python bench/ingest_requests.py [--scale small|medium] [--seed N]
 """
@@ -44,7 +45,8 @@ def main() -> None:
         f"incremental, unchanged: {incremental['requests']} requests, "
         f"{incremental['not_modified']} answered 304; "
         f"{incremental['requests'] / (repos * RESOURCES):.2f} per repository and resource "
-        f"(target: 1, all 304; +1 per organisation list page)"
+        f"(target: 1, all 304 but stars, one GraphQL request from the kept cursor; "
+        "+1 per organisation list page)"
     )
 
 
