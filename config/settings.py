@@ -133,12 +133,20 @@ TEMPLATES = [
 ]
 
 # Embedded default: a SQLite file under var/. DATABASE_URL=postgres://… switches to PostgreSQL.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'pulse.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'pulse.sqlite3'}"),
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        )
+    }
+except ValueError:  # dj_database_url's UnknownSchemeError among them
+    # The message names the scheme only: the URL itself may carry a password.
+    _scheme = env_str("DATABASE_URL", "").partition("://")[0]
+    raise ImproperlyConfigured(
+        f"DATABASE_URL has an unknown scheme {_scheme!r}: use postgres://user@host:5432/name "
+        "or sqlite:///path."
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes.
     DATABASES["default"].setdefault("OPTIONS", {})

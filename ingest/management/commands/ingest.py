@@ -96,6 +96,22 @@ def outcome(summary: CommunitySummary) -> tuple[int, str]:
     return EXIT_FAILED, "; ".join(parts) + "."
 
 
+def database_failed(exc: DatabaseError) -> CommandError:
+    """The one line (exit 1) for a database that failed, without its traceback."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return CommandError(
+        f"The database failed during the sync ({type(exc).__name__}: {first}).",
+        returncode=EXIT_FAILED,
+    )
+
+
+def exit_with_outcome(summary: CommunitySummary) -> None:
+    """Raise the CommandError that gives a finished sync its exit status (nothing for 0)."""
+    code, reason = outcome(summary)
+    if code:
+        raise CommandError(reason, returncode=code)
+
+
 class Command(BaseCommand):
     help = (
         "Sync GitHub data for the tracked organisations and repositories (or the given ones). "
@@ -173,11 +189,5 @@ class Command(BaseCommand):
                 self, client=client, orgs=org, repos=repo, full=full, trigger="command", jobs=jobs
             )
         except DatabaseError as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CommandError(
-                f"The database failed during the sync ({type(exc).__name__}: {first}).",
-                returncode=EXIT_FAILED,
-            ) from None
-        code, reason = outcome(summary)
-        if code:
-            raise CommandError(reason, returncode=code)
+            raise database_failed(exc) from None
+        exit_with_outcome(summary)
