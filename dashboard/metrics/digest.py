@@ -18,6 +18,7 @@ from ingest.models import Commit, PullRequest, Repository, Review, Role
 from ..definitions.contributions import bot_logins, human
 from ..definitions.weeks import iso_week_label, week_bounds
 from ..models import FirstContribution
+from .flags import flags_raised_on
 from .roles import RANK, RoleWorld, github_web_url, holding_on
 
 WAITING_SHOWN = 10
@@ -37,7 +38,7 @@ class WeeklyDigest:
     role_changes: list[dict] = field(default_factory=list)
     waiting: list[dict] = field(default_factory=list)
     waiting_total: int = 0
-    flags: list[dict] | None = None  # None: the flags section is not available
+    flags: list[dict] = field(default_factory=list)
 
 
 def _pages(repository_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -260,11 +261,9 @@ def pull_requests_waiting_for_review(
 
 
 def weekly_digest(
-    *, repository_ids: Sequence[int], narrowed: bool, monday: dt.date, flags=None
+    *, repository_ids: Sequence[int], narrowed: bool, monday: dt.date
 ) -> WeeklyDigest:
-    """Every section of the digest for the week starting on `monday`. `flags`: a callable
-    `(repository_ids, since, until) -> list[dict]` giving the week's new flags, or None when
-    no flag detector is available (the section is then left out)."""
+    """Every section of the digest for the week starting on `monday`."""
     ids = list(repository_ids)
     sunday = monday + dt.timedelta(days=6)
     digest = WeeklyDigest(
@@ -278,7 +277,6 @@ def weekly_digest(
         narrowed=narrowed,
     )
     if not ids:
-        digest.flags = [] if flags is not None else None
         return digest
     digest.new_contributors = new_contributors_of_week(
         repository_ids=ids, narrowed=narrowed, monday=monday
@@ -290,8 +288,7 @@ def weekly_digest(
     digest.waiting, digest.waiting_total = pull_requests_waiting_for_review(
         repository_ids=ids, monday=monday
     )
-    if flags is not None:
-        digest.flags = flags(repository_ids=ids, since=monday, until=sunday)
+    digest.flags = flags_raised_on(repository_ids=ids, since=monday, until=sunday)
     return digest
 
 

@@ -15,21 +15,11 @@ from .digest_render import digest_html
 DOCS_URL = "/docs/metrics/#weekly-digest"
 
 
-def new_flags_selector():
-    """The flag detectors' "raised in a period" selector, or None where they are absent."""
-    try:
-        from ..metrics.flags import flags_raised_on
-    except ImportError:
-        return None
-    return flags_raised_on
-
-
 def weekly_digest_for(*, filters: Filters, monday: dt.date) -> WeeklyDigest:
     return weekly_digest(
         repository_ids=filters.repository_ids,
         narrowed=filters.narrowed,
         monday=monday,
-        flags=new_flags_selector(),
     )
 
 
@@ -97,24 +87,23 @@ def digest_page(*, filters: Filters, monday: dt.date | None = None) -> Page:
             ],
         ),
     ]
-    if digest.flags is not None:
-        tables.append(
-            Table(
-                id="flags",
-                title="New flags",
-                rows=[
-                    {key: flag.get(key) for key in FLAG_COLUMNS} | {"url": flag.get("url", "")}
-                    for flag in digest.flags
-                ],
-                columns=[
-                    Column("project", "Project"),
-                    Column("kind_label", "Flag", href="url"),
-                    Column("subject", "Who", href=_person("subject")),
-                    Column("raised_on", "Raised on", kind="date"),
-                    Column("summary", "What was seen"),
-                ],
-            )
+    tables.append(
+        Table(
+            id="flags",
+            title="New flags",
+            rows=[
+                {key: flag.get(key) for key in FLAG_COLUMNS} | {"url": flag.get("url", "")}
+                for flag in digest.flags
+            ],
+            columns=[
+                Column("project", "Project"),
+                Column("kind_label", "Flag", href="url"),
+                Column("subject", "Who", href=_person("subject")),
+                Column("raised_on", "Raised on", kind="date"),
+                Column("summary", "What was seen"),
+            ],
         )
+    )
     return Page(
         name="digest",
         title=f"Weekly digest {week}",

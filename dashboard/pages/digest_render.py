@@ -144,24 +144,21 @@ def digest_outline(digest: WeeklyDigest, *, docs_url: str = "") -> dict:
             ordered=True,
         ),
     ]
-    if digest.flags is not None:
-        flags = []
-        for flag in digest.flags:
-            parts = [
-                f"{flag['kind_label']} on {flag['project']}"
-                + (f" ({_who(flag['subject'])})" if flag.get("subject") else "")
-                + f", raised {_day(flag['raised_on'])}: {flag['summary']} ",
-                _link("details", flag["url"]),
-            ]
-            evidence = flag.get("evidence") or []
-            for n, item in enumerate(evidence[:FLAG_EVIDENCE_SHOWN]):
-                parts += [", " if n else "; evidence: ", _link(item["label"], item["url"])]
-            if len(evidence) > FLAG_EVIDENCE_SHOWN:
-                parts.append(f" and {len(evidence) - FLAG_EVIDENCE_SHOWN} more")
-            flags.append(parts)
-        sections.append(
-            _section(f"New flags ({len(flags)})", flags, empty="No new flag this week.")
-        )
+    flags = []
+    for flag in digest.flags:
+        parts = [
+            f"{flag['kind_label']} on {flag['project']}"
+            + (f" ({_who(flag['subject'])})" if flag.get("subject") else "")
+            + f", raised {_day(flag['raised_on'])}: {flag['summary']} ",
+            _link("details", flag["url"]),
+        ]
+        evidence = flag.get("evidence") or []
+        for n, item in enumerate(evidence[:FLAG_EVIDENCE_SHOWN]):
+            parts += [", " if n else "; evidence: ", _link(item["label"], item["url"])]
+        if len(evidence) > FLAG_EVIDENCE_SHOWN:
+            parts.append(f" and {len(evidence) - FLAG_EVIDENCE_SHOWN} more")
+        flags.append(parts)
+    sections.append(_section(f"New flags ({len(flags)})", flags, empty="No new flag this week."))
     if digest.narrowed:
         scope = "Projects: " + ", ".join(digest.projects) + " (newcomers are new to each project)."
     else:
@@ -174,7 +171,6 @@ def digest_outline(digest: WeeklyDigest, *, docs_url: str = "") -> dict:
         f"({_day(digest.monday)} to {_day(digest.sunday)})",
         "scope": scope,
         "sections": sections,
-        "flags_missing": digest.flags is None,
         "docs_url": docs_url,
     }
 
@@ -206,8 +202,6 @@ def digest_markdown(digest: WeeklyDigest, *, docs_url: str = "") -> str:
             lines.append(markdown_escape(section["empty"]))
         if section["after"]:
             lines.append(markdown_escape(section["after"]))
-    if outline["flags_missing"]:
-        lines += ["", markdown_escape(FLAGS_MISSING)]
     if docs_url:
         lines += ["", f"How each section is chosen: [{markdown_escape(docs_url)}]({docs_url})"]
     return "\n".join(_squeezed(lines)).strip() + "\n"
@@ -223,14 +217,11 @@ def _squeezed(lines: list[str]) -> list[str]:
     return out
 
 
-FLAGS_MISSING = "New flags: the flag detectors are not installed here, so this section is left out."
-
-
 def digest_html(digest: WeeklyDigest, *, docs_url: str = "", document: bool = False) -> str:
     """The digest as HTML: a fragment for the page (whose own heading names the week), or a
     whole document with the title as its heading (`document=True`) for an e-mail."""
     outline = digest_outline(digest, docs_url=docs_url)
     return render_to_string(
         "dashboard/digest_body.html",
-        {"outline": outline, "document": document, "flags_missing_text": FLAGS_MISSING},
+        {"outline": outline, "document": document},
     )
