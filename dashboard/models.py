@@ -657,3 +657,85 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject or '(project)'} in {self.repository_id}"
+
+
+# --- risks ------------------------------------------------------------------------------------
+
+
+class RiskMonth(models.Model):
+    """Rollup: one kind of work (`work`: "authored" commits and pull requests, "reviews" given
+    on other people's pull requests, "merges" clicked) per project, person (`person`: their
+    person key; `login:…` for reviews and merges) and calendar month (UTC), bots left out.
+    The risk selectors read a period's whole months here and its cut first and last months
+    from the facts (docs/metrics.md, "Risks"). Written by derived/risks.py."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    work = models.CharField(max_length=10)
+    person = models.CharField(max_length=300)
+    month = models.DateField()  # the month's first day
+    items = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # Covering: a period's whole months are read from the index alone.
+            models.Index(
+                fields=["work", "repository", "month"],
+                name="risk_month_window",
+                include=["person", "items"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.work} in {self.repository_id} {self.month:%Y-%m}: {self.items}"
+
+
+class ReviewWait(models.Model):
+    """Rollup: a pull request that can wait for a first review (not a draft, opened by a
+    person, not a bot) and until when it waited (`waited_until`: its first review by someone
+    other than its author and not a bot, or its closing, whichever came first; empty while it
+    still waits). It waits at an instant t when `opened_at` < t and `waited_until` is empty or
+    at or after t. Written by derived/risks.py."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    pull_request = models.ForeignKey(
+        "ingest.PullRequest", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    opened_at = models.DateTimeField()
+    waited_until = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["repository", "opened_at"],
+                name="review_wait_open",
+                include=["waited_until"],
+            ),
+            # The pull requests still waiting (what a period ending today shows).
+            models.Index(
+                fields=["repository", "opened_at"],
+                name="review_wait_still",
+                condition=models.Q(waited_until__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pull request {self.pull_request_id} waited until {self.waited_until}"
+
+
+class PersonOrganisation(models.Model):
+    """Rollup: the organisation of a person with any evidence of one (`login` lower-cased):
+    their profile's (company or e-mail domain), and whether it can differ between days
+    (`dated`: e-mail domain spells or an admin's override; those people are read day by day).
+    Community-wide; the elephant factor reads it (docs/metrics.md, "Elephant factor").
+    Written by derived/risks.py."""
+
+    login = models.CharField(max_length=100, unique=True)
+    organisation = models.CharField(max_length=255)
+    dated = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.login}: {self.organisation or '(dated)'}"

@@ -153,7 +153,10 @@ def test_world_scores_as_worked_out_by_hand(client, world):
     assert rows["response_issues"]["value"] == 30
     assert rows["response_prs"]["value"] == 4
     assert rows["newcomer_retention"]["value"] == 25
-    assert 65 <= rows["review_wait"]["value"] < 66
+    # The two waiting pull requests' median age, in days, now (they opened at 09:00 UTC).
+    opened = [dt.datetime.fromisoformat(day(d)).replace(tzinfo=dt.UTC) for d in (100, 30)]
+    ages = [(timezone.now() - at).total_seconds() / 86400 for at in opened]
+    assert rows["review_wait"]["value"] == pytest.approx(sum(ages) / 2, abs=0.06)
     assert rows["review_wait"]["reason"].startswith("2 open pull requests wait")
     # Effects: -weight * (100 - input score) / 100 with the default weights summing to 100.
     assert {k: rows[k]["effect"] for k in rows} == {

@@ -24,11 +24,18 @@ from ingest.models import Repository
 from ingest.sync.lock import scope_lock
 
 from ..models import ContributionEvent, DerivedState
-from . import counts, events, firsts, flags, roles
+from . import counts, events, firsts, flags, risks, roles
 
 logger = logging.getLogger(__name__)
 
-FAMILIES = (events.FAMILY, counts.FAMILY, firsts.FAMILY, roles.FAMILY, flags.FAMILY)
+FAMILIES = (
+    events.FAMILY,
+    counts.FAMILY,
+    firsts.FAMILY,
+    roles.FAMILY,
+    flags.FAMILY,
+    risks.FAMILY,
+)
 LOCK_SCOPE = "_derived"
 
 
@@ -68,6 +75,7 @@ def _rebuild(repository_ids: list[int] | None) -> Rebuilt:
         counts.scope_totals_rebuild()
         roles.roles_rebuild(repository_ids=ids)
         flags.flags_rebuild(repository_ids=ids)
+        risks.risks_rebuild(repository_ids=ids)
         rows = ContributionEvent.objects.count()
         version = _version_bump(rows=rows, seconds=time.monotonic() - started)
     return Rebuilt(len(ids), rows, time.monotonic() - started, version)
@@ -80,6 +88,8 @@ def candidates_recount(*, repository_ids: list[int]) -> Rebuilt:
     with transaction.atomic():
         ids = _existing(repository_ids)
         roles.promotion_work_rebuild(repository_ids=ids)
+        # Reviews given are read from the promotion work just rewritten.
+        risks.risk_months_rebuild(repository_ids=ids)
         rows = ContributionEvent.objects.count()
         version = _version_bump(rows=rows, seconds=time.monotonic() - started)
     return Rebuilt(len(ids), rows, time.monotonic() - started, version)

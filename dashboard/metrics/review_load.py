@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-from ingest.models import PullRequest, Repository, Review
+from ingest.models import Repository
 
 from ..definitions.buckets import period_bounds
 from ..definitions.contributions import login_of_person_key
-from ..models import RoleSignal
+from ..models import ReviewWait, RoleSignal
 from .cached import cached_until_rebuild
-from .risks import WHOLE, bot_actor_ids, work_counts
+from .risks import WHOLE, work_counts
 
 # RoleSignal signals that show write access.
 WRITE_SIGNALS = ("merge", "approval", "association")
@@ -147,25 +147,13 @@ def maintainer_load_by_month(
 
 def _waiting(*, repository_ids: Sequence[int], until: date):
     """Pull requests (not drafts, by people) open at `until`'s end with no review yet by
-    anyone but their author."""
+    anyone but their author and the bots (the `ReviewWait` rollup: opened before, and their
+    wait not ended before, that instant)."""
     _, end = period_bounds(since=until, until=until)
-    bots = bot_actor_ids()
-    reviewed = (
-        Review.objects.filter(
-            pull_request_id=OuterRef("pk"), submitted_at__lt=end, author__isnull=False
-        )
-        .exclude(author_id=OuterRef("author_id"))
-        .exclude(author_id__in=bots)
-        .exclude(state="PENDING")
-    )
-    return (
-        PullRequest.objects.filter(
-            repository_id__in=list(repository_ids), created_at__lt=end, draft=False
-        )
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-        .filter(author__isnull=False)
-        .exclude(author_id__in=bots)
-        .filter(~Exists(reviewed))
+    return ReviewWait.objects.filter(
+        Q(waited_until__isnull=True) | Q(waited_until__gte=end),
+        repository_id__in=list(repository_ids),
+        opened_at__lt=end,
     )
 
 
@@ -193,8 +181,14 @@ def waiting_rows(*, repository_ids: Sequence[int], until: date, limit: int | Non
     pages = _pull_request_pages(repository_ids)
     found = (
         _waiting(repository_ids=repository_ids, until=until)
-        .order_by("created_at", "repository_id", "number")
-        .values_list("repository_id", "number", "title", "author__login", "created_at")
+        .order_by("opened_at", "repository_id", "pull_request__number")
+        .values_list(
+            "repository_id",
+            "pull_request__number",
+            "pull_request__title",
+            "pull_request__author__login",
+            "opened_at",
+        )
     )
     if limit is not None:
         # The summary knows the oldest openings: only pull requests opened by the limit's
@@ -203,7 +197,7 @@ def waiting_rows(*, repository_ids: Sequence[int], until: date, limit: int | Non
             repository_ids=tuple(sorted(int(i) for i in repository_ids)), until=until
         )["oldest_opened"]
         if 0 < limit <= len(oldest):
-            found = found.filter(created_at__lte=oldest[limit - 1])
+            found = found.filter(opened_at__lte=oldest[limit - 1])
         found = found[:limit]
     for rid, number, title, author, opened in found.iterator(chunk_size=2000):
         yield {
@@ -245,7 +239,7 @@ def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
         return _wait_summary_in_sql(waiting, repository_ids=repository_ids, as_of=as_of)
     ages: dict[int, list[float]] = {int(rid): [] for rid in repository_ids}
     opened_times = []
-    for rid, opened in waiting.values_list("repository_id", "created_at"):
+    for rid, opened in waiting.values_list("repository_id", "opened_at"):
         ages[rid].append(max(0.0, (as_of - opened).total_seconds()) / DAY_SECONDS)
         opened_times.append(opened)
     return {
@@ -259,13 +253,13 @@ def _wait_summary_in_sql(waiting, *, repository_ids: Sequence[int], as_of: datet
     """The same figures aggregated by PostgreSQL per project and overall in one pass (a big
     backlog is tens of thousands of pull requests): the median age is `as_of` less the
     median opening, the oldest `as_of` less the first."""
-    select, params = waiting.values("repository_id", "created_at").query.sql_with_params()
+    select, params = waiting.values("repository_id", "opened_at").query.sql_with_params()
     sql = f"""
         SELECT repository_id, GROUPING(repository_id), COUNT(*),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM created_at)),
-               MIN(created_at),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM opened_at)),
+               MIN(opened_at),
                CASE WHEN GROUPING(repository_id) = 1
-                    THEN (ARRAY_AGG(created_at ORDER BY created_at))[1:{OLDEST_KEPT}] END
+                    THEN (ARRAY_AGG(opened_at ORDER BY opened_at))[1:{OLDEST_KEPT}] END
         FROM ({select}) AS waiting
         GROUP BY GROUPING SETS ((repository_id), ())"""
     with connection.cursor() as cursor:

@@ -10,75 +10,60 @@ organisation are shown beside it, never counted as an organisation. Bots never c
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import CharField, Count, F, Max, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import Count, Max, QuerySet, Sum
 
-from ingest.models import Actor, PullRequest, Repository
+from ingest.models import AffiliationOverride, Repository
 
 from ..definitions import organisations
-from ..definitions.buckets import as_date, bucket_label, bucket_starts, period_bounds, trunc
-from ..definitions.contributions import bot_logins, login_of_person_key
-from ..models import ContributionEvent, PromotionWork
+from ..definitions.buckets import (
+    as_date,
+    bucket_label,
+    bucket_next,
+    bucket_start,
+    bucket_starts,
+    period_bounds,
+    trunc,
+    trunc_date,
+)
+from ..definitions.contributions import login_of_person_key
+from ..definitions.risk_work import AUTHORED_KINDS, TIME_FIELDS, WORKS, bot_actor_ids, work_items
+from ..models import ContributionEvent, PersonOrganisation, RiskMonth
 from .cached import cached_until_rebuild
 
-WORKS = ("authored", "reviews", "merges")
+# Re-exported: the risk figures' kinds of work, and the bot accounts the waits leave out.
+__all__ = ["AUTHORED_KINDS", "WORKS", "bot_actor_ids"]
+
 WORK_TITLES = {
     "authored": "authored work (commits and pull requests)",
     "reviews": "reviews given",
     "merges": "merges",
 }
-AUTHORED_KINDS = ("commit", "pull_request")
 # A project's merges depend on one person when one person merged more than half of them
 # (merges' absence factor 1), once the period has at least this many merges.
 MERGE_DEPENDENCY_MIN_MERGES = 5
+# Intervals whose buckets are made of whole months: their whole months are read from the
+# monthly rollup.
+MONTHLY_INTERVALS = ("month", "quarter", "year")
 
 
 def _work(work: str, *, repository_ids: Sequence[int], since: date, until: date) -> QuerySet:
     """The period's items of one kind of work, each with `person` (its person key)."""
     start, end = period_bounds(since=since, until=until)
-    ids = list(repository_ids)
-    if work == "authored":
-        return ContributionEvent.objects.filter(
-            repository_id__in=ids,
-            is_bot=False,
-            kind__in=AUTHORED_KINDS,
-            occurred_at__gte=start,
-            occurred_at__lt=end,
-        ).annotate(person=F("person_key"))
-    login_key = Value("login:", output_field=CharField())
-    if work == "reviews":
-        # PromotionWork's reviews: on someone else's pull request, bots left out.
-        return PromotionWork.objects.filter(
-            repository_id__in=ids, kind=PromotionWork.REVIEW, at__gte=start, at__lt=end
-        ).annotate(person=Concat(login_key, F("login"), output_field=CharField()))
-    if work == "merges":
-        return (
-            PullRequest.objects.filter(
-                repository_id__in=ids,
-                merged_at__gte=start,
-                merged_at__lt=end,
-                merged_by__isnull=False,
-            )
-            .exclude(merged_by_id__in=bot_actor_ids())
-            .annotate(person=Concat(login_key, F("merged_by__login"), output_field=CharField()))
-        )
-    raise ValueError(f"unknown work {work!r}; one of {', '.join(WORKS)}")
+    return work_items(work, repository_ids=repository_ids, start=start, end=end)
 
 
-def bot_actor_ids() -> list[int]:
-    """The accounts that are bots (the rule of `definitions.contributions.human`, which
-    ingest applies when it flags `is_bot`, and the configured list): a short list, so that
-    the big tables are filtered by id instead of joining every account. Two index reads."""
-    flagged = Actor.objects.filter(is_bot=True).values_list("pk", flat=True)
-    listed = Actor.objects.filter(login__in=bot_logins()).values_list("pk", flat=True)
-    return sorted(set(flagged) | set(listed))
-
-
-def _time_field(work: str) -> str:
-    return {"authored": "occurred_at", "reviews": "at", "merges": "merged_at"}[work]
+def _whole_months(*, since: date, until: date) -> tuple[date, date] | None:
+    """The first day of the period's first whole month and the first day after its last
+    (None: no whole month)."""
+    first = since if since.day == 1 else bucket_next(bucket_start(since, "month"), "month")
+    after = until + timedelta(days=1)
+    last = after if after.day == 1 else bucket_start(after, "month")
+    if first is None or last is None or first >= last:
+        return None
+    return first, last
 
 
 def work_counts(
@@ -86,7 +71,8 @@ def work_counts(
 ) -> list[tuple[int, str, date, int]]:
     """The period's items of one kind of work per project, person and bucket of `interval`
     (one grouped read that every figure of the work is summed from, kept until the next
-    rebuild: the page, the health score and the digest ask for the same)."""
+    rebuild: the page, the health score and the digest ask for the same). Whole months are
+    read from the monthly rollup (`RiskMonth`), the cut ones from the facts."""
     return _work_counts_cached(
         work=work,
         repository_ids=tuple(sorted(int(i) for i in repository_ids)),
@@ -105,16 +91,61 @@ WHOLE = "month"
 def _work_counts_cached(
     *, work: str, repository_ids: tuple[int, ...], since: date, until: date, interval: str
 ) -> list[tuple[int, str, date, int]]:
-    items = _work(work, repository_ids=repository_ids, since=since, until=until)
-    grouped = (
-        items.annotate(bucket=trunc(_time_field(work), interval))
+    months = _whole_months(since=since, until=until) if interval in MONTHLY_INTERVALS else None
+    if months is None:
+        return _read_grouped(
+            _grouped(
+                _work(work, repository_ids=repository_ids, since=since, until=until),
+                TIME_FIELDS[work],
+                interval,
+            )
+        )
+    first, last = months
+    # The whole months from the rollup, the cut first and last months from the facts.
+    stored = RiskMonth.objects.filter(
+        work=work, repository_id__in=list(repository_ids), month__gte=first, month__lt=last
+    )
+    if interval == "month":
+        found = _read_grouped(stored.values_list("repository_id", "person", "month", "items"))
+    else:
+        found = _read_grouped(
+            stored.annotate(bucket=trunc_date("month", interval))
+            .values("repository_id", "person", "bucket")
+            .annotate(n=Sum("items"))
+            .order_by()
+            .values_list("repository_id", "person", "bucket", "n")
+        )
+    start, end = period_bounds(since=since, until=until)
+    first_at, last_at = period_bounds(since=first, until=last - timedelta(days=1))
+    edges = []
+    for cut_start, cut_end in ((start, first_at), (last_at, end)):
+        if cut_start < cut_end:
+            items = work_items(work, repository_ids=repository_ids, start=cut_start, end=cut_end)
+            edges += _read_grouped(_grouped(items, TIME_FIELDS[work], interval))
+    if not edges:
+        return found
+    if interval == "month":  # a cut month is no whole month: no bucket is in both
+        return found + edges
+    summed: Counter = Counter()
+    for rid, person, bucket, n in found + edges:
+        summed[(rid, person, bucket)] += n
+    return [(rid, person, bucket, n) for (rid, person, bucket), n in summed.items()]
+
+
+def _grouped(items: QuerySet, field: str, interval: str) -> QuerySet:
+    return (
+        items.annotate(bucket=trunc(field, interval))
         .values("repository_id", "person", "bucket")
         .annotate(n=Count("pk"))
         .order_by()
         .values_list("repository_id", "person", "bucket", "n")
     )
-    # Tens of thousands of rows: read by the cursor, each distinct bucket converted once
-    # (SQLite gives it as text, PostgreSQL as a timestamp).
+
+
+def _read_grouped(grouped: QuerySet) -> list[tuple[int, str, date, int]]:
+    """(project, person, bucket, items) rows: tens of thousands, read by the cursor, each
+    distinct bucket converted once (SQLite gives it as text, PostgreSQL as a date or a
+    timestamp)."""
     select, params = grouped.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(select, params)
@@ -269,26 +300,16 @@ def absence_factor_by_interval(
     return _series(found, bucket_starts(since=since, until=until, interval=interval), interval)
 
 
-@cached_until_rebuild
 def absence_factors_by_project(
     *, repository_ids: Sequence[int], since: date, until: date
 ) -> list[dict]:
     """One row per project (all chosen ones, by name): the three absence factors (None: no
     such work), the work's totals (`<work>_total`) and people (`<work>_people`, as text), the
-    top merger and their share, and `merge_dependency`."""
-    per_work = {
-        work: _factors(
-            work,
-            _by(
-                work_counts(
-                    work, repository_ids=repository_ids, since=since, until=until, interval=WHOLE
-                ),
-                lambda r: r[0],
-            ),
-        )
-        for work in WORKS
-    }
-    return _project_rows(_project_names(repository_ids), per_work)
+    top merger and their share, and `merge_dependency` (`risks_overview`'s, by month: the
+    risks page's default, so its figures are computed once for both)."""
+    return risks_overview(repository_ids=repository_ids, since=since, until=until, interval=WHOLE)[
+        "projects"
+    ]
 
 
 @cached_until_rebuild
@@ -359,14 +380,14 @@ def _organisation_counts_cached(
     for rid, key, _, n in rows:
         per_person[(rid, key)] += n
     lower = {key: login_of_person_key(key).lower() for _, key in per_person}
-    evidence = organisations.organisation_evidence(logins=set(lower.values()) - {""})
-    dated = {key for key, login in lower.items() if login in evidence and evidence[login].dated}
+    profiles, dated_logins = _organisations(set(lower.values()) - {""})
+    dated = {key for key, login in lower.items() if login in dated_logins}
+    evidence = organisations.organisation_evidence(logins=dated_logins)
     counts: dict[int, Counter] = defaultdict(Counter)
     for (rid, key), n in per_person.items():
         if key in dated:
             continue
-        found = evidence.get(lower[key])
-        counts[rid][found.profile if found is not None else organisations.UNKNOWN] += n
+        counts[rid][profiles.get(lower[key]) or organisations.UNKNOWN] += n
     if dated:
         # Only people whose organisation changes over time are read day by day.
         items = _work("authored", repository_ids=repository_ids, since=since, until=until)
@@ -378,9 +399,36 @@ def _organisation_counts_cached(
             .order_by()
             .values_list("repository_id", "person_key", "day", "n")
         ):
-            found = evidence[lower[key]]
-            counts[rid][organisations.organisation_on(day=as_date(day), evidence=found)] += n
+            found = evidence.get(lower[key])  # None: an override removed since the rebuild
+            counts[rid][
+                organisations.organisation_on(day=as_date(day), evidence=found)
+                if found is not None
+                else organisations.UNKNOWN
+            ] += n
     return counts
+
+
+def _organisations(logins: set[str]) -> tuple[dict[str, str], set[str]]:
+    """Of these lower-cased logins: the organisation of those whose answer is the same every
+    day (their profile's, from the rollup), and those whose answer can differ between days
+    (e-mail domain spells or an admin's override, the overrides read as they are now)."""
+    if not logins:
+        return {}, set()
+    rows = PersonOrganisation.objects.all()
+    if len(logins) <= organisations.MATCH_BY_LOGIN:
+        rows = rows.filter(login__in=sorted(logins))
+    profiles, dated = {}, set()
+    for login, organisation, is_dated in rows.values_list("login", "organisation", "dated"):
+        if login not in logins:
+            continue
+        if is_dated:
+            dated.add(login)
+        else:
+            profiles[login] = organisation
+    overridden = {
+        login.lower() for login in AffiliationOverride.objects.values_list("login", flat=True)
+    }
+    return profiles, dated | (overridden & logins)
 
 
 def _elephant(counts: Counter) -> dict:
