@@ -709,16 +709,17 @@ class ReviewWait(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["repository", "opened_at"],
-                name="review_wait_open",
-                include=["waited_until"],
-            ),
-            # The pull requests still waiting (what a period ending today shows).
+            # The pull requests still waiting (all that wait at a period's end today) ...
             models.Index(
                 fields=["repository", "opened_at"],
                 name="review_wait_still",
                 condition=models.Q(waited_until__isnull=True),
+            ),
+            # ... and those whose wait ended after an earlier period's end.
+            models.Index(
+                fields=["waited_until"],
+                name="review_wait_ended",
+                include=["repository", "opened_at"],
             ),
         ]
 

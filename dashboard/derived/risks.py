@@ -59,7 +59,7 @@ def risk_months_rebuild(*, repository_ids: list[int]) -> None:
                 work_items(work, repository_ids=ids)
                 .annotate(in_month=Cast(trunc(TIME_FIELDS[work], "month"), DateField()))
                 .values("repository_id", "person", "in_month")
-                .annotate(n=Count("pk"))
+                .annotate(n=Count("*"))
                 .order_by()
             )
             select, params = grouped.query.sql_with_params()

@@ -14,17 +14,18 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
-from django.db.models import Count, Max
+from django.db import connection
+from django.db.models import Case, Count, F, Max, OuterRef, Subquery, When
+from django.db.models.functions import TruncMonth
 
 from ingest.models import Repository
 
-from ..definitions.buckets import period_bounds
+from ..definitions.buckets import as_date, period_bounds
 from ..definitions.health import curves_with_overrides, health_score
-from ..definitions.sql import Median
-from ..models import ContributionEvent, HealthWeight
+from ..definitions.sql import Median, SecondsBetween
+from ..models import ContributionEvent, FirstContribution, HealthWeight
 from .cached import cached_until_rebuild, derived_version
 from .flags import flag_counts_by_project
-from .newcomers import newcomer_retention_by_month
 from .review_load import review_wait_by_project
 from .risks import absence_factors_by_project
 
@@ -55,23 +56,64 @@ def _response_medians(*, ids: list[int], since: dt.date, until: dt.date) -> dict
     return found
 
 
-def _retention(*, repository_id: int, since: dt.date, until: dt.date) -> tuple[float | None, int]:
-    """The share (percent) of the project's newcomers of the period, in the months already
-    RETENTION_DAYS old at `until`, who contributed again that long after their first
-    contribution (the newcomers page's retention, pooled over those months); and how many
-    newcomers that is."""
-    newcomers = retained = 0.0
-    for month in newcomer_retention_by_month(
-        repository_ids=[repository_id], narrowed=True, kind="default", since=since, until=until
-    ):
-        share = month[f"retained_{RETENTION_DAYS}d"]
-        if share is None:
-            continue
-        newcomers += month["newcomers"]
-        retained += round(month["newcomers"] * share / 100.0)
-    if not newcomers:
-        return None, 0
-    return 100.0 * retained / newcomers, int(newcomers)
+def _retention_by_project(
+    *, ids: list[int], since: dt.date, until: dt.date
+) -> dict[int, tuple[float | None, int]]:
+    """Per project: the share (percent) of its newcomers of the period, in the months already
+    RETENTION_DAYS old at `until`, who contributed to it again that long after their first
+    contribution, and how many newcomers that is. It is the newcomers page's retention
+    (`metrics.newcomers.newcomer_retention_by_month`, narrowed to the project, kind
+    "default"), pooled over those months from its rounded monthly shares, read for every
+    project at once."""
+    start, end = period_bounds(since=since, until=until)
+    firsts = FirstContribution.objects.filter(
+        community=False,
+        kind_group="default",
+        repository_id__in=ids,
+        first_at__gte=start,
+        first_at__lt=end,
+    )
+    # As the newcomers page: the stored last contribution when it falls before the period's
+    # end, else the last one before it, looked up.
+    events = ContributionEvent.objects.filter(
+        person_key=OuterRef("person_key"),
+        repository_id=OuterRef("repository_id"),
+        occurred_at__lt=end,
+    )
+    last = Case(
+        When(last_at__lt=end, then=F("last_at")),
+        default=Subquery(events.order_by("-occurred_at").values("occurred_at")[:1]),
+    )
+    inner = firsts.annotate(
+        month=TruncMonth("first_at"), gap=SecondsBetween(last, F("first_at"))
+    ).values("repository_id", "month", "gap")
+    inner_sql, inner_params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.repository_id, t.month, COUNT(*), "
+            f"SUM(CASE WHEN t.gap >= {RETENTION_DAYS * 86400} THEN 1 ELSE 0 END) "
+            f"FROM ({inner_sql}) t GROUP BY t.repository_id, t.month",
+            inner_params,
+        )
+        fetched = cursor.fetchall()
+    month_field = FirstContribution._meta.get_field("first_at")
+    pooled: dict[int, list[float]] = {}
+    for rid, month, newcomers, retained_n in fetched:
+        if isinstance(month, str):  # SQLite hands back text
+            month = month_field.to_python(month)
+        month = as_date(month)
+        next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        if next_month - dt.timedelta(days=1) + dt.timedelta(days=RETENTION_DAYS) > until:
+            continue  # not RETENTION_DAYS old yet: no share
+        share = round(100.0 * int(retained_n or 0) / newcomers, 1)
+        found = pooled.setdefault(rid, [0.0, 0.0])
+        found[0] += newcomers
+        found[1] += round(newcomers * share / 100.0)
+    return {
+        rid: (100.0 * retained / newcomers, int(newcomers))
+        for rid, (newcomers, retained) in pooled.items()
+        if newcomers
+    }
 
 
 @cached_until_rebuild
@@ -94,6 +136,7 @@ def health_measures_by_project(
     }
     waits = review_wait_by_project(repository_ids=repository_ids, until=until)
     flags = flag_counts_by_project(repository_ids=repository_ids, since=since, until=until)
+    retentions = _retention_by_project(ids=ids, since=since, until=until)
     rows = []
     for repo in (
         Repository.objects.filter(id__in=ids)
@@ -101,7 +144,7 @@ def health_measures_by_project(
         .values("id", "full_name", "owner_login", "name")
     ):
         rid = repo["id"]
-        retention, retention_newcomers = _retention(repository_id=rid, since=since, until=until)
+        retention, retention_newcomers = retentions.get(rid, (None, 0))
         factors = absence.get(rid, {})
         wait = waits.get(rid) or {}
         measures = {

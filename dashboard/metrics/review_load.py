@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from django.db import connection
-from django.db.models import Q
 
 from ingest.models import Repository
 
@@ -47,30 +46,46 @@ def maintainers(*, repository_ids: Sequence[int], until: date) -> dict[str, set[
 
 def _items(work: str, *, repository_ids: Sequence[int], since: date, until: date) -> list:
     """(project, login, month, items) of the period's reviews or merges: the risks
-    selectors' read, shared with them."""
-    return [
-        (rid, login_of_person_key(person), month, n)
-        for rid, person, month, n in work_counts(
-            work, repository_ids=repository_ids, since=since, until=until, interval=WHOLE
-        )
-    ]
+    selectors' read."""
+    logins: dict[str, str] = {}
+    found = []
+    for rid, person, month, n in work_counts(
+        work, repository_ids=repository_ids, since=since, until=until, interval=WHOLE
+    ):
+        login = logins.get(person)
+        if login is None:
+            login = logins[person] = login_of_person_key(person)
+        found.append((rid, login, month, n))
+    return found
 
 
 @cached_until_rebuild
-def review_load_by_person(*, repository_ids: Sequence[int], since: date, until: date) -> list[dict]:
-    """Who carries the load: per person who reviewed or merged in the period, most work
-    first: `{"login", "maintainer" (bool), "reviews", "review_share", "merges",
-    "merge_share" (percent of the period's reviews / merges), "projects"}`."""
+def _load(*, repository_ids: Sequence[int], since: date, until: date) -> dict:
+    """Every review-load figure of the period from one read of its reviews and merges:
+    `{"people": review_load_by_person's, "top": top_reviewer_share's, "top_by_project":
+    top_reviewer_share_by_project's, "maintainer_months": maintainer_load_by_month's}`."""
+    period = {"repository_ids": repository_ids, "since": since, "until": until}
+    items = {work: _items(work, **period) for work in ("reviews", "merges")}
+    write = maintainers(repository_ids=repository_ids, until=until)
+    return {
+        "people": _people(items, write),
+        "top": _top_reviewer(_reviews_by_login(items["reviews"])),
+        "top_by_project": _top_by_project(items["reviews"], repository_ids),
+        "maintainer_months": _maintainer_months(items, write),
+    }
+
+
+def _people(items: dict[str, list], write: dict[str, set[int]]) -> list[dict]:
     people: dict[str, dict] = {}
     projects: dict[str, set[int]] = defaultdict(set)
-    period = {"repository_ids": repository_ids, "since": since, "until": until}
     for work in ("reviews", "merges"):
-        for rid, login, _, n in _items(work, **period):
+        for rid, login, _, n in items[work]:
             lower = login.lower()
-            person = people.setdefault(lower, {"login": login, "reviews": 0, "merges": 0})
+            person = people.get(lower)
+            if person is None:
+                person = people[lower] = {"login": login, "reviews": 0, "merges": 0}
             person[work] += n
             projects[lower].add(rid)
-    write = maintainers(repository_ids=repository_ids, until=until)
     reviews = sum(p["reviews"] for p in people.values())
     merges = sum(p["merges"] for p in people.values())
     rows = [
@@ -88,6 +103,14 @@ def review_load_by_person(*, repository_ids: Sequence[int], since: date, until: 
     return sorted(rows, key=lambda r: (-(r["reviews"] + r["merges"]), r["login"].lower()))
 
 
+@cached_until_rebuild
+def review_load_by_person(*, repository_ids: Sequence[int], since: date, until: date) -> list[dict]:
+    """Who carries the load: per person who reviewed or merged in the period, most work
+    first: `{"login", "maintainer" (bool), "reviews", "review_share", "merges",
+    "merge_share" (percent of the period's reviews / merges), "projects"}`."""
+    return _load(repository_ids=repository_ids, since=since, until=until)["people"]
+
+
 def _top_reviewer(counts: Counter) -> dict:
     total = sum(counts.values())
     if not total:
@@ -96,16 +119,25 @@ def _top_reviewer(counts: Counter) -> dict:
     return {"login": login, "reviews": n, "total": total, "share": round(100 * n / total, 1)}
 
 
+def _reviews_by_login(reviews: list) -> Counter:
+    counts: Counter = Counter()
+    for _, login, _, n in reviews:
+        counts[login] += n
+    return counts
+
+
+def _top_by_project(reviews: list, repository_ids: Sequence[int]) -> dict[int, dict]:
+    counts: dict[int, Counter] = {int(rid): Counter() for rid in repository_ids}
+    for rid, login, _, n in reviews:
+        counts[rid][login] += n
+    return {rid: _top_reviewer(found) for rid, found in counts.items()}
+
+
 @cached_until_rebuild
 def top_reviewer_share(*, repository_ids: Sequence[int], since: date, until: date) -> dict:
     """The person who gave the most reviews in the period and their share of all reviews:
     `{"login" (None: no reviews), "reviews", "total", "share" (percent)}`."""
-    counts: Counter = Counter()
-    for _, login, _, n in _items(
-        "reviews", repository_ids=repository_ids, since=since, until=until
-    ):
-        counts[login] += n
-    return _top_reviewer(counts)
+    return _load(repository_ids=repository_ids, since=since, until=until)["top"]
 
 
 @cached_until_rebuild
@@ -113,26 +145,13 @@ def top_reviewer_share_by_project(
     *, repository_ids: Sequence[int], since: date, until: date
 ) -> dict[int, dict]:
     """`top_reviewer_share`'s figures per chosen project (repository id → figures)."""
-    counts: dict[int, Counter] = {int(rid): Counter() for rid in repository_ids}
-    for rid, login, _, n in _items(
-        "reviews", repository_ids=repository_ids, since=since, until=until
-    ):
-        counts[rid][login] += n
-    return {rid: _top_reviewer(found) for rid, found in counts.items()}
+    return _load(repository_ids=repository_ids, since=since, until=until)["top_by_project"]
 
 
-@cached_until_rebuild
-def maintainer_load_by_month(
-    *, repository_ids: Sequence[int], since: date, until: date
-) -> list[dict]:
-    """Per maintainer (write access to one of the chosen projects by `until`) and calendar
-    month of the period with any: `{"month", "login", "reviews", "merges"}`, by month then
-    most work first."""
-    write = maintainers(repository_ids=repository_ids, until=until)
+def _maintainer_months(items: dict[str, list], write: dict[str, set[int]]) -> list[dict]:
     found: dict[tuple[date, str], dict] = {}
-    period = {"repository_ids": repository_ids, "since": since, "until": until}
     for work in ("reviews", "merges"):
-        for _, login, month, n in _items(work, **period):
+        for _, login, month, n in items[work]:
             if login.lower() not in write:
                 continue
             row = found.setdefault(
@@ -145,16 +164,30 @@ def maintainer_load_by_month(
     )
 
 
+@cached_until_rebuild
+def maintainer_load_by_month(
+    *, repository_ids: Sequence[int], since: date, until: date
+) -> list[dict]:
+    """Per maintainer (write access to one of the chosen projects by `until`) and calendar
+    month of the period with any: `{"month", "login", "reviews", "merges"}`, by month then
+    most work first."""
+    return _load(repository_ids=repository_ids, since=since, until=until)["maintainer_months"]
+
+
 def _waiting(*, repository_ids: Sequence[int], until: date):
     """Pull requests (not drafts, by people) open at `until`'s end with no review yet by
     anyone but their author and the bots (the `ReviewWait` rollup: opened before, and their
     wait not ended before, that instant)."""
+    still, ended_later = _waiting_parts(repository_ids=repository_ids, until=until)
+    return still | ended_later
+
+
+def _waiting_parts(*, repository_ids: Sequence[int], until: date) -> tuple:
+    """`_waiting`'s two parts, each one index range: those still waiting, and those whose
+    wait ended at or after `until`'s end."""
     _, end = period_bounds(since=until, until=until)
-    return ReviewWait.objects.filter(
-        Q(waited_until__isnull=True) | Q(waited_until__gte=end),
-        repository_id__in=list(repository_ids),
-        opened_at__lt=end,
-    )
+    opened = ReviewWait.objects.filter(repository_id__in=list(repository_ids), opened_at__lt=end)
+    return opened.filter(waited_until__isnull=True), opened.filter(waited_until__gte=end)
 
 
 def _as_of(until: date) -> datetime:
@@ -234,9 +267,12 @@ def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
     """`{"all": review_wait's figures, "projects": {repository id: the same}, "oldest_opened":
     the earliest openings (up to OLDEST_KEPT)}`, from one read of the waiting pull requests."""
     as_of = _as_of(until)
-    waiting = _waiting(repository_ids=repository_ids, until=until)
     if connection.vendor == "postgresql":
-        return _wait_summary_in_sql(waiting, repository_ids=repository_ids, as_of=as_of)
+        still, ended_later = _waiting_parts(repository_ids=repository_ids, until=until)
+        columns = ("repository_id", "opened_at")
+        both = still.values(*columns).union(ended_later.values(*columns), all=True)
+        return _wait_summary_in_sql(both, repository_ids=repository_ids, as_of=as_of)
+    waiting = _waiting(repository_ids=repository_ids, until=until)
     ages: dict[int, list[float]] = {int(rid): [] for rid in repository_ids}
     opened_times = []
     for rid, opened in waiting.values_list("repository_id", "opened_at"):
@@ -253,10 +289,10 @@ def _wait_summary_in_sql(waiting, *, repository_ids: Sequence[int], as_of: datet
     """The same figures aggregated by PostgreSQL per project and overall in one pass (a big
     backlog is tens of thousands of pull requests): the median age is `as_of` less the
     median opening, the oldest `as_of` less the first."""
-    select, params = waiting.values("repository_id", "opened_at").query.sql_with_params()
+    select, params = waiting.query.sql_with_params()
     sql = f"""
         SELECT repository_id, GROUPING(repository_id), COUNT(*),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM opened_at)),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', opened_at)),
                MIN(opened_at),
                CASE WHEN GROUPING(repository_id) = 1
                     THEN (ARRAY_AGG(opened_at ORDER BY opened_at))[1:{OLDEST_KEPT}] END

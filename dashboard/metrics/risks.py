@@ -66,31 +66,19 @@ def _whole_months(*, since: date, until: date) -> tuple[date, date] | None:
     return first, last
 
 
-def work_counts(
-    work: str, *, repository_ids: Sequence[int], since: date, until: date, interval: str
-) -> list[tuple[int, str, date, int]]:
-    """The period's items of one kind of work per project, person and bucket of `interval`
-    (one grouped read that every figure of the work is summed from, kept until the next
-    rebuild: the page, the health score and the digest ask for the same). Whole months are
-    read from the monthly rollup (`RiskMonth`), the cut ones from the facts."""
-    return _work_counts_cached(
-        work=work,
-        repository_ids=tuple(sorted(int(i) for i in repository_ids)),
-        since=since,
-        until=until,
-        interval=interval,
-    )
-
-
 # Whole figures are read by month: the default interval, so the page's chart and every
 # figure of the period share one read.
 WHOLE = "month"
 
 
-@cached_until_rebuild
-def _work_counts_cached(
-    *, work: str, repository_ids: tuple[int, ...], since: date, until: date, interval: str
+def work_counts(
+    work: str, *, repository_ids: Sequence[int], since: date, until: date, interval: str
 ) -> list[tuple[int, str, date, int]]:
+    """The period's items of one kind of work per project, person and bucket of `interval`:
+    one grouped read that every figure of the work is summed from (tens of thousands of rows:
+    read per computation, never cached themselves; the figures are). Whole months are read
+    from the monthly rollup (`RiskMonth`), the cut ones from the facts."""
+    repository_ids = sorted(int(i) for i in repository_ids)
     months = _whole_months(since=since, until=until) if interval in MONTHLY_INTERVALS else None
     if months is None:
         return _read_grouped(
@@ -136,7 +124,7 @@ def _grouped(items: QuerySet, field: str, interval: str) -> QuerySet:
     return (
         items.annotate(bucket=trunc(field, interval))
         .values("repository_id", "person", "bucket")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
         .values_list("repository_id", "person", "bucket", "n")
     )
@@ -317,31 +305,35 @@ def risks_overview(
     *, repository_ids: Sequence[int], since: date, until: date, interval: str
 ) -> dict:
     """Everything the risks page shows of absence and elephant factors, from one grouped read
-    per kind of work: `{"absence": {work: absence_factor's}, "trend": {work:
-    absence_factor_by_interval's}, "projects": absence_factors_by_project's, "elephant":
-    elephant_factor's, "elephant_projects": {repository id: elephant figures}}`."""
+    per kind of work (by month; another for the trend when `interval` is not the month):
+    `{"absence": {work: absence_factor's}, "trend": {work: absence_factor_by_interval's},
+    "projects": absence_factors_by_project's, "elephant": elephant_factor's,
+    "elephant_projects": {repository id: elephant figures}}`."""
     buckets = bucket_starts(since=since, until=until, interval=interval)
+    period = {"repository_ids": repository_ids, "since": since, "until": until}
     absence, trend, per_work = {}, {}, {}
+    authored = []
     for work in WORKS:
-        rows = work_counts(
-            work, repository_ids=repository_ids, since=since, until=until, interval=interval
-        )
-        whole: dict = {0: Counter()}
-        per_bucket: dict = defaultdict(Counter)
+        rows = work_counts(work, **period, interval=WHOLE)
+        if work == "authored":
+            authored = rows
+        whole: Counter = Counter()
         per_project: dict = defaultdict(Counter)
-        for rid, person, bucket, n in rows:
-            whole[0][person] += n
-            per_bucket[bucket][person] += n
+        for rid, person, _, n in rows:
+            whole[person] += n
             per_project[rid][person] += n
-        absence[work] = _factor(work, whole.get(0, Counter()))
+        if interval != WHOLE:
+            rows = work_counts(work, **period, interval=interval)
+        per_bucket: dict = defaultdict(Counter)
+        for _, person, bucket, n in rows:
+            per_bucket[bucket][person] += n
+        absence[work] = _factor(work, whole)
         in_buckets = {b: _factor(work, c) for b, c in per_bucket.items()}
         per_work[work] = {rid: _factor(work, c) for rid, c in per_project.items()}
         _named([absence[work], *in_buckets.values(), *per_work[work].values()])
         trend[work] = _series(in_buckets, buckets, interval)
     names = _project_names(repository_ids)
-    organisations_per_project = _organisation_counts(
-        repository_ids=repository_ids, since=since, until=until
-    )
+    organisations_per_project = _organisation_counts(authored, **period)
     together: Counter = Counter()
     for counts in organisations_per_project.values():
         together.update(counts)
@@ -360,42 +352,34 @@ def risks_overview(
 
 
 def _organisation_counts(
-    *, repository_ids: Sequence[int], since: date, until: date
+    rows: list[tuple[int, str, date, int]],
+    *,
+    repository_ids: Sequence[int],
+    since: date,
+    until: date,
 ) -> dict[int, Counter]:
     """Authored work per project and organisation (UNKNOWN: not known), each item counted for
-    its author's organisation on its day."""
-    return _organisation_counts_cached(
-        repository_ids=tuple(sorted(int(i) for i in repository_ids)), since=since, until=until
-    )
-
-
-@cached_until_rebuild
-def _organisation_counts_cached(
-    *, repository_ids: tuple[int, ...], since: date, until: date
-) -> dict[int, Counter]:
-    rows = work_counts(
-        "authored", repository_ids=repository_ids, since=since, until=until, interval=WHOLE
-    )
+    its author's organisation on its day, from the period's authored `rows` (work_counts')."""
     per_person: Counter = Counter()
     for rid, key, _, n in rows:
         per_person[(rid, key)] += n
-    lower = {key: login_of_person_key(key).lower() for _, key in per_person}
+    lower = {key: login_of_person_key(key).lower() for key in {key for _, key in per_person}}
     profiles, dated_logins = _organisations(set(lower.values()) - {""})
     dated = {key for key, login in lower.items() if login in dated_logins}
-    evidence = organisations.organisation_evidence(logins=dated_logins)
     counts: dict[int, Counter] = defaultdict(Counter)
+    unknown = organisations.UNKNOWN
     for (rid, key), n in per_person.items():
-        if key in dated:
-            continue
-        counts[rid][profiles.get(lower[key]) or organisations.UNKNOWN] += n
+        if key not in dated:
+            counts[rid][profiles.get(lower[key]) or unknown] += n
     if dated:
         # Only people whose organisation changes over time are read day by day.
+        evidence = organisations.organisation_evidence(logins=dated_logins)
         items = _work("authored", repository_ids=repository_ids, since=since, until=until)
         for rid, key, day, n in (
             items.filter(person_key__in=sorted(dated))
             .annotate(day=trunc("occurred_at", "day"))
             .values("repository_id", "person_key", "day")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"))
             .order_by()
             .values_list("repository_id", "person_key", "day", "n")
         ):
@@ -403,7 +387,7 @@ def _organisation_counts_cached(
             counts[rid][
                 organisations.organisation_on(day=as_date(day), evidence=found)
                 if found is not None
-                else organisations.UNKNOWN
+                else unknown
             ] += n
     return counts
 
@@ -460,12 +444,11 @@ def _elephant(counts: Counter) -> dict:
 def elephant_factor(*, repository_ids: Sequence[int], since: date, until: date) -> dict:
     """The elephant factor of the chosen projects together: `{"factor" (None: no authored work
     of known organisation), "total", "known", "unknown", "unknown_share" (percent of total),
-    "organisations_count", "organisations": [{organisation, count, share (percent of known)}]}`."""
-    per_project = _organisation_counts(repository_ids=repository_ids, since=since, until=until)
-    together: Counter = Counter()
-    for counts in per_project.values():
-        together.update(counts)
-    return _elephant(together)
+    "organisations_count", "organisations": [{organisation, count, share (percent of known)}]}`
+    (`risks_overview`'s)."""
+    return risks_overview(repository_ids=repository_ids, since=since, until=until, interval=WHOLE)[
+        "elephant"
+    ]
 
 
 @cached_until_rebuild
@@ -474,11 +457,13 @@ def elephant_factors_by_project(
 ) -> list[dict]:
     """One row per chosen project: `{"repository_id", "project", "factor", "unknown_share",
     "organisations_count", "organisations" (the factor's, as text)}`."""
+    overview = risks_overview(
+        repository_ids=repository_ids, since=since, until=until, interval=WHOLE
+    )
     names = _project_names(repository_ids)
-    per_project = _organisation_counts(repository_ids=repository_ids, since=since, until=until)
     rows = []
     for rid, name in names.items():
-        found = _elephant(per_project.get(rid, Counter()))
+        found = overview["elephant_projects"][rid]
         rows.append(
             {
                 "repository_id": rid,

@@ -3,21 +3,22 @@
 A rebuild changes the rollup version, so every cached selector result is stale at once and
 the next visitor of each page would pay the cold cost. With a shared cache (`CACHE_URL`) the
 process that rebuilt computes the pages everyone opens first (overview, activity, newcomers
-with no filter) once, for every web process. A per-process cache would only warm the worker's
-own memory, so nothing is done then.
+and risks with no filter) once, for every web process. The risks page's health table measures
+every tracked project over the default period, which is what every badge reads
+(`pages.health.badge_filters`), so the badges are warm too. A per-process cache would only warm
+the worker's own memory, so nothing is done then.
 """
 
 import logging
 
 from django.conf import settings
-from django.db.models import QuerySet
 
 from ..forms import FilterForm
 from . import PAGES
 
 log = logging.getLogger(__name__)
 
-DEFAULT_VIEWS = ("overview", "activity", "newcomers")
+DEFAULT_VIEWS = ("overview", "activity", "newcomers", "risks")
 
 
 def default_views_warm() -> list[str]:
@@ -32,11 +33,13 @@ def default_views_warm() -> list[str]:
             continue
         try:
             page = PAGES[name](filters=form.filters())
+            str(page.intro)  # a page's summary line may read figures of its own
             page.chart_items()
             for table in page.tables:
-                source = table.rows() if callable(table.rows) else table.rows
-                if not isinstance(source, QuerySet):  # querysets are read per request
-                    list(source)
+                # What the page shows (a preview, or the first rows): the cached selectors
+                # behind it are computed whole either way, and a table whose every row is
+                # streamed (the CSV's) is not read to its end.
+                table.html_rows()
         except Exception:
             # The rebuild itself succeeded; a page that fails here fails for its visitor too
             # and is reported there. The warm-up must not turn a good rebuild into a retry.
