@@ -28,7 +28,7 @@ from ..definitions.buckets import (
     trunc,
     trunc_date,
 )
-from ..definitions.contributions import login_of_person_key
+from ..definitions.contributions import LOGIN_PREFIX, login_of_person_key
 from ..definitions.risk_work import AUTHORED_KINDS, TIME_FIELDS, WORKS, bot_actor_ids, work_items
 from ..models import ContributionEvent, PersonOrganisation, RiskMonth
 from .cached import cached_until_rebuild
@@ -75,10 +75,26 @@ def work_counts(
     work: str, *, repository_ids: Sequence[int], since: date, until: date, interval: str
 ) -> list[tuple[int, str, date, int]]:
     """The period's items of one kind of work per project, person and bucket of `interval`:
-    one grouped read that every figure of the work is summed from (tens of thousands of rows:
-    read per computation, never cached themselves; the figures are). Whole months are read
-    from the monthly rollup (`RiskMonth`), the cut ones from the facts."""
-    repository_ids = sorted(int(i) for i in repository_ids)
+    one grouped read that every figure of the work is summed from. Whole months are read from
+    the monthly rollup (`RiskMonth`), the cut ones from the facts. Reviews and merges (a few
+    thousand rows, summed by the risk and the review-load figures) are kept until the next
+    rebuild; authored work (tens of thousands, which a cache would pickle and unpickle for
+    longer than the read takes) is read by the one computation that sums it."""
+    period = {
+        "work": work,
+        "repository_ids": tuple(sorted(int(i) for i in repository_ids)),
+        "since": since,
+        "until": until,
+        "interval": interval,
+    }
+    if work == "authored":
+        return _work_counts(**period)
+    return _work_counts_cached(**period)
+
+
+def _work_counts(
+    *, work: str, repository_ids: tuple[int, ...], since: date, until: date, interval: str
+) -> list[tuple[int, str, date, int]]:
     months = _whole_months(since=since, until=until) if interval in MONTHLY_INTERVALS else None
     if months is None:
         return _read_grouped(
@@ -120,6 +136,9 @@ def work_counts(
     return [(rid, person, bucket, n) for (rid, person, bucket), n in summed.items()]
 
 
+_work_counts_cached = cached_until_rebuild(_work_counts)
+
+
 def _grouped(items: QuerySet, field: str, interval: str) -> QuerySet:
     return (
         items.annotate(bucket=trunc(field, interval))
@@ -142,6 +161,8 @@ def _read_grouped(grouped: QuerySet) -> list[tuple[int, str, date, int]]:
         raw: date.fromisoformat(raw[:10]) if isinstance(raw, str) else as_date(raw)
         for raw in {row[2] for row in found}
     }
+    if all(raw is bucket for raw, bucket in buckets.items()):
+        return found  # the database gave dates already (a rollup's months)
     return [(rid, person, buckets[raw], n) for rid, person, raw, n in found]
 
 
@@ -360,17 +381,24 @@ def _organisation_counts(
 ) -> dict[int, Counter]:
     """Authored work per project and organisation (UNKNOWN: not known), each item counted for
     its author's organisation on its day, from the period's authored `rows` (work_counts')."""
-    per_person: Counter = Counter()
-    for rid, key, _, n in rows:
-        per_person[(rid, key)] += n
-    lower = {key: login_of_person_key(key).lower() for key in {key for _, key in per_person}}
+    cut = len(LOGIN_PREFIX)  # login_of_person_key, inlined: tens of thousands of people
+    lower = {
+        key: key[cut:].lower() if key.startswith(LOGIN_PREFIX) else ""
+        for key in {row[1] for row in rows}
+    }
     profiles, dated_logins = _organisations(set(lower.values()) - {""})
     dated = {key for key, login in lower.items() if login in dated_logins}
-    counts: dict[int, Counter] = defaultdict(Counter)
     unknown = organisations.UNKNOWN
-    for (rid, key), n in per_person.items():
-        if key not in dated:
-            counts[rid][profiles.get(lower[key]) or unknown] += n
+    # Each person's organisation once (None: read day by day below), then one pass.
+    organisation_of = {
+        key: None if key in dated else profiles.get(login) or unknown
+        for key, login in lower.items()
+    }
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for rid, key, _, n in rows:
+        organisation = organisation_of[key]
+        if organisation is not None:
+            counts[rid][organisation] += n
     if dated:
         # Only people whose organisation changes over time are read day by day.
         evidence = organisations.organisation_evidence(logins=dated_logins)
@@ -401,14 +429,12 @@ def _organisations(logins: set[str]) -> tuple[dict[str, str], set[str]]:
     rows = PersonOrganisation.objects.all()
     if len(logins) <= organisations.MATCH_BY_LOGIN:
         rows = rows.filter(login__in=sorted(logins))
-    profiles, dated = {}, set()
-    for login, organisation, is_dated in rows.values_list("login", "organisation", "dated"):
-        if login not in logins:
-            continue
-        if is_dated:
-            dated.add(login)
-        else:
-            profiles[login] = organisation
+    select, params = rows.values_list("login", "organisation", "dated").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(select, params)
+        found = cursor.fetchall()
+    profiles = {login: organisation for login, organisation, is_dated in found if not is_dated}
+    dated = {login for login, _, is_dated in found if is_dated and login in logins}
     overridden = {
         login.lower() for login in AffiliationOverride.objects.values_list("login", flat=True)
     }
