@@ -36,7 +36,7 @@ from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from pages import p95, world_build  # noqa: E402
+from pages import missing_tables_create, p95, world_build  # noqa: E402
 
 from dashboard.derived.rebuild import derived_rebuild  # noqa: E402
 from ingest.models import Repository  # noqa: E402
@@ -63,6 +63,7 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("bench/badges.py measures PostgreSQL: set DATABASE_URL=postgres://…")
     call_command("migrate", verbosity=0)
+    missing_tables_create()
     if not args.reuse:
         world = world_build(items=args.items, people=args.people)
         print(f"world: {world['items']:,} items, {world['people']:,} people", flush=True)
