@@ -22,9 +22,25 @@ ASSOCIATION_MAX = 24
 # --- what to follow (editable in the admin) ---------------------------------------------------
 
 
+# What the admin says about when a newly tracked scope is read (config/settings.py's beat
+# schedule: PULSE_INCREMENTAL_CRON, default "7 * * * *"; PULSE_RECONCILE_CRON nightly).
+WHEN_SYNCED = (
+    "Synced at the next hourly run (minute 7 of every hour, UTC, unless PULSE_INCREMENTAL_CRON "
+    "says otherwise; scheduled runs need GITHUB_TOKEN), or at once with Sync now on the "
+    "Ingest page (staff)."
+)
+
+
 class TrackedOrganization(models.Model):
-    login = models.CharField(max_length=100, unique=True)
-    active = models.BooleanField(default=True)
+    login = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="The organisation's GitHub login, e.g. sofastack: every repository of it is "
+        "followed. " + WHEN_SYNCED,
+    )
+    active = models.BooleanField(
+        default=True, help_text="Untick to stop syncing it; what was read is kept."
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,8 +53,15 @@ class TrackedOrganization(models.Model):
 class TrackedRepository(models.Model):
     """A repository followed on its own (outside a tracked organisation), `owner/name`."""
 
-    full_name = models.CharField(max_length=200, unique=True)
-    active = models.BooleanField(default=True)
+    full_name = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text="owner/name, e.g. mosn/layotto, for a repository outside the tracked "
+        "organisations. " + WHEN_SYNCED,
+    )
+    active = models.BooleanField(
+        default=True, help_text="Untick to stop syncing it; what was read is kept."
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -594,6 +617,10 @@ class IngestRun(models.Model):
     errors = models.JSONField(default=list, blank=True)  # plain-language messages
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
     rate_limit_reset = models.DateTimeField(null=True, blank=True)
+    # Where a running sync is, written with each page it commits (the ingest page polls it):
+    # {"resource", "step", "steps", "done", "total" (GitHub's count of what this resource will
+    # read, or null when GitHub does not say), "resource_started_at"}.
+    progress = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

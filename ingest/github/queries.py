@@ -30,6 +30,7 @@ query Issues($owner: String!, $name: String!, $after: String, $since: DateTime) 
       orderBy: {field: UPDATED_AT, direction: ASC}
       filterBy: {since: $since}
     ) {
+      totalCount
       pageInfo { hasNextPage endCursor }
       nodes {
         id
@@ -62,6 +63,7 @@ query PullRequests($owner: String!, $name: String!, $after: String) {
   rateLimit { cost remaining resetAt }
   repository(owner: $owner, name: $name) {
     pullRequests(first: 100, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) {
+      totalCount
       pageInfo { hasNextPage endCursor }
       nodes {
         id
@@ -141,6 +143,7 @@ query CommitHistory($owner: String!, $name: String!, $after: String, $since: Git
       target {
         ... on Commit {
           history(first: 100, after: $after, since: $since) {
+            totalCount
             pageInfo { hasNextPage endCursor }
             nodes {
               oid
@@ -187,6 +190,7 @@ query Stargazers($owner: String!, $name: String!, $after: String) {
   rateLimit { cost remaining resetAt }
   repository(owner: $owner, name: $name) {
     stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: ASC}) {
+      totalCount
       pageInfo { hasNextPage endCursor }
       edges { starredAt node { id databaseId login createdAt } }
     }

@@ -91,10 +91,10 @@ def comments_sync(
                 )
                 for i in items
             ]
-            written += upsert_rows(
-                Comment, columns=COMMENT_COLUMNS, rows=rows, key=["kind", "github_id"]
-            )
+            n = upsert_rows(Comment, columns=COMMENT_COLUMNS, rows=rows, key=["kind", "github_id"])
+            written += n
             facts_changed(repository_ids=[repo.pk])
+            ctx.page_written(resource, n)  # REST lists say no total
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)
         seen.update(row[1] for row in rows)
@@ -107,7 +107,6 @@ def comments_sync(
                 facts_changed(repository_ids=[repo.pk])
                 ctx.wrote(f"{resource}_removed", removed)
         state_save(state, etag=etag, last_success_at=now())
-    ctx.wrote(resource, written)
     return written
 
 

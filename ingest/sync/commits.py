@@ -15,7 +15,7 @@ from ..identity import author_key
 from ..models import Commit, CommitCoAuthor, Repository
 from .actors import actors_upsert, parse_time
 from .context import SyncContext, now
-from .graphql import connection_pages
+from .graphql import connection_pages, connection_total
 from .issues import OVERLAP, probe
 from .prefetch import prefetched
 from .state import state_get, state_save
@@ -207,17 +207,17 @@ def repository_sync_commits(*, ctx: SyncContext, repository_id: int) -> int:
                     )
                     if linked_person and person_email:
                         linked[person_email.strip().lower()] = linked_person["login"]
-            written += upsert_rows(
-                Commit, columns=COMMIT_COLUMNS, rows=rows, key=["repository", "sha"]
-            )
+            n = upsert_rows(Commit, columns=COMMIT_COLUMNS, rows=rows, key=["repository", "sha"])
+            written += n
             _co_authors_replace(
                 repository_id=repo.pk, rows=co_author_rows, stored=co_authors_stored
             )
             facts_changed(repository_ids=[repo.pk])
+            # History since the watermark: its totalCount is what this run reads.
+            ctx.page_written("commits", n, total=connection_total(history))
         for node in nodes:
             committed = parse_time(node["committedDate"])
             if newest is None or committed > newest:
                 newest = committed
     state_save(state, watermark=newest, etag=etag, last_success_at=now())
-    ctx.wrote("commits", written)
     return written

@@ -36,6 +36,7 @@ class SyncContext:
     counts: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     actors: dict[int, tuple] = field(default_factory=dict)  # actors written this run
+    progress: dict = field(default_factory=dict)  # where the sync is (IngestRun.progress)
     _base: ClientStats = field(default_factory=ClientStats)
 
     @classmethod
@@ -50,12 +51,36 @@ class SyncContext:
     def wrote(self, resource: str, n: int) -> None:
         self.counts[resource] += n
 
+    def step(self, label: str, *, step: int, steps: int) -> None:
+        """A resource starts: the ingest page shows which one, and its progress from here."""
+        self.progress = {
+            "resource": label,
+            "step": step,
+            "steps": steps,
+            "done": 0,
+            "total": None,
+            "resource_started_at": now().isoformat(),
+        }
+        self.save()
+
+    def page_written(self, resource: str, n: int, *, total: int | None = None) -> None:
+        """Count one page's items as written and record where the sync is. Called inside the
+        page's transaction, so the run row shows exactly what is committed (one UPDATE a page).
+        `total`: how many items GitHub says this resource will read in this run (its
+        `totalCount`), when the sync can know it."""
+        self.counts[resource] += n
+        if self.progress:
+            self.progress["done"] += n
+            if total is not None:
+                self.progress["total"] = total
+        self.save()
+
     def error(self, message: str) -> None:
         tokens = [t.value for t in self.client._tokens] + list(settings.GITHUB_TOKENS)
         self.errors.append(scrub(message, tokens=tokens))
 
     def save(self, *, status: str | None = None) -> IngestRun:
-        """Write counters to the run row (called per resource so /ingest/ shows progress)."""
+        """Write counters to the run row (per page and per resource: /ingest/ shows progress)."""
         stats = self.client.stats
         run = self.run
         run.counts = dict(self.counts)
@@ -67,6 +92,7 @@ class SyncContext:
         run.error_count = len(self.errors)
         run.rate_limit_remaining = stats.rate_limit_remaining
         run.rate_limit_reset = stats.rate_limit_reset
+        run.progress = dict(self.progress)
         if status is not None:
             run.status = status
             run.finished_at = now()

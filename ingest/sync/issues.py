@@ -111,8 +111,11 @@ def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
                 cache=ctx.actors,
             )
             rows = [issue_row(n, repository_id=repo.pk, actor_pks=pks) for n in nodes]
-            written += upsert_rows(Issue, columns=ISSUE_COLUMNS, rows=rows, key=["github_id"])
+            n = upsert_rows(Issue, columns=ISSUE_COLUMNS, rows=rows, key=["github_id"])
+            written += n
             facts_changed(repository_ids=[repo.pk])
+            # With `since`, GitHub's totalCount is what this run reads: an honest estimate.
+            ctx.page_written("issues", n, total=connection_total(connection))
             if watermark and (state.watermark is None or watermark > state.watermark):
                 state_save(state, watermark=watermark)
         seen.update(row[0] for row in rows)
@@ -123,5 +126,4 @@ def repository_sync_issues(*, ctx: SyncContext, repository_id: int) -> int:
                 facts_changed(repository_ids=[repo.pk])
                 ctx.wrote("issues_removed", removed)
         state_save(state, etag=etag, last_success_at=now())
-    ctx.wrote("issues", written)
     return written

@@ -212,7 +212,12 @@ def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> in
         else:
             reached = False
         with transaction.atomic():
-            written += _write_page(ctx, repo, nodes)
+            n = _write_page(ctx, repo, nodes)
+            written += n
+            # A full read lists every pull request GitHub counts; an incremental one stops at
+            # the watermark, somewhere GitHub cannot say.
+            total = _total(connection) if stop_at is None else None
+            ctx.page_written("pull_requests", n, total=total)
         for node in nodes:
             updated = parse_time(node["updatedAt"])
             if newest is None or updated > newest:
@@ -223,5 +228,4 @@ def repository_sync_pull_requests(*, ctx: SyncContext, repository_id: int) -> in
         if reached:
             break
     state_save(state, watermark=newest, etag=etag, last_success_at=now())
-    ctx.wrote("pull_requests", written)
     return written

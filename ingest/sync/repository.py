@@ -243,8 +243,9 @@ def _sync_resources(
     # name they asked for is no longer the repository's (not stored; see community_sync).
     ctx.run.synced_repository_id = repo.pk
     transient = 0
-    for label, service in RESOURCES:
+    for step, (label, service) in enumerate(RESOURCES, start=1):
         stage.append(label)
+        ctx.step(label, step=step, steps=len(RESOURCES) + 1)  # + the profiles of people met
         try:
             service(ctx=ctx, repository_id=repository_id)
         except RateLimited as exc:
@@ -271,6 +272,7 @@ def _sync_resources(
             )
         ctx.save()
     stage.append("the profiles of people met")
+    ctx.step("profiles of people met", step=len(RESOURCES) + 1, steps=len(RESOURCES) + 1)
     try:
         actors_sync_profiles(ctx=ctx)
     except RateLimited as exc:

@@ -12,7 +12,7 @@ from ..github import queries
 from ..models import Actor, Repository, Star
 from .actors import actor_from_graphql, actors_upsert, parse_time
 from .context import SyncContext, now
-from .graphql import connection_pages
+from .graphql import connection_pages, connection_total
 from .prefetch import prefetched
 from .state import state_get, state_save
 from .upsert import delete_missing, update_columns, upsert_rows
@@ -63,11 +63,17 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
                     for actor, e in zip(actors, edges, strict=True)
                     if actor is not None and actor["github_id"] in pks
                 ]
-                written += upsert_rows(
+                n = upsert_rows(
                     Star,
                     columns=["repository", "actor", "starred_at"],
                     rows=rows,
                     key=["repository", "actor"],
+                )
+                written += n
+                # Read from the start, every stargazer GitHub counts is read; resumed from a
+                # cursor, how many come after it is not known.
+                ctx.page_written(
+                    "stars", n, total=connection_total(page) if after is None else None
                 )
                 _created_at_store(
                     {
@@ -88,7 +94,7 @@ def repository_sync_stars(*, ctx: SyncContext, repository_id: int) -> int:
             facts_changed(repository_ids=[repo.pk])
             ctx.wrote("stars_removed", removed)
     state_save(state, last_success_at=now())
-    ctx.wrote("stars", written)
+    ctx.wrote("stars", 0)  # an unchanged repository still shows "stars: 0"
     return written
 
 
