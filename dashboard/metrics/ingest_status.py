@@ -1,12 +1,20 @@
-"""What ingest last did: the latest run per scope, checkpoints, rate limit, rollup state."""
+"""What ingest last did and is doing: the latest run per scope, running syncs' progress,
+checkpoints per scope, rate limit, rollup state, and the scopes a sync can be asked for."""
 
 import datetime as dt
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Lower
 
 from ingest.identity import BOT_LOGIN_SUFFIXES
-from ingest.models import Actor, IngestRun, SyncState
+from ingest.models import (
+    Actor,
+    IngestRun,
+    Repository,
+    SyncState,
+    TrackedOrganization,
+    TrackedRepository,
+)
 
 from ..definitions.buckets import bucket_label, bucket_starts, fill, period_bounds, trunc
 from ..definitions.contributions import bot_logins
@@ -39,9 +47,20 @@ def _plain(errors) -> str:
     return "; ".join(texts)
 
 
+# Bookkeeping rows that are not a scope's data: locks (resource `_lock`, and the derived
+# data's `_derived` scope on SQLite) and the pending-rebuild rows older installations kept
+# under `_rollups`. Anything whose scope or resource starts with "_" is internal.
+INTERNAL_PREFIX = "_"
+
+
+def _public(queryset):
+    return queryset.exclude(scope__startswith=INTERNAL_PREFIX)
+
+
 def latest_runs() -> list[dict]:
-    """The latest ingest run of each scope (org or owner/name), newest first."""
-    latest_ids = IngestRun.objects.values("scope").annotate(last=Max("id")).values("last")
+    """The latest ingest run of each scope (org:login or owner/name), newest first, then every
+    tracked scope that was never synced (status "not synced yet")."""
+    latest_ids = _public(IngestRun.objects).values("scope").annotate(last=Max("id")).values("last")
     rows = list(
         IngestRun.objects.filter(id__in=latest_ids)
         .order_by("-started_at")
@@ -49,7 +68,79 @@ def latest_runs() -> list[dict]:
     )
     for row in rows:
         row["problems"] = _plain(row.pop("errors"))
+    seen = {row["scope"] for row in rows}
+    rows += [
+        {"scope": scope, "status": "not synced yet"} for scope in sync_scopes() if scope not in seen
+    ]
     return rows
+
+
+def sync_scopes() -> list[str]:
+    """Every scope a sync can be asked for: each active tracked organisation (`org:login`),
+    each tracked repository (listed under an organisation, or tracked on its own)."""
+    orgs = TrackedOrganization.objects.filter(active=True).values_list("login", flat=True)
+    listed = Repository.objects.filter(tracked=True, archived=False).values_list(
+        "full_name", flat=True
+    )
+    own = TrackedRepository.objects.filter(active=True).values_list("full_name", flat=True)
+    return [f"org:{login}" for login in orgs] + sorted(set(listed) | set(own))
+
+
+def running_syncs(*, now: dt.datetime) -> list[dict]:
+    """The syncs running now, with what their last committed page recorded: items so far,
+    requests, rate-limit budget left, the resource being read and, when GitHub said how many
+    items it will read, an estimate of the time left for that resource (None: unknown)."""
+    rows = list(
+        _public(IngestRun.objects)
+        .filter(status=IngestRun.Status.RUNNING)
+        .order_by("started_at")
+        .values(
+            "scope",
+            "started_at",
+            "items_written",
+            "requests",
+            "rate_limit_remaining",
+            "rate_limit_reset",
+            "progress",
+        )
+    )
+    return [_with_estimate(row, now=now) for row in rows]
+
+
+def _with_estimate(row: dict, *, now: dt.datetime) -> dict:
+    progress = row.pop("progress") or {}
+    done, total = int(progress.get("done") or 0), progress.get("total")
+    started = progress.get("resource_started_at")
+    seconds_left = None
+    if total is not None and started:
+        elapsed = (now - dt.datetime.fromisoformat(started)).total_seconds()
+        if done >= total:
+            seconds_left = 0
+        elif done > 0 and elapsed > 0:
+            seconds_left = round((total - done) * elapsed / done)
+    resource = progress.get("resource") or "starting"
+    row.update(
+        resource=resource,
+        step=progress.get("step"),
+        steps=progress.get("steps"),
+        done=done,
+        total=total,
+        seconds_left=seconds_left,
+        estimate=_estimate_text(resource, done=done, total=total, seconds_left=seconds_left),
+    )
+    return row
+
+
+def _estimate_text(resource: str, *, done: int, total: int | None, seconds_left: int | None):
+    if total is None:
+        return f"unknown: GitHub does not say how many {resource} this sync will read"
+    if seconds_left is None:
+        return f"unknown until the first page of {resource} is written"
+    if seconds_left < 60:
+        left = f"{seconds_left} s"
+    else:
+        left = f"{seconds_left // 60} min {seconds_left % 60} s"
+    return f"about {left} left for {resource}; the steps after it are not estimated"
 
 
 def rate_limit() -> dict | None:
@@ -62,12 +153,42 @@ def rate_limit() -> dict | None:
     )
 
 
-def sync_states() -> list[dict]:
-    return list(
-        SyncState.objects.order_by("scope", "resource").values(
-            "scope", "resource", "watermark", "last_success_at"
-        )
+CHECKPOINT_COLUMNS = [
+    ("scope", "Scope"),
+    ("resource", "Resource"),
+    ("watermark", "Data up to (oldest)"),
+    ("last_success_at", "Last success (newest)"),
+    ("oldest_success_at", "Last success (oldest)"),
+]
+
+
+def sync_states():
+    """Every checkpoint (one per scope and resource; internal rows left out), for the CSV."""
+    return (
+        _public(SyncState.objects)
+        .exclude(resource__startswith=INTERNAL_PREFIX)
+        .annotate(oldest_success_at=F("last_success_at"))
+        .order_by("scope", "resource")
+        .values(*(key for key, _ in CHECKPOINT_COLUMNS))
     )
+
+
+def sync_states_by_scope() -> list[dict]:
+    """One row per scope: how many resources it checkpoints, the oldest "data up to" of them
+    (what the scope is complete up to), its newest and oldest last success."""
+    return [
+        {**row, "resource": f"{row.pop('resources')} resources"}
+        for row in _public(SyncState.objects)
+        .exclude(resource__startswith=INTERNAL_PREFIX)
+        .values("scope")
+        .annotate(
+            resources=Count("id"),
+            watermark=Min("watermark"),
+            last_success_at=Max("last_success_at"),
+            oldest_success_at=Min("last_success_at"),
+        )
+        .order_by("scope")
+    ]
 
 
 def derived_state() -> dict | None:

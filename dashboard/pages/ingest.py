@@ -1,14 +1,23 @@
-"""The ingest page: what the last syncs did, the rate limit, checkpoints, derived data."""
+"""The ingest page: what the last syncs did, running syncs' progress, Sync now (staff), the
+rate limit, checkpoints per scope, derived data."""
+
+import functools
+
+from django.utils import timezone
 
 from ..forms import Filters
 from ..metrics.ingest_status import (
+    CHECKPOINT_COLUMNS,
     RUN_COLUMNS,
     bots_detected,
     derived_state,
     latest_runs,
     rate_limit,
+    running_syncs,
     runs_by_week,
+    sync_scopes,
     sync_states,
+    sync_states_by_scope,
 )
 from .base import Chart, Column, Page, Table
 
@@ -29,7 +38,8 @@ def ingest_page(*, filters: Filters) -> Page:
     return Page(
         name="ingest",
         title="Ingest",
-        intro="The latest run of each organisation or repository, newest first.",
+        intro="The latest run of each organisation or repository, newest first, then those "
+        "not synced yet. Times are UTC.",
         tables=[
             Table(
                 id="runs",
@@ -43,13 +53,17 @@ def ingest_page(*, filters: Filters) -> Page:
                 id="checkpoints",
                 title="Checkpoints",
                 columns=[
-                    Column("scope", "Scope"),
-                    Column("resource", "Resource"),
-                    Column("watermark", "Data up to", kind="datetime"),
-                    Column("last_success_at", "Last success", kind="datetime"),
+                    Column(key, label, kind="text" if key in ("scope", "resource") else "datetime")
+                    for key, label in CHECKPOINT_COLUMNS
                 ],
                 rows=sync_states(),
-                html_limit=500,
+                # One row per scope on the page; each resource's checkpoint in the CSV.
+                preview=lambda: (
+                    sync_states_by_scope(),
+                    "One row per organisation or repository: the oldest 'data up to' of its "
+                    "resources is what it is complete up to. The CSV has each resource's "
+                    "checkpoint.",
+                ),
             ),
             Table(
                 id="bots",
@@ -73,7 +87,14 @@ def ingest_page(*, filters: Filters) -> Page:
                 },
             )
         ],
-        context={"rate_limit": rate_limit(), "derived": derived_state()},
+        context={
+            "rate_limit": rate_limit(),
+            "derived": derived_state(),
+            # Callables: the template computes them only where it shows them (HTML; scopes
+            # for staff only), never for an export.
+            "running": functools.partial(running_syncs, now=timezone.now()),
+            "sync_scopes": sync_scopes,
+        },
         template="dashboard/ingest.html",
         docs_anchor="ingest",
     )
