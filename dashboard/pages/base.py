@@ -69,12 +69,22 @@ class Table:
 @dataclass
 class Chart:
     """A Chart.js chart: `spec` is `{"type", "labels", "datasets": [{"label", "data", …}],
-    "stacked": bool, "y_title": str}`, drawn by static/js/charts.js."""
+    "stacked": bool, "y_title": str}`, drawn by static/js/charts.js. Optional spec keys (see
+    dashboard/pages/charts.py): `partial` (indices of buckets the period or today cuts short),
+    `links` (a URL per label, opened on click), a dataset's `colour` (a palette token).
+
+    `empty_reason` says why there is nothing to draw (not ingested yet, or no data for the
+    period); the page shows it instead of an empty canvas, and the JSON carries it."""
 
     id: str
     title: str
     spec: dict
     note: str = ""
+    empty_reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.empty_reason:
+            self.spec = {**self.spec, "empty_reason": self.empty_reason}
 
 
 @dataclass

@@ -14,12 +14,12 @@ from ..metrics.ingest_status import (
     latest_runs,
     rate_limit,
     running_syncs,
-    runs_by_week,
     sync_scopes,
     sync_states,
     sync_states_by_scope,
 )
-from .base import Chart, Column, Page, Table
+from .base import Column, Page, Table
+from .ingest_chart import runs_chart
 
 KINDS = {
     "started_at": "datetime",
@@ -34,7 +34,6 @@ KINDS = {
 
 
 def ingest_page(*, filters: Filters) -> Page:
-    runs = runs_by_week(until=filters.until)
     return Page(
         name="ingest",
         title="Ingest",
@@ -75,18 +74,7 @@ def ingest_page(*, filters: Filters) -> Page:
                 "derived data is rebuilt after the change.",
             ),
         ],
-        charts=[
-            Chart(
-                id="chart-runs",
-                title="Ingest runs per week, by outcome",
-                spec={
-                    "type": "bar",
-                    "labels": runs["labels"],
-                    "datasets": runs["datasets"],
-                    "stacked": True,
-                },
-            )
-        ],
+        charts=[runs_chart(filters=filters)],
         context={
             "rate_limit": rate_limit(),
             "derived": derived_state(),
