@@ -338,16 +338,19 @@ def risks_overview(
         rows = work_counts(work, **period, interval=WHOLE)
         if work == "authored":
             authored = rows
-        whole: Counter = Counter()
-        per_project: dict = defaultdict(Counter)
-        for rid, person, _, n in rows:
+        # Sums per person in plain int dictionaries: a Counter's missing keys go through
+        # Python, and a year has tens of thousands of people.
+        whole: dict = defaultdict(int)
+        per_project: dict = defaultdict(lambda: defaultdict(int))
+        per_bucket: dict = defaultdict(lambda: defaultdict(int))
+        for rid, person, bucket, n in rows:
             whole[person] += n
             per_project[rid][person] += n
-        if interval != WHOLE:
-            rows = work_counts(work, **period, interval=interval)
-        per_bucket: dict = defaultdict(Counter)
-        for _, person, bucket, n in rows:
             per_bucket[bucket][person] += n
+        if interval != WHOLE:
+            per_bucket = defaultdict(lambda: defaultdict(int))
+            for _, person, bucket, n in work_counts(work, **period, interval=interval):
+                per_bucket[bucket][person] += n
         absence[work] = _factor(work, whole)
         in_buckets = {b: _factor(work, c) for b, c in per_bucket.items()}
         per_work[work] = {rid: _factor(work, c) for rid, c in per_project.items()}
@@ -394,11 +397,14 @@ def _organisation_counts(
         key: None if key in dated else profiles.get(login) or unknown
         for key, login in lower.items()
     }
-    counts: dict[int, Counter] = defaultdict(Counter)
+    summed: dict = defaultdict(int)  # (project, organisation) -> items
     for rid, key, _, n in rows:
         organisation = organisation_of[key]
         if organisation is not None:
-            counts[rid][organisation] += n
+            summed[(rid, organisation)] += n
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for (rid, organisation), n in summed.items():
+        counts[rid][organisation] = n
     if dated:
         # Only people whose organisation changes over time are read day by day.
         evidence = organisations.organisation_evidence(logins=dated_logins)
