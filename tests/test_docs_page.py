@@ -9,6 +9,7 @@ that small world does not reach).
 """
 
 import datetime as dt
+import os
 import re
 from html import unescape
 from pathlib import Path
@@ -20,8 +21,11 @@ from django.http import QueryDict
 from dashboard.forms import FilterForm
 from dashboard.pages import PAGES
 from tests.committers_world import small_fixture  # noqa: F401 - the `small` fixture
+from tests.test_pages_browser import browser  # noqa: F401 - the Chromium fixture
 
 pytestmark = pytest.mark.django_db
+# Playwright runs an event loop in this thread; the ORM would refuse to run next to it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 ROOT = Path(settings.BASE_DIR)
 PERIOD = "since=2021-01-01&until=2022-02-01"
@@ -167,3 +171,25 @@ def test_the_definitions_name_no_address_and_no_code(client):
         assert word not in text, word
     assert re.findall(r"(?<!manage)\.py\b", text) == []  # `manage.py` commands are for operators
     assert re.findall(r"\b(?:dashboard|ingest)\.[a-z_]+", text) == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_definitions_fit_the_screen_and_the_contents_lead_to_their_section(
+    live_server,
+    browser,  # noqa: F811 - the imported fixture
+    width,
+):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(live_server.url + "/docs/metrics/", wait_until="load")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Wide tables scroll inside themselves: each stays within the screen.
+    rights = page.evaluate(
+        "Array.from(document.querySelectorAll('article.doc table'))"
+        ".map(t => t.getBoundingClientRect().right)"
+    )
+    assert rights and max(rights) <= width
+    page.locator("nav.doc-toc a", has_text="Risks").first.click()
+    top = page.evaluate("document.getElementById('risks').getBoundingClientRect().top")
+    assert -2 <= top < 100  # scrolled to it (sub-pixel rounding aside)
+    page.close()
