@@ -1,9 +1,14 @@
-"""Admin for dashboard settings: the per-project promotion rules."""
+"""Admin for dashboard settings (promotion rules, health weights), and the admin's branding."""
 
 from django.contrib import admin
 
 from . import models
 from .definitions.health import HEALTH_INPUTS, INPUTS_BY_KEY
+
+# One admin site for the whole project; the dashboard is what people know as Pulse.
+admin.site.site_header = "Pulse administration"
+admin.site.site_title = "Pulse administration"
+admin.site.index_title = "Settings, tracked scope and ingested facts"
 
 
 @admin.register(models.PromotionRule)

@@ -13,11 +13,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import condition, require_POST, require_safe
+from kombu.exceptions import KombuError
 
+from ingest import tasks as ingest_tasks
 from ingest.models import Repository
 
 from .definitions.buckets import INTERVALS
@@ -25,6 +32,7 @@ from .definitions.weeks import WeekError, iso_week_parse, last_complete_week
 from .docs import metrics_docs_render
 from .exports import csv_response, json_response
 from .forms import FULL_NAME, FilterForm, Filters
+from .metrics.ingest_status import running_syncs, sync_scopes
 from .pages import PAGES
 from .pages.digest import DOCS_URL as DIGEST_DOCS_URL
 from .pages.digest import weekly_digest_for
@@ -258,6 +266,60 @@ def ingest_status(request: HttpRequest) -> HttpResponse:
         return page
 
     return page_response(request, build=without_error_details)
+
+
+@require_POST
+def ingest_sync(request: HttpRequest) -> HttpResponse:
+    """Sync now (staff): queue the Celery sync of one tracked scope (`scope=org:login` or
+    `owner/name`) or of everything (`scope=all`) once this request's transaction commits,
+    then back to the ingest page with a message."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("ingest"))
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can start a sync.")
+    scope = request.POST.get("scope", "").strip()
+    if scope == "all":
+        task, args, what = ingest_tasks.sync_all, [], "every tracked organisation and repository"
+    elif scope in sync_scopes():
+        if scope.startswith("org:"):
+            task, args = ingest_tasks.sync_organization, [scope.removeprefix("org:")]
+        else:
+            task, args = ingest_tasks.sync_repository, [scope]
+        what = scope
+    else:
+        raise Http404("Pulse does not track that organisation or repository.")
+    failed: list[str] = []
+
+    def enqueue() -> None:
+        try:
+            task.delay(*args)
+        except (KombuError, OSError) as exc:  # the broker is down: say so, never a 500
+            failed.append(type(exc).__name__)
+
+    transaction.on_commit(enqueue)
+    if failed:
+        messages.error(
+            request, f"The sync of {what} could not be queued: the task queue did not answer."
+        )
+    else:
+        messages.success(
+            request,
+            f"A sync of {what} was queued; its progress shows here once a worker starts it.",
+        )
+    return redirect(reverse("ingest") + "#sync")
+
+
+@require_safe
+def ingest_progress(request: HttpRequest) -> JsonResponse:
+    """The syncs running now and how far each is (static/js/ingest.js polls it)."""
+    now = timezone.now()
+    running = running_syncs(now=now)
+    for row in running:
+        for key in ("started_at", "rate_limit_reset"):
+            row[key] = row[key].isoformat() if row[key] else None
+    response = JsonResponse({"now": now.isoformat(), "running": running})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_safe

@@ -3,8 +3,8 @@ checkpoints per scope, rate limit, rollup state, and the scopes a sync can be as
 
 import datetime as dt
 
-from django.db.models import Count, F, Max, Min, Q
-from django.db.models.functions import Lower
+from django.db.models import CharField, Count, F, Max, Min, Q, Value
+from django.db.models.functions import Concat, Lower
 
 from ingest.identity import BOT_LOGIN_SUFFIXES
 from ingest.models import (
@@ -76,14 +76,20 @@ def latest_runs() -> list[dict]:
 
 
 def sync_scopes() -> list[str]:
-    """Every scope a sync can be asked for: each active tracked organisation (`org:login`),
-    each tracked repository (listed under an organisation, or tracked on its own)."""
-    orgs = TrackedOrganization.objects.filter(active=True).values_list("login", flat=True)
+    """Every scope a sync can be asked for (one query): each active tracked organisation
+    (`org:login`), then each tracked repository (listed under an organisation, or tracked on
+    its own), by name."""
+    orgs = (
+        TrackedOrganization.objects.filter(active=True)
+        .annotate(scope=Concat(Value("org:"), "login", output_field=CharField()))
+        .values_list("scope", flat=True)
+    )
     listed = Repository.objects.filter(tracked=True, archived=False).values_list(
         "full_name", flat=True
     )
     own = TrackedRepository.objects.filter(active=True).values_list("full_name", flat=True)
-    return [f"org:{login}" for login in orgs] + sorted(set(listed) | set(own))
+    scopes = set(orgs.union(listed, own))
+    return sorted(scopes, key=lambda scope: (not scope.startswith("org:"), scope))
 
 
 def running_syncs(*, now: dt.datetime) -> list[dict]:
@@ -176,18 +182,27 @@ def sync_states():
 def sync_states_by_scope() -> list[dict]:
     """One row per scope: how many resources it checkpoints, the oldest "data up to" of them
     (what the scope is complete up to), its newest and oldest last success."""
-    return [
-        {**row, "resource": f"{row.pop('resources')} resources"}
-        for row in _public(SyncState.objects)
+    grouped = (
+        _public(SyncState.objects)
         .exclude(resource__startswith=INTERNAL_PREFIX)
         .values("scope")
         .annotate(
             resources=Count("id"),
-            watermark=Min("watermark"),
-            last_success_at=Max("last_success_at"),
-            oldest_success_at=Min("last_success_at"),
+            oldest_watermark=Min("watermark"),
+            newest_success=Max("last_success_at"),
+            oldest_success=Min("last_success_at"),
         )
         .order_by("scope")
+    )
+    return [
+        {
+            "scope": row["scope"],
+            "resource": f"{row['resources']} resources",
+            "watermark": row["oldest_watermark"],
+            "last_success_at": row["newest_success"],
+            "oldest_success_at": row["oldest_success"],
+        }
+        for row in grouped
     ]
 
 

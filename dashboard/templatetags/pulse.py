@@ -22,7 +22,8 @@ def cell(row: dict, column) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        # Every time on a page says its zone: UTC, as stored (dates need none).
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if isinstance(value, dt.date):
         return value.isoformat()
     if column.kind == "percent":
