@@ -2,6 +2,7 @@
 checkpoints per scope, rate limit, rollup state, and the scopes a sync can be asked for."""
 
 import datetime as dt
+import math
 
 from django.db.models import CharField, Count, F, Max, Min, Q, Value
 from django.db.models.functions import Concat, Lower
@@ -123,7 +124,7 @@ def _with_estimate(row: dict, *, now: dt.datetime) -> dict:
         if done >= total:
             seconds_left = 0
         elif done > 0 and elapsed > 0:
-            seconds_left = round((total - done) * elapsed / done)
+            seconds_left = math.ceil((total - done) * elapsed / done)  # never 'about 0 s'
     resource = progress.get("resource") or "starting"
     row.update(
         resource=resource,
