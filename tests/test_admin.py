@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib import admin
+from django.test import Client
 from django.urls import reverse
 
 from ingest import models
@@ -52,3 +53,26 @@ def test_tracked_organization_can_be_added_in_the_admin(admin_client):
     response = admin_client.post(url, {"login": "mosn", "active": "on"})
     assert response.status_code == 302
     assert models.TrackedOrganization.objects.filter(login="mosn").exists()
+
+
+def test_the_admin_is_branded_pulse(admin_client):
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert "<title>Settings, tracked scope and ingested facts | Pulse administration</title>" in (
+        index
+    )
+    assert ">Pulse administration<" in index
+    assert "Django administration" not in index
+    login = Client().get(reverse("admin:login")).content.decode()
+    assert "Pulse administration" in login and "Django administration" not in login
+
+
+@pytest.mark.parametrize(
+    "model", [models.TrackedOrganization, models.TrackedRepository], ids=lambda m: m.__name__
+)
+def test_adding_a_tracked_scope_says_when_it_will_be_synced(admin_client, model, settings):
+    # The beat schedule the text describes: hourly at minute 7 UTC unless configured otherwise.
+    assert settings.PULSE_INCREMENTAL_CRON == "7 * * * *"
+    url = reverse(f"admin:ingest_{model._meta.model_name}_add")
+    page = admin_client.get(url).content.decode()
+    assert "Synced at the next hourly run (minute 7 of every hour, UTC" in page
+    assert "Sync now on the Ingest page" in page
