@@ -145,3 +145,21 @@ def test_a_circle_would_be_found():
     # The checker itself: a two-module circle and a clean chain.
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_pages_start_syncs_only_through_ingest_tasks():
+    """A page may queue a sync ("Sync now" on /ingest/), never run one: no page-layer module
+    imports ingest's client or sync services, and only the views import ingest's tasks."""
+    pages = ("dashboard.views", "dashboard.pages", "dashboard.forms", "dashboard.exports")
+    pages += ("dashboard.metrics",)
+    offending = set()
+    for path in (ROOT / "dashboard").rglob("*.py"):
+        module = _module_name(path)
+        if not module.startswith(pages):
+            continue
+        for name in _imports(path):
+            if name.startswith(("ingest.sync", "ingest.github")):
+                offending.add(f"{module} imports {name}")
+            if name.startswith("ingest.tasks") and module != "dashboard.views":
+                offending.add(f"{module} imports {name}")
+    assert offending == set()
