@@ -17,8 +17,6 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from ingest.models import Repository
-
 from ..definitions.buckets import bucket_next
 from ..metrics.newcomers import KIND_LABELS
 
@@ -95,12 +93,15 @@ def partial_buckets(
     buckets: list[dt.date], *, since: dt.date, until: dt.date, interval: str, now=None
 ) -> list[int]:
     """Indices of the buckets the period does not cover whole: the first when `since` falls
-    inside it, the last when `until` or today does (a bucket still going on is partial)."""
-    end = min(until, now or today())
+    inside it, the last when `until` does, and any bucket still going on (today is not over,
+    so the bucket holding today is partial even on its last day)."""
+    now = now or today()
     return [
         index
         for index, start in enumerate(buckets)
-        if start < since or bucket_last(start, interval) > end
+        if start < since
+        or bucket_last(start, interval) > until
+        or bucket_last(start, interval) >= now
     ]
 
 
@@ -110,9 +111,11 @@ def partial_label(
     now = now or today()
     if start < since:
         return f"{label} (from {since.isoformat()})"
-    if start <= now <= bucket_last(start, interval) and until >= now:
+    if until >= now >= start:
         return f"{label} (so far)"
-    return f"{label} (to {min(until, now).isoformat()})"
+    if start > now:
+        return f"{label} (not yet)"
+    return f"{label} (to {until.isoformat()})"
 
 
 def bucket_period(start: dt.date, *, since: dt.date, until: dt.date, interval: str):
@@ -183,19 +186,20 @@ def stacked_measures(datasets: list[dict]) -> list[str]:
 
 
 def ingested(repository_ids) -> bool:
-    """Whether any repository of the scope has been ingested (the scope names known ones)."""
-    ids = list(repository_ids or ())
-    return bool(ids) and Repository.objects.filter(id__in=ids).exists()
+    """Whether the scope names any ingested repository: the filters resolve their ids from the
+    repositories Pulse holds, so an empty scope means nothing has been ingested for it."""
+    return bool(repository_ids)
 
 
-def empty_reason(spec: dict, *, has_scope: bool = True) -> str:
-    """Why a chart has nothing to draw, or "" when it has something."""
-    if not has_scope:
-        return NOT_INGESTED
+def empty_reason(spec: dict, *, has_scope=True) -> str:
+    """Why a chart has nothing to draw, or "" when it has something. `has_scope` may be a
+    callable, asked only when the chart is empty (it may cost a query)."""
     values = [v for dataset in spec.get("datasets", []) for v in dataset.get("data", [])]
-    if not spec.get("labels") or not any(v for v in values if v is not None):
-        return NO_DATA
-    return ""
+    if spec.get("labels") and any(v for v in values if v is not None):
+        return ""
+    if not (has_scope() if callable(has_scope) else has_scope):
+        return NOT_INGESTED
+    return NO_DATA
 
 
 def mark_partial(spec: dict, partial: list[int], buckets: list[dt.date], **period) -> dict:

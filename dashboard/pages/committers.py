@@ -6,6 +6,7 @@ as they stood that day. Without `until`, everything ingested counts. The candida
 are counted from `since` to the as-of day; without `since`, over the 365 days ending then.
 """
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from ..forms import Filters
@@ -21,6 +22,15 @@ from ..metrics.roles import (
     promotions_by_quarter,
 )
 from .base import Chart, Column, Page, Table
+from .charts import (
+    bucket_last,
+    bucketed_spec,
+    colour_series,
+    empty_reason,
+    ingested,
+    link,
+    period_text,
+)
 
 CANDIDATES_ONE_PROJECT = 50
 CANDIDATES_EACH = 10
@@ -32,6 +42,103 @@ CANDIDATES_SHOWN = 50
 
 def _person(row: dict) -> str:
     return f"/people/{row['login']}/"
+
+
+def _quarter_start(label: str) -> dt.date:
+    year, quarter = label.split("-Q")  # the roles selector's "2024-Q1"
+    return dt.date(int(year), 3 * (int(quarter) - 1) + 1, 1)
+
+
+def _role_charts(*, filters: Filters, world: RoleWorld, promotions: dict, share: dict):
+    """Per quarter up to the as-of day; a quarter opens this page as of that quarter's end
+    (the promotions or the ladder as they stood then)."""
+    last_day = world.day()
+    has_scope = ingested(filters.repository_ids)
+    affiliations = ["home", "external", "unknown"]
+    names = {"home": "home organisation", "external": "external", "unknown": "affiliation unknown"}
+
+    def quarterly(series: dict, anchor: str, spec: dict) -> tuple[dict, str]:
+        buckets = [_quarter_start(label) for label in series["labels"]]
+        first = buckets[0] if buckets else last_day
+        as_of_ends = [
+            min(bucket_last(b, "quarter"), last_day) + dt.timedelta(days=1) for b in buckets
+        ]
+        links = [
+            link("/committers/", filters.params, since=None, until=end.isoformat()) + anchor
+            for end in as_of_ends
+        ]
+        spec = bucketed_spec(
+            {"labels": series["labels"], **spec},
+            buckets,
+            since=first,
+            until=last_day,
+            interval="quarter",
+            links=links,
+        )
+        return spec, period_text(first, last_day)
+
+    def by_affiliation(series: dict) -> list[dict]:
+        return colour_series(
+            [{"label": names[kind], "data": series[kind]} for kind in affiliations], affiliations
+        )
+
+    promoted, promoted_period = quarterly(
+        promotions,
+        "#table-promotions",
+        {
+            "type": "bar",
+            "stacked": True,
+            "y_title": "people",
+            "datasets": by_affiliation(promotions),
+        },
+    )
+    held, held_period = quarterly(
+        share,
+        "#table-ladder",
+        {"type": "bar", "stacked": True, "y_title": "people", "datasets": by_affiliation(share)},
+    )
+    external, _ = quarterly(
+        share,
+        "#table-external-share",
+        {
+            "type": "line",
+            "y_title": "% of committers",
+            "y_max": 100,
+            "datasets": colour_series(
+                [
+                    {
+                        "label": "external, of those with a known affiliation (%)",
+                        "data": share["share"],
+                    }
+                ],
+                ["external"],
+            ),
+        },
+    )
+    return [
+        Chart(
+            id="chart-promotions",
+            title=f"Promotions to Committer or above, {promoted_period}, per quarter",
+            spec=promoted,
+            note="By affiliation on the day of the promotion.",
+            empty_reason=empty_reason(promoted, has_scope=has_scope),
+        ),
+        Chart(
+            id="chart-committers-affiliation",
+            title=f"Committers at the end of each quarter by affiliation, {held_period}",
+            spec=held,
+            note="Committer or above, each person once over the chosen projects.",
+            empty_reason=empty_reason(held, has_scope=has_scope),
+        ),
+        Chart(
+            id="chart-external-share",
+            title=f"Share of external committers at the end of each quarter, {held_period}",
+            spec=external,
+            note="Over committers whose affiliation is known; those of unknown affiliation are "
+            "counted beside it (table below), never as home or external.",
+            empty_reason=empty_reason(external, has_scope=has_scope),
+        ),
+    ]
 
 
 def committers_page(*, filters: Filters) -> Page:
@@ -85,56 +192,7 @@ def committers_page(*, filters: Filters) -> Page:
         return with_evidence_text(rows), note
 
     several = len(filters.repository_ids) > 1
-    charts = [
-        Chart(
-            id="chart-promotions",
-            title="Promotions to Committer or above per quarter",
-            spec={
-                "type": "bar",
-                "labels": promotions["labels"],
-                "stacked": True,
-                "datasets": [
-                    {"label": "home organisation", "data": promotions["home"]},
-                    {"label": "external", "data": promotions["external"]},
-                    {"label": "affiliation unknown", "data": promotions["unknown"]},
-                ],
-            },
-            note="By affiliation on the day of the promotion.",
-        ),
-        Chart(
-            id="chart-committers-affiliation",
-            title="Committers at the end of each quarter, by affiliation",
-            spec={
-                "type": "bar",
-                "labels": share["labels"],
-                "stacked": True,
-                "datasets": [
-                    {"label": "home organisation", "data": share["home"]},
-                    {"label": "external", "data": share["external"]},
-                    {"label": "affiliation unknown", "data": share["unknown"]},
-                ],
-            },
-            note="Committer or above, each person once over the chosen projects.",
-        ),
-        Chart(
-            id="chart-external-share",
-            title="Share of external committers at the end of each quarter (%)",
-            spec={
-                "type": "line",
-                "labels": share["labels"],
-                "y_title": "%",
-                "y_max": 100,
-                "datasets": [
-                    {
-                        "label": "external, of those with a known affiliation (%)",
-                        "data": share["share"],
-                    }
-                ],
-            },
-            note="Over committers whose affiliation is known; those of unknown affiliation are "
-            "counted beside it (table below), never as home or external.",
-        ),
-    ]
+    charts = _role_charts(filters=filters, world=world, promotions=promotions, share=share)
     tables = [
         Table(
             id="ladder",

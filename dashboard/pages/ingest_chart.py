@@ -33,5 +33,5 @@ def runs_chart(*, filters: Filters) -> Chart:
         id="chart-runs",
         title=period_title("Ingest runs by outcome", **period),
         spec=spec,
-        empty_reason=empty_reason(spec, has_scope=IngestRun.objects.exists()),
+        empty_reason=empty_reason(spec, has_scope=IngestRun.objects.exists),
     )

@@ -1,5 +1,7 @@
 """The newcomers page: who made a first contribution, when, whether they came back."""
 
+import datetime as dt
+
 from ..definitions.contributions import KIND_GROUPS
 from ..forms import Filters
 from ..metrics.newcomers import (
@@ -12,6 +14,15 @@ from ..metrics.newcomers import (
     newcomers_waiting,
 )
 from .base import Chart, Column, Page, Table
+from .charts import (
+    bucket_links,
+    bucketed_spec,
+    colour_series,
+    empty_reason,
+    ingested,
+    period_title,
+    stacked_measures,
+)
 
 KIND_GROUP_TITLES = {
     "default": "pull request or commit (authored or co-authored)",
@@ -70,45 +81,82 @@ def newcomers_page(*, filters: Filters) -> Page:
 
     def charts() -> list[Chart]:
         series, years, kept = per_interval(), by_year(), retention()
-        return [
-            Chart(
-                id="chart-newcomers",
-                title=f"New contributors per {filters.interval}",
-                spec={
-                    "type": "bar",
-                    "labels": series["labels"],
-                    "datasets": series["datasets"],
-                    "stacked": True,
-                },
+        has_scope = ingested(filters.repository_ids)
+        period = {"since": filters.since, "until": filters.until, "interval": filters.interval}
+        per_bucket = bucketed_spec(
+            {
+                "type": "bar",
+                "labels": series["labels"],
+                "datasets": colour_series(series["datasets"], stacked_measures(series["datasets"])),
+                "stacked": True,
+                "y_title": "people",
+            },
+            series["buckets"],
+            links=bucket_links("/newcomers/", filters.params, series["buckets"], **period),
+            **period,
+        )
+        year_starts = [dt.date(r["year"], 1, 1) for r in years]
+        whole = {"since": year_starts[0] if years else filters.since, "until": filters.until}
+        per_year = bucketed_spec(
+            {
+                "type": "bar",
+                "labels": [str(r["year"]) for r in years],
+                "datasets": colour_series(
+                    [{"label": "new contributors", "data": [r["new_contributors"] for r in years]}],
+                    ["new_contributors"],
+                ),
+                "y_title": "people",
+            },
+            year_starts,
+            links=bucket_links(
+                "/newcomers/", filters.params, year_starts, interval="year", **whole
             ),
-            Chart(
-                id="chart-newcomers-year",
-                title="New contributors per year",
-                spec={
-                    "type": "bar",
-                    "labels": [str(r["year"]) for r in years],
-                    "datasets": [
-                        {
-                            "label": "new contributors",
-                            "data": [r["new_contributors"] for r in years],
-                        }
-                    ],
-                },
-            ),
-            Chart(
-                id="chart-retention",
-                title="Retention: share of each month's newcomers "
-                "active again after 30/90/180 days (%)",
-                spec={
-                    "type": "line",
-                    "labels": [r["month"].strftime("%Y-%m") for r in kept],
-                    "datasets": [
+            interval="year",
+            **whole,
+        )
+        months = [r["month"] for r in kept]
+        by_month = {**period, "interval": "month"}
+        kept_spec = bucketed_spec(
+            {
+                "type": "line",
+                "labels": [m.strftime("%Y-%m") for m in months],
+                "datasets": colour_series(
+                    [
                         {"label": f"after {d} days", "data": [r[f"retained_{d}d"] for r in kept]}
                         for d in RETENTION_DAYS
                     ],
-                    "y_title": "%",
-                    "y_max": 100,
-                },
+                    [f"retained_{d}d" for d in RETENTION_DAYS],
+                ),
+                "y_title": "% of the month's newcomers",
+                "y_max": 100,
+            },
+            months,
+            links=bucket_links("/newcomers/", filters.params, months, **by_month),
+            **by_month,
+        )
+        return [
+            Chart(
+                id="chart-newcomers",
+                title=period_title("New contributors", **period),
+                spec=per_bucket,
+                empty_reason=empty_reason(per_bucket, has_scope=has_scope),
+            ),
+            Chart(
+                id="chart-newcomers-year",
+                # Every year up to `until`, whatever `since` says: a year-on-year comparison.
+                title=f"New contributors per calendar year, all years to {filters.until}",
+                spec=per_year,
+                empty_reason=empty_reason(per_year, has_scope=has_scope),
+                note="Not limited by Since: every year up to Until, for comparison.",
+            ),
+            Chart(
+                id="chart-retention",
+                title=period_title(
+                    "Retention: share of each month's newcomers active again after 30/90/180 days",
+                    **by_month,
+                ),
+                spec=kept_spec,
+                empty_reason=empty_reason(kept_spec, has_scope=has_scope),
             ),
         ]
 

@@ -5,9 +5,10 @@ import datetime as dt
 from django.urls import reverse
 
 from ..forms import Filters
-from ..metrics.overview import project_summaries, sparkline_months
+from ..metrics.overview import ACTIVE_DAYS, project_summaries, sparkline_months
 from ..metrics.roles import committers_by_project
 from .base import Chart, Column, Page, Table
+from .charts import colour_series, empty_reason, ingested, link, period_text
 
 
 def _project_url(row: dict) -> str:
@@ -44,26 +45,72 @@ def overview_page(*, filters: Filters) -> Page:
         Column("last_activity", "Last activity", kind="datetime"),
         Column("sparkline", "Activity, last 12 months", kind="spark"),
     ]
+    has_scope = ingested(filters.repository_ids)
     active = sorted(rows, key=lambda r: -r["active_contributors_90d"])[:15]
-    chart = Chart(
-        id="chart-active",
-        title="Active contributors in the last 90 days (top 15 projects)",
-        spec={
-            "type": "bar",
-            "labels": [r["project"] for r in active],
-            "datasets": [
+    active_from = filters.until - dt.timedelta(days=ACTIVE_DAYS - 1)
+    active_spec = {
+        "type": "bar",
+        "labels": [r["project"] for r in active],
+        "datasets": colour_series(
+            [
                 {
                     "label": "active contributors",
                     "data": [r["active_contributors_90d"] for r in active],
-                },
-                {
-                    "label": f"new contributors {year}",
-                    "data": [r["new_contributors_this_year"] for r in active],
-                },
+                }
             ],
-            "horizontal": True,
-        },
-    )
+            ["active_contributors"],
+        ),
+        "horizontal": True,
+        "y_title": "people",
+        "links": [
+            link(_project_url(r), filters.params, repo=None, since=active_from.isoformat())
+            for r in active
+        ],
+    }
+    newest = sorted(rows, key=lambda r: -r["new_contributors_this_year"])[:15]
+    year_from = max(dt.date(year, 1, 1), dt.date(1970, 1, 1))
+    new_spec = {
+        "type": "bar",
+        "labels": [r["project"] for r in newest],
+        "datasets": colour_series(
+            [
+                {
+                    "label": "new contributors",
+                    "data": [r["new_contributors_this_year"] for r in newest],
+                }
+            ],
+            ["new_contributors"],
+        ),
+        "horizontal": True,
+        "y_title": "people",
+        "links": [
+            link(
+                "/newcomers/",
+                filters.params,
+                repo=[r["project"]],
+                org=None,
+                since=year_from.isoformat(),
+                interval="month",
+            )
+            for r in newest
+        ],
+    }
+    charts = [
+        Chart(
+            id="chart-active",
+            title=f"Active contributors in the 90 days {period_text(active_from, filters.until)} "
+            "(top 15 projects)",
+            spec=active_spec,
+            empty_reason=empty_reason(active_spec, has_scope=has_scope),
+        ),
+        Chart(
+            id="chart-new",
+            title=f"New contributors {period_text(year_from, filters.until)} (top 15 projects)",
+            spec=new_spec,
+            empty_reason=empty_reason(new_spec, has_scope=has_scope),
+            note="New to each project; a bar opens that project's newcomers.",
+        ),
+    ]
     return Page(
         name="overview",
         title="Community overview",
@@ -76,7 +123,7 @@ def overview_page(*, filters: Filters) -> Page:
         tables=[
             Table(id="projects", title="Projects", columns=columns, rows=rows, html_limit=1000)
         ],
-        charts=[chart],
+        charts=charts,
         context={"spark_months": sparkline_months(until=filters.until)},
         docs_anchor="overview",
     )

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.http import Http404
 
+from ..definitions.buckets import bucket_starts
 from ..forms import Filters
 from ..metrics.people import (
     KIND_TITLES,
@@ -14,10 +15,36 @@ from ..metrics.people import (
 )
 from ..metrics.roles import role_history_for_person
 from .base import Chart, Column, Page, Table
+from .charts import bucket_links, bucketed_spec, colour_series, empty_reason, period_title
 
 
 def _project_url(row: dict) -> str:
     return f"/projects/{row['project']}/"
+
+
+def _contributions_chart(*, filters: Filters, activity: dict, login: str) -> Chart:
+    """The person's contributions per bucket, stacked by kind; a bucket opens this page for
+    that bucket's days."""
+    period = {"since": filters.since, "until": filters.until, "interval": filters.interval}
+    buckets = bucket_starts(**period)
+    spec = bucketed_spec(
+        {
+            "type": "bar",
+            "labels": activity["labels"],
+            "datasets": colour_series(activity["datasets"], list(KINDS)),
+            "stacked": True,
+            "y_title": "contributions",
+        },
+        buckets,
+        links=bucket_links(f"/people/{login}/", filters.params, buckets, **period),
+        **period,
+    )
+    return Chart(
+        id="chart-person",
+        title=period_title("Contributions", **period),
+        spec=spec,
+        empty_reason=empty_reason(spec),
+    )
 
 
 def person_page(*, filters: Filters, login: str) -> Page:
@@ -69,18 +96,7 @@ def person_page(*, filters: Filters, login: str) -> Page:
                 note="Roles per project from the evidence on the committers page.",
             ),
         ],
-        charts=[
-            Chart(
-                id="chart-person",
-                title=f"Contributions per {filters.interval}",
-                spec={
-                    "type": "bar",
-                    "labels": activity["labels"],
-                    "datasets": activity["datasets"],
-                    "stacked": True,
-                },
-            )
-        ],
+        charts=[_contributions_chart(filters=filters, activity=activity, login=person["login"])],
         context={"person": person, "first": first},
         docs_anchor="person",
     )

@@ -12,6 +12,14 @@ from ..metrics.newcomers import new_contributors_by_interval, new_contributors_b
 from ..metrics.people import CONTRIBUTOR_COLUMNS, contributors_of_projects
 from .activity import activity_charts, activity_table
 from .base import Chart, Column, Page, Table
+from .charts import (
+    bucket_links,
+    bucketed_spec,
+    colour_series,
+    empty_reason,
+    period_title,
+    stacked_measures,
+)
 from .flags import flag_tables
 from .health import health_table
 from .risks import risk_charts, risk_tables
@@ -64,16 +72,39 @@ def project_page(*, filters: Filters, owner: str, name: str) -> Page:
         Column("first", labels["first"], kind="datetime"),
         Column("last", labels["last"], kind="datetime"),
     ]
-    charts = activity_charts(current=current, previous=previous)[:3] + [
+    path = f"/projects/{repo['full_name']}/"
+    period = {"since": filters.since, "until": filters.until, "interval": filters.interval}
+    newcomers_spec = bucketed_spec(
+        {
+            "type": "bar",
+            "labels": newcomers["labels"],
+            "datasets": colour_series(
+                newcomers["datasets"], stacked_measures(newcomers["datasets"])
+            ),
+            "stacked": True,
+            "y_title": "people",
+        },
+        newcomers["buckets"],
+        links=bucket_links(
+            "/newcomers/",
+            filters.params,
+            newcomers["buckets"],
+            repo=[repo["full_name"]],
+            org=None,
+            **period,
+        ),
+        **period,
+    )
+    # The project's own page per bucket: its path names the project, not the filters.
+    own = activity_charts(
+        current=current, previous=previous, filters=filters, path=path, repo=None, org=None
+    )
+    charts = own[:3] + [
         Chart(
             id="chart-newcomers",
-            title=f"New contributors per {filters.interval}",
-            spec={
-                "type": "bar",
-                "labels": newcomers["labels"],
-                "datasets": newcomers["datasets"],
-                "stacked": True,
-            },
+            title=period_title("New contributors", **period),
+            spec=newcomers_spec,
+            empty_reason=empty_reason(newcomers_spec),
         ),
     ]
     return Page(

@@ -20,6 +20,15 @@ from ..metrics.risks import (
     risks_overview,
 )
 from .base import Chart, Column, Page, Table
+from .charts import (
+    bucket_links,
+    bucketed_spec,
+    colour_series,
+    empty_reason,
+    link,
+    period_text,
+    period_title,
+)
 from .flags import flag_tables
 from .health import health_community_table
 
@@ -311,32 +320,50 @@ def risk_charts(*, filters: Filters, prefix: str = "", section: str = "") -> lis
     }
     series = _overview(filters)["trend"]
     load = review_load_by_person(**period)[:10]
+    within = {"since": filters.since, "until": filters.until, "interval": filters.interval}
+    buckets = series["authored"]["buckets"]
+    absence = bucketed_spec(
+        {
+            "type": "line",
+            "labels": series["authored"]["labels"],
+            "datasets": colour_series(
+                [{"label": WORK_TITLES[work], "data": series[work]["values"]} for work in WORKS],
+                list(WORKS),
+            ),
+            "y_title": "people",
+        },
+        buckets,
+        links=bucket_links("/risks/", filters.params, buckets, **within),
+        **within,
+    )
+    load_spec = {
+        "type": "bar",
+        "labels": [r["login"] for r in load],
+        "datasets": colour_series(
+            [
+                {"label": "reviews given", "data": [r["reviews"] for r in load]},
+                {"label": "merges", "data": [r["merges"] for r in load]},
+            ],
+            ["reviews", "merges"],
+        ),
+        "stacked": True,
+        "y_title": "reviews and merges",
+        "links": [link(f"/people/{r['login']}/", filters.params) for r in load],
+    }
     return [
         Chart(
             id=f"chart-{prefix}absence",
-            title=f"{section}Absence factor per {filters.interval}",
-            spec={
-                "type": "line",
-                "labels": series["authored"]["labels"],
-                "datasets": [
-                    {"label": WORK_TITLES[work], "data": series[work]["values"]} for work in WORKS
-                ],
-                "y_title": "people",
-            },
+            title=section + period_title("Absence factor", **within),
+            spec=absence,
             note="Lower is riskier: 1 means one person did more than half of that work.",
+            empty_reason=empty_reason(absence),
         ),
         Chart(
             id=f"chart-{prefix}load",
-            title=f"{section}Who carries the load: the ten busiest reviewers and mergers",
-            spec={
-                "type": "bar",
-                "labels": [r["login"] for r in load],
-                "datasets": [
-                    {"label": "reviews given", "data": [r["reviews"] for r in load]},
-                    {"label": "merges", "data": [r["merges"] for r in load]},
-                ],
-                "stacked": True,
-            },
+            title=f"{section}Who carries the load: the ten busiest reviewers and mergers, "
+            f"{period_text(filters.since, filters.until)}",
+            spec=load_spec,
+            empty_reason=empty_reason(load_spec),
         ),
     ]
 
