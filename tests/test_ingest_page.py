@@ -18,6 +18,7 @@ from ingest.simulator import World
 from ingest.sync.repository import repository_sync
 from tests.factories import ingest_run, sync_state
 from tests.ingest_world import build_community
+from tests.test_pages_browser import browser  # noqa: F401 - the Chromium fixture
 
 TOKEN = "ghp_" + "ingestpagetoken0123456789abcdefghijkl"  # a fake token, split from scanners
 
@@ -108,13 +109,13 @@ def test_sync_now_refuses_get_and_unknown_scopes(admin_client, tracked):
 
 
 def test_sync_now_needs_the_csrf_token_of_the_page(admin_user, tracked):
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(admin_user)
-    assert browser.post("/ingest/sync/", {"scope": "acme/docs"}).status_code == 403
-    html = html_of(browser.get("/ingest/"))
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.force_login(admin_user)
+    assert visitor.post("/ingest/sync/", {"scope": "acme/docs"}).status_code == 403
+    html = html_of(visitor.get("/ingest/"))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     assert '<option value="acme/docs">acme/docs</option>' in html
-    response = browser.post("/ingest/sync/", {"scope": "acme/docs", "csrfmiddlewaretoken": token})
+    response = visitor.post("/ingest/sync/", {"scope": "acme/docs", "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and response["Location"] == "/ingest/#sync"
 
 
@@ -222,3 +223,48 @@ def test_progress_endpoint_follows_a_real_sync_while_it_runs(github_sim, client)
     run = IngestRun.objects.get(scope="acme/core")
     assert run.status == "success" and run.items_written >= written[-1]
     assert run.items_written == sum(run.counts.values())
+
+
+def test_the_page_shows_a_sync_starting_and_finishing_without_a_reload(
+    live_server,
+    browser,  # noqa: F811 - the imported fixture
+    github_sim,
+):
+    """In Chromium, under the page's real CSP: the page is opened with nothing running, a sync
+    starts, ingest.js shows its row from progress.json, then says it finished; no reload."""
+    world = World()
+    build_community(world)
+    sim = github_sim(world, tokens=[TOKEN])
+    sim.faults.add("slow", times=None, seconds=0.3)  # a sync of several seconds
+    github = GitHubClient(base_url=sim.url, tokens=[TOKEN], backoff_base=0.01, backoff_cap=0.05)
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto(live_server.url + "/ingest/")
+    assert page.locator("#ingest-progress p.empty").is_visible()
+    loads = page.evaluate("performance.getEntriesByType('navigation').length")
+
+    def run() -> None:
+        try:
+            repository_sync(client=github, full_name="acme/core", trigger="command")
+        finally:
+            github.close()
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        row = page.locator("#ingest-progress tbody tr", has_text="acme/core")
+        row.wait_for(state="visible", timeout=20_000)
+        assert re.search(r"\d+ of 8", row.inner_text())
+        assert "UTC" in row.inner_text()
+        assert not page.locator("#ingest-progress p.empty").is_visible()
+    finally:
+        worker.join(timeout=120)
+    page.locator("#ingest-progress .ingest-finished").wait_for(state="visible", timeout=30_000)
+    assert not page.locator("#ingest-progress tbody tr").count()
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == loads
+    assert problems == []
+    page.close()
+    time.sleep(0.5)  # a poll still in flight ends before the test database is dropped
