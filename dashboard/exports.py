@@ -4,7 +4,9 @@ CSV: UTF-8, header row, ISO dates, one row per entity or interval; a cell beginn
 `=`, `+`, `-`, `@`, tab or carriage return gets a leading apostrophe so a spreadsheet shows
 it as text instead of running it as a formula (OWASP "CSV injection"). Numbers are written as
 numbers (a negative change stays `-3`). Rows are pulled lazily from the selector's iterator,
-so memory stays flat however large the table. The filename carries the page and today's date.
+so memory stays flat however large the table. The filename carries the page (and table) and
+the period it counts (`pulse-activity-2025-01-01_2025-12-31.csv`); a page without a period
+(ingest) carries the day it was downloaded.
 """
 
 import csv
@@ -124,19 +126,23 @@ def csv_write(*, columns: list[tuple[str, str]], rows: Iterable, out: IO[str]) -
     return counted
 
 
-def export_filename(*, name: str, extension: str) -> str:
-    return f"pulse-{name}-{timezone.now().date().isoformat()}.{extension}"
+def period_label(*, since: dt.date, until: dt.date) -> str:
+    return f"{since.isoformat()}_{until.isoformat()}"
+
+
+def export_filename(*, name: str, extension: str, period: str = "") -> str:
+    """`pulse-NAME-PERIOD.EXT`; without a period, the day of the download stands for it."""
+    return f"pulse-{name}-{period or timezone.now().date().isoformat()}.{extension}"
 
 
 def csv_response(
-    *, name: str, columns: list[tuple[str, str]], rows: Iterable
+    *, name: str, columns: list[tuple[str, str]], rows: Iterable, period: str = ""
 ) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         csv_lines(columns=columns, rows=rows), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{export_filename(name=name, extension="csv")}"'
-    )
+    filename = export_filename(name=name, extension="csv", period=period)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

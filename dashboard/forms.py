@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -170,16 +171,24 @@ class FilterForm(forms.Form):
         until = data.get("until") or timezone.now().date()
         since = data.get("since") or max(EARLIEST_DATE, until - dt.timedelta(days=DEFAULT_DAYS - 1))
         if since > until:
-            raise forms.ValidationError(
-                f"since ({since.isoformat()}) is after until ({until.isoformat()})."
-            )
+            message = f"since ({since.isoformat()}) is after until ({until.isoformat()})."
+            # Either may be the wrong one: both are marked on the filter bar.
+            self.add_error("since", message)
+            self.add_error("until", message)
+            return data
         if bucket_count(since=since, until=until, interval=data["interval"]) > MAX_BUCKETS:
-            raise forms.ValidationError(
+            self.add_error(
+                "interval",
                 f"{since.isoformat()}..{until.isoformat()} has more than {MAX_BUCKETS} "
-                f"{data['interval']}s; choose a longer interval or a shorter period."
+                f"{data['interval']}s; choose a longer interval or a shorter period.",
             )
+            return data
         data["since"], data["until"] = since, until
-        data["resolved"] = self._repositories(data.get("repo") or [], data.get("org") or "")
+        try:
+            data["resolved"] = self._repositories(data.get("repo") or [], data.get("org") or "")
+        except forms.ValidationError as error:
+            # The error's code names the field at fault (repo or org).
+            self.add_error(error.code, error)
         return data
 
     def _repositories(self, names: list[str], org: str) -> list[tuple[int, str]]:
@@ -195,7 +204,8 @@ class FilterForm(forms.Form):
                 raise forms.ValidationError(
                     "unknown repository: "
                     + ", ".join(wanted[name] for name in missing)
-                    + " (Pulse has no data for it; check the spelling or track it first)."
+                    + " (Pulse has no data for it; check the spelling or track it first).",
+                    code="repo",
                 )
             chosen = [(row[0], row[1]) for row in found]
             if org:
@@ -203,7 +213,8 @@ class FilterForm(forms.Form):
                 if not chosen:
                     raise forms.ValidationError(
                         f"none of the chosen repositories belongs to org {org}; "
-                        "choose repositories of that org, or leave org out."
+                        "choose repositories of that org, or leave org out.",
+                        code="org",
                     )
             return sorted(chosen, key=lambda pair: pair[1].lower())
         if org:
@@ -214,7 +225,7 @@ class FilterForm(forms.Form):
             )
             if not chosen:
                 raise forms.ValidationError(
-                    f"unknown org: {org} (no repository of it has been ingested)."
+                    f"unknown org: {org} (no repository of it has been ingested).", code="org"
                 )
             return chosen
         return list(
@@ -224,11 +235,19 @@ class FilterForm(forms.Form):
         )
 
     def problems(self) -> list[str]:
-        """Every validation error as a plain sentence."""
+        """Every validation error as a plain sentence (once, though it may mark two fields)."""
         messages = []
         for errors in self.errors.values():
-            messages.extend(str(error) for error in errors)
+            messages.extend(str(error) for error in errors if str(error) not in messages)
         return messages
+
+    def field_errors(self) -> dict[str, str]:
+        """The fields at fault and what is wrong with each, for marking them on the bar."""
+        return {
+            name: " ".join(str(error) for error in errors)
+            for name, errors in self.errors.items()
+            if name != NON_FIELD_ERRORS
+        }
 
     def filters(self) -> Filters:
         data = self.cleaned_data

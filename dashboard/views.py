@@ -30,13 +30,14 @@ from ingest.models import Repository
 from .definitions.buckets import INTERVALS
 from .definitions.weeks import WeekError, iso_week_parse, last_complete_week
 from .docs import metrics_docs_render
-from .exports import csv_response, json_response
+from .exports import csv_response, json_response, period_label
 from .forms import FULL_NAME, FilterForm, Filters
 from .metrics.ingest_status import running_syncs, sync_scopes
 from .pages import PAGES
 from .pages.digest import DOCS_URL as DIGEST_DOCS_URL
 from .pages.digest import weekly_digest_for
 from .pages.digest_render import digest_markdown
+from .pages.filter_sets import filter_bar, filter_set
 from .pages.health import badge_stamp, health_badge
 from .pages.nomination import nomination_evidence_for
 from .pages.nomination_render import nomination_markdown
@@ -46,8 +47,39 @@ LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 DOCS = Path(settings.BASE_DIR) / "docs" / "metrics.md"
 
 
-def _bad_request(request: HttpRequest, problems: list[str]) -> HttpResponse:
-    return render(request, "dashboard/bad_request.html", {"problems": problems}, status=400)
+def _tracked_repositories() -> list[str]:
+    return list(
+        Repository.objects.filter(tracked=True)
+        .order_by("full_name")
+        .values_list("full_name", flat=True)
+    )
+
+
+def _filter_bar(request: HttpRequest, **kwargs) -> dict | None:
+    """The page's filter bar (dashboard.pages.filter_sets), None for a page without one."""
+    match = request.resolver_match
+    page = match.url_name if match else ""
+    if not filter_set(page):
+        return None
+    kwargs.setdefault("repositories", _tracked_repositories())
+    owner, name = (match.kwargs.get("owner"), match.kwargs.get("name")) if match else (None, None)
+    return filter_bar(
+        page=page,
+        path=request.path,
+        params=request.GET,
+        today=timezone.now().date(),
+        project=f"{owner}/{name}" if owner and name else "",
+        **kwargs,
+    )
+
+
+def _bad_request(
+    request: HttpRequest, problems: list[str], *, errors: dict[str, str] | None = None
+) -> HttpResponse:
+    """The 400 page: what is wrong, above the page's filter bar with the wrong fields marked
+    and the values as given, so they can be corrected in place."""
+    context = {"problems": problems, "bar": _filter_bar(request, errors=errors or {})}
+    return render(request, "dashboard/bad_request.html", context, status=400)
 
 
 def _link(request: HttpRequest, **changes) -> str:
@@ -81,7 +113,7 @@ def _meta(page, filters: Filters) -> dict:
 def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse:
     form = FilterForm(request.GET)
     if not form.is_valid():
-        return _bad_request(request, form.problems())
+        return _bad_request(request, form.problems(), errors=form.field_errors())
     filters = form.filters()
     page = build(filters=filters, **path_kwargs)
     fmt = form.output_format
@@ -91,9 +123,12 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
         known = ", ".join(t.id for t in page.tables)
         return _bad_request(request, [f"table {table_id!r} is not one of {known}."])
     if fmt == "csv":
-        suffix = f"-{table.id}" if table_id else ""
+        suffix = f"-{table.id}" if table is not page.tables[0] else ""
         return csv_response(
-            name=page.name + suffix, columns=table.header(), rows=table.export_rows()
+            name=page.name + suffix,
+            columns=table.header(),
+            rows=table.export_rows(),
+            period=_export_period(request, page=page, filters=filters),
         )
     if fmt == "json":
         meta = _meta(page, filters)
@@ -119,12 +154,21 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
         "csv_url": _link(request, format="csv", table=None),
         "json_url": _link(request, format="json", table=None),
         "intervals": INTERVALS,
-        "all_repositories": Repository.objects.filter(tracked=True)
-        .order_by("full_name")
-        .values_list("full_name", flat=True),
+        "bar": _filter_bar(request, filters=filters, week=page.context.get("week", "")),
         **page.context,
     }
     return render(request, page.template, context)
+
+
+def _export_period(request: HttpRequest, *, page, filters: Filters) -> str:
+    """What a CSV's filename names as its period: the digest's week, else the page's
+    since_until; empty (the download day) for a page whose numbers have no period."""
+    shown = filter_set(request.resolver_match.url_name if request.resolver_match else "")
+    if "week" in shown and page.context.get("week"):
+        return str(page.context["week"])
+    if "since" in shown:
+        return period_label(since=filters.since, until=filters.until)
+    return ""
 
 
 @require_safe
@@ -163,11 +207,11 @@ def digest(request: HttpRequest) -> HttpResponse:
     try:
         monday = iso_week_parse(raw_week, today=today) if raw_week else last_complete_week(today)
     except WeekError as error:
-        return _bad_request(request, [str(error)])
+        return _bad_request(request, [str(error)], errors={"week": str(error)})
     if request.GET.get("format") == "md":
         form = FilterForm(_without(request.GET, "format"))
         if not form.is_valid():
-            return _bad_request(request, form.problems())
+            return _bad_request(request, form.problems(), errors=form.field_errors())
         digest = weekly_digest_for(filters=form.filters(), monday=monday)
         return _markdown_response(digest_markdown(digest, docs_url=DIGEST_DOCS_URL))
 
@@ -199,7 +243,7 @@ def nomination(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "md":
         form = FilterForm(_without(request.GET, "format"))
         if not form.is_valid():
-            return _bad_request(request, form.problems())
+            return _bad_request(request, form.problems(), errors=form.field_errors())
         evidence = nomination_evidence_for(
             filters=form.filters(), repository_id=repository_id, login=login
         )
@@ -233,7 +277,24 @@ def _markdown_response(text: str) -> HttpResponse:
 def project(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if not FULL_NAME.match(f"{owner}/{name}"):
         raise Http404("That is not a repository name (owner/name).")
+    chosen = _other_project(request, f"{owner}/{name}")
+    if chosen:
+        # The project picker: another project chosen here opens that project's page, with
+        # the same period (the form checks the name like any repo filter).
+        return redirect(_link(request, repo=None).replace(request.path, f"/projects/{chosen}/", 1))
     return page_response(request, build=PAGES["project"], owner=owner, name=name)
+
+
+def _other_project(request: HttpRequest, current: str) -> str:
+    """The tracked project the picker chose, when it is not this page's."""
+    for name in request.GET.getlist("repo"):
+        name = name.strip().strip("/")
+        if FULL_NAME.match(name) and name.lower() != current.lower():
+            found = Repository.objects.filter(full_name__iexact=name).values_list(
+                "full_name", flat=True
+            )
+            return found.first() or ""
+    return ""
 
 
 @require_safe
