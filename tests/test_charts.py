@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dashboard.derived.rebuild import derived_rebuild
 
-from .factories import ingest_run, small_world
+from .factories import actor, commit, ingest_run, small_world
 
 YEAR_2024 = "since=2024-01-01&until=2024-12-31&interval=month"
 
@@ -215,3 +215,13 @@ def test_links_keep_the_filters_and_point_at_the_right_page(world, client):
     assert query(person["links"][4])["since"] == ["2024-05-01"]
     for link in project["chart-issues"]["links"][:3]:
         assert client.get(link).status_code == 200
+
+
+def test_retention_of_this_months_newcomers_says_too_recent_not_no_data(world, client):
+    today = timezone.now().date()
+    commit(world["repos"]["acme/alpha"], today.isoformat(), author=actor("zoe"))
+    derived_rebuild()
+    cache.clear()
+    charts = charts_of(client, f"/newcomers/?since={today.replace(day=1)}")
+    assert charts["chart-retention"]["empty_reason"].startswith("Too recent to tell")
+    assert "empty_reason" not in charts["chart-newcomers"]

@@ -24,6 +24,8 @@ from .charts import (
     stacked_measures,
 )
 
+TOO_RECENT = "Too recent to tell: these months' newcomers have not yet had 30 days to come back."
+
 KIND_GROUP_TITLES = {
     "default": "pull request or commit (authored or co-authored)",
     "any": "any contribution",
@@ -156,7 +158,11 @@ def newcomers_page(*, filters: Filters) -> Page:
                     **by_month,
                 ),
                 spec=kept_spec,
-                empty_reason=empty_reason(kept_spec, has_scope=has_scope),
+                empty_reason=(
+                    TOO_RECENT
+                    if any(r["newcomers"] for r in kept) and empty_reason(kept_spec)
+                    else empty_reason(kept_spec, has_scope=has_scope)
+                ),
             ),
         ]
 
