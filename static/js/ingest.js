@@ -43,6 +43,7 @@
         bar.max = Math.max(sync.total, 1);
         bar.value = Math.min(sync.done, bar.max);
         bar.textContent = `${sync.done} of ${sync.total}`;
+        bar.setAttribute("aria-label", `${sync.resource} read of ${sync.total}`);
         reading.appendChild(bar);
       }
       cell(tr, String(sync.items_written), "number");
