@@ -19,12 +19,18 @@
   var PARTIAL_DASH = [6, 4];
   var EARLIER_DASH = [2, 3];
 
+  var tokens = {};
+
   function token(name) {
-    var value = "";
-    try {
-      value = getComputedStyle(document.documentElement).getPropertyValue("--" + name).trim();
-    } catch (e) { value = ""; }
-    return /^#[0-9a-fA-F]{6}$/.test(value) ? value : (FALLBACK[name] || FALLBACK["series-1"]);
+    if (!(name in tokens)) {
+      var value = "";
+      try {
+        value = getComputedStyle(document.documentElement).getPropertyValue("--" + name).trim();
+      } catch (e) { value = ""; }
+      tokens[name] = /^#[0-9a-fA-F]{6}$/.test(value) ? value
+                                                     : (FALLBACK[name] || FALLBACK["series-1"]);
+    }
+    return tokens[name];
   }
 
   function colour(index) { return token(ORDER[index % ORDER.length]); }
