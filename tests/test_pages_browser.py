@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from dashboard.derived.rebuild import derived_rebuild
@@ -249,6 +250,18 @@ def test_main_navigation_collapses_into_a_menu_button_at_phone_width(live_server
     # Wide enough for the links: no menu button, the links in the header.
     page.set_viewport_size({"width": 1366, "height": 768})
     assert not menu.is_visible() and overview.is_visible()
+    # Signed in with a long user name, the account part still fits a phone's header.
+    name = "community-manager-with-a-long-name"
+    User.objects.create_user(name, password="a long test password")
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server.url + "/")
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_out = page.get_by_role("button", name="Log out").bounding_box()
+    assert log_out and log_out["x"] + log_out["width"] <= 390
+    assert page.evaluate(OVERFLOW) is None
     assert problems == []
 
 
