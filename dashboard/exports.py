@@ -126,10 +126,6 @@ def csv_write(*, columns: list[tuple[str, str]], rows: Iterable, out: IO[str]) -
     return counted
 
 
-def period_label(*, since: dt.date, until: dt.date) -> str:
-    return f"{since.isoformat()}_{until.isoformat()}"
-
-
 def export_filename(*, name: str, extension: str, period: str = "") -> str:
     """`pulse-NAME-PERIOD.EXT`; without a period, the day of the download stands for it."""
     return f"pulse-{name}-{period or timezone.now().date().isoformat()}.{extension}"

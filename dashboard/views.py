@@ -30,14 +30,14 @@ from ingest.models import Repository
 from .definitions.buckets import INTERVALS
 from .definitions.weeks import WeekError, iso_week_parse, last_complete_week
 from .docs import metrics_docs_render
-from .exports import csv_response, json_response, period_label
+from .exports import csv_response, json_response
 from .forms import FULL_NAME, FilterForm, Filters
 from .metrics.ingest_status import running_syncs, sync_scopes
 from .pages import PAGES
 from .pages.digest import DOCS_URL as DIGEST_DOCS_URL
 from .pages.digest import weekly_digest_for
 from .pages.digest_render import digest_markdown
-from .pages.filter_sets import filter_bar, filter_set
+from .pages.filter_sets import export_period, filter_bar, filter_set
 from .pages.health import badge_stamp, health_badge
 from .pages.nomination import nomination_evidence_for
 from .pages.nomination_render import nomination_markdown
@@ -128,7 +128,11 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
             name=page.name + suffix,
             columns=table.header(),
             rows=table.export_rows(),
-            period=_export_period(request, page=page, filters=filters),
+            period=export_period(
+                page_key=request.resolver_match.url_name if request.resolver_match else "",
+                page=page,
+                filters=filters,
+            ),
         )
     if fmt == "json":
         meta = _meta(page, filters)
@@ -158,17 +162,6 @@ def page_response(request: HttpRequest, *, build, **path_kwargs) -> HttpResponse
         **page.context,
     }
     return render(request, page.template, context)
-
-
-def _export_period(request: HttpRequest, *, page, filters: Filters) -> str:
-    """What a CSV's filename names as its period: the digest's week, else the page's
-    since_until; empty (the download day) for a page whose numbers have no period."""
-    shown = filter_set(request.resolver_match.url_name if request.resolver_match else "")
-    if "week" in shown and page.context.get("week"):
-        return str(page.context["week"])
-    if "since" in shown:
-        return period_label(since=filters.since, until=filters.until)
-    return ""
 
 
 @require_safe

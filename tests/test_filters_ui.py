@@ -3,12 +3,14 @@ the quick ranges, the 400 page that keeps the bar with the wrong field marked, t
 picker that goes to the chosen project, and CSV filenames that name the page and the period."""
 
 import datetime as dt
+import io
 import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import timezone
 
 from dashboard.derived.rebuild import derived_rebuild
@@ -324,3 +326,24 @@ def test_csv_filenames_of_the_digest_person_and_ingest_pages(client, world):
     # The ingest page counts no period: its CSV is a snapshot, named by its day.
     ingest = client.get("/ingest/?format=csv")
     assert filename(ingest) == f"pulse-ingest-{timezone.now().date().isoformat()}.csv"
+
+
+def test_manage_py_export_into_a_directory_uses_the_download_name(world, tmp_path):
+    err = io.StringIO()
+    call_command(
+        "export",
+        "risks",
+        "--since",
+        "2024-01-01",
+        "--until",
+        "2024-12-31",
+        "--output",
+        str(tmp_path),
+        stderr=err,
+    )
+    written = [path.name for path in tmp_path.iterdir()]
+    assert written == ["pulse-risks-2024-01-01_2024-12-31.csv"]
+    assert written[0] in err.getvalue()
+    # A file name is used as given.
+    call_command("export", "activity", "--output", str(tmp_path / "mine.csv"), stderr=err)
+    assert (tmp_path / "mine.csv").read_text(encoding="utf-8").startswith("Interval start")

@@ -190,3 +190,14 @@ def filter_bar(
         "ranges": ranges,
         "reset_url": path + ("?" + urlencode(hidden) if hidden else ""),
     }
+
+
+def export_period(*, page_key: str, page, filters: Filters) -> str:
+    """What a CSV's filename names as its period: the digest's week, else since_until; empty
+    (the download day stands for it) for a page whose numbers have no period (ingest)."""
+    shown = filter_set(page_key)
+    if "week" in shown and page.context.get("week"):
+        return str(page.context["week"])
+    if "since" in shown:
+        return f"{filters.since.isoformat()}_{filters.until.isoformat()}"
+    return ""

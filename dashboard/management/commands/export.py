@@ -4,16 +4,20 @@ VIEW is a page name (overview, activity, newcomers, ingest, project, person); `p
 `--project owner/name`, `person` needs `--login LOGIN`. Filters are the page's query
 parameters (`--repo` repeatable, `--org`, `--since`, `--until`, `--interval`, `--kind`,
 `--stack`, `--table`). Bad filters stop with the same message the page's 400 gives.
+`--output` names a file, or an existing directory to write the file the page's Download CSV
+would be named (`pulse-activity-2025-01-01_2025-12-31.csv`) into.
 """
 
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404, QueryDict
 
-from dashboard.exports import csv_write
+from dashboard.exports import csv_write, export_filename
 from dashboard.forms import FilterForm
 from dashboard.pages import PAGES
+from dashboard.pages.filter_sets import export_period
 
 
 class Command(BaseCommand):
@@ -31,7 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--table", help="which of the page's tables (default: the first)")
         parser.add_argument("--project", help="owner/name, for VIEW project")
         parser.add_argument("--login", help="GitHub login, for VIEW person")
-        parser.add_argument("--output", "-o", help="file to write (default: standard output)")
+        parser.add_argument(
+            "--output",
+            "-o",
+            help="file to write, or a directory to write it in under the page's download name "
+            "(default: standard output)",
+        )
 
     def handle(self, *args, **options):
         query = QueryDict(mutable=True)
@@ -54,8 +63,9 @@ class Command(BaseCommand):
             if not options["login"]:
                 raise CommandError("export person needs --login LOGIN.")
             path_kwargs = {"login": options["login"]}
+        filters = form.filters()
         try:
-            page = PAGES[view](filters=form.filters(), **path_kwargs)
+            page = PAGES[view](filters=filters, **path_kwargs)
         except Http404 as error:
             raise CommandError(str(error)) from error
         table = page.table(options["table"])
@@ -63,9 +73,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"table {options['table']!r} is not one of {', '.join(t.id for t in page.tables)}."
             )
-        if options["output"]:
-            with open(options["output"], "w", encoding="utf-8", newline="") as out:
+        output = options["output"]
+        if output and Path(output).is_dir():
+            name = page.name + ("" if table is page.tables[0] else f"-{table.id}")
+            period = export_period(page_key=view, page=page, filters=filters)
+            output = str(Path(output) / export_filename(name=name, extension="csv", period=period))
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as out:
                 count = csv_write(columns=table.header(), rows=table.export_rows(), out=out)
-            self.stderr.write(f"{count} rows written to {options['output']}")
+            self.stderr.write(f"{count} rows written to {output}")
         else:
             csv_write(columns=table.header(), rows=table.export_rows(), out=sys.stdout)
