@@ -428,19 +428,32 @@ def export_speed() -> dict:
 
 
 def missing_tables_create() -> list[str]:
-    """Creates the dashboard tables a reused world lacks. Each app keeps one initial
-    migration, edited in place when a table is added, so `migrate` finds nothing to apply on
-    a database migrated before; derived tables hold nothing a rebuild does not write (run
-    with --rebuild). Returns the tables created."""
+    """Creates the tables and columns a reused world lacks. Each app keeps one initial
+    migration, edited in place when a table or column is added, so `migrate` finds nothing to
+    apply on a database migrated before; derived tables hold nothing a rebuild does not write
+    (run with --rebuild), and a new column of the facts takes its default. Returns what was
+    created."""
     existing = set(connection.introspection.table_names())
     created = []
     with connection.schema_editor() as editor:
-        for model in apps.get_app_config("dashboard").get_models():
-            if model._meta.db_table not in existing:
-                editor.create_model(model)
-                created.append(model._meta.db_table)
+        for app in ("ingest", "dashboard"):
+            for model in apps.get_app_config(app).get_models():
+                table = model._meta.db_table
+                if table not in existing:
+                    editor.create_model(model)
+                    created.append(table)
+                    continue
+                with connection.cursor() as cursor:
+                    columns = {
+                        c.name
+                        for c in connection.introspection.get_table_description(cursor, table)
+                    }
+                for field in model._meta.local_concrete_fields:
+                    if field.column not in columns:
+                        editor.add_field(model, field)
+                        created.append(f"{table}.{field.column}")
     if created:
-        print(f"created the tables this database lacked: {', '.join(created)}", flush=True)
+        print(f"created what this database lacked: {', '.join(created)}", flush=True)
     return created
 
 
