@@ -83,12 +83,18 @@ def sync_scopes() -> list[str]:
     orgs = (
         TrackedOrganization.objects.filter(active=True)
         .annotate(scope=Concat(Value("org:"), "login", output_field=CharField()))
+        .order_by()
         .values_list("scope", flat=True)
     )
-    listed = Repository.objects.filter(tracked=True, archived=False).values_list(
-        "full_name", flat=True
+    # SQLite refuses a compound statement whose parts are ordered (the models' default order).
+    listed = (
+        Repository.objects.filter(tracked=True, archived=False)
+        .order_by()
+        .values_list("full_name", flat=True)
     )
-    own = TrackedRepository.objects.filter(active=True).values_list("full_name", flat=True)
+    own = (
+        TrackedRepository.objects.filter(active=True).order_by().values_list("full_name", flat=True)
+    )
     scopes = set(orgs.union(listed, own))
     return sorted(scopes, key=lambda scope: (not scope.startswith("org:"), scope))
 
