@@ -299,6 +299,14 @@ def test_sorting_a_column_and_downloading_csv_in_the_browser(live_server, browse
         int(v) for v in page.locator("table.sortable tbody tr td:nth-child(7)").all_inner_texts()
     ]
     assert column == sorted(column)
+    # By keyboard: the heading is a button reached with Tab and pressed with Enter.
+    header.get_by_role("button").focus()
+    page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "descending"
+    column = [
+        int(v) for v in page.locator("table.sortable tbody tr td:nth-child(7)").all_inner_texts()
+    ]
+    assert column == sorted(column, reverse=True)
     with page.expect_download() as download:
         page.get_by_text("Download CSV").click()
     assert download.value.suggested_filename.startswith("pulse-overview-")

@@ -150,6 +150,12 @@
   function sortable(table) {
     var headers = table.tHead ? table.tHead.rows[0].cells : [];
     Array.prototype.forEach.call(headers, function (th, column) {
+      // The heading's text becomes a button, so keyboard users can sort too (Enter/Space).
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
       th.addEventListener("click", function () {
         var descending = th.getAttribute("aria-sort") !== "descending";
         Array.prototype.forEach.call(headers, function (h) { h.removeAttribute("aria-sort"); });
