@@ -2,6 +2,7 @@
 
 import datetime as dt
 import html
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -56,6 +57,11 @@ def _web_hosts(api_url: str) -> frozenset[tuple[str, str]]:
     return frozenset(hosts)
 
 
+# Whitespace (any Unicode space, as str.isspace) and control characters; one regex search
+# instead of a Python loop per character, since every linked cell of a page passes here.
+_BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def link_target(url) -> str | None:
     """`url` if a table may link to it, else None (the cell is shown as text): one of our own
     pages (a path), or a page on GitHub's web host. Addresses come from GitHub's answers
@@ -63,7 +69,7 @@ def link_target(url) -> str | None:
     becomes a clickable href."""
     if not url or not isinstance(url, str):
         return None
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if _BLANK_OR_CONTROL.search(url):
         return None  # browsers drop tabs and newlines: "/\t/evil.example" would be "//evil…"
     if url.startswith("/") and not url.startswith("//") and "\\" not in url:
         return url
