@@ -3,6 +3,7 @@ CACHE_URL and warmed after a rollup rebuild; retention read from the stored last
 and active contributors read from whole-bucket counts give the raw facts' answer."""
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,9 @@ import uuid
 import pytest
 import redis
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from dashboard.definitions.buckets import INTERVALS, bucket_start, bucket_starts
 from dashboard.definitions.contributions import scope_key
@@ -30,6 +33,7 @@ from tests.factories import (
     WORLD_REPOS,
     at,
     comment,
+    commit,
     repository,
     small_world,
 )
@@ -224,3 +228,32 @@ def test_candidate_cut_per_project_keeps_everyone_tied_at_the_cut():
     ]
     cut = promotion_candidates(repository_ids=ids, as_of=None, limit=2)
     assert [(r["project"], r["login"]) for r in cut] == best_two
+
+
+@pytest.mark.django_db
+def test_a_page_reads_the_derived_version_once_and_the_next_request_sees_a_rebuild(client):
+    built = small_world()
+    derived_rebuild()
+    cache.clear()
+    page = "/risks/?since=2024-01-01&until=2024-12-31"
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get(page)
+    assert first.status_code == 200
+    version_reads = [q for q in cold.captured_queries if "dashboard_derivedstate" in q["sql"]]
+    # tens of cached selectors on this page; the version they are keyed by is read once
+    assert len(version_reads) == 1
+    # A rebuild between two requests: the next request reads the new version and shows the
+    # new figure, not the first request's cached one.
+    before = _authored_total(client, page)
+    for day in range(1, 4):
+        commit(
+            built["repos"]["acme/beta"], f"2024-11-0{day} 09:00", author=built["people"]["alice"]
+        )
+    derived_rebuild()
+    assert _authored_total(client, page) == before + 3
+
+
+def _authored_total(client, page: str) -> int:
+    response = client.get(page + "&format=json")
+    data = json.loads(b"".join(response.streaming_content))
+    return next(row["total"] for row in data["rows"] if row["work"].startswith("authored"))
