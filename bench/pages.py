@@ -428,7 +428,7 @@ def export_speed() -> dict:
 
 
 def missing_tables_create() -> list[str]:
-    """Creates the tables and columns a reused world lacks. Each app keeps one initial
+    """Creates the tables, columns and indexes a reused world lacks. Each app keeps one initial
     migration, edited in place when a table or column is added, so `migrate` finds nothing to
     apply on a database migrated before; derived tables hold nothing a rebuild does not write
     (run with --rebuild), and a new column of the facts takes its default. Returns what was
@@ -452,6 +452,12 @@ def missing_tables_create() -> list[str]:
                     if field.column not in columns:
                         editor.add_field(model, field)
                         created.append(f"{table}.{field.column}")
+                with connection.cursor() as cursor:
+                    named = set(connection.introspection.get_constraints(cursor, table))
+                for index in model._meta.indexes:
+                    if index.name not in named:
+                        editor.add_index(model, index)
+                        created.append(f"{table}.{index.name}")
     if created:
         print(f"created what this database lacked: {', '.join(created)}", flush=True)
     return created

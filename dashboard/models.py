@@ -62,6 +62,14 @@ class ContributionEvent(models.Model):
                 name="event_repo_time_cover",
                 include=["kind", "is_bot", "person_key", "response_seconds"],
             ),
+            # Covering: the first-response medians of a period per project and kind (health)
+            # read one index range per pair.
+            models.Index(
+                fields=["repository", "kind", "occurred_at"],
+                name="event_response",
+                include=["response_seconds"],
+                condition=models.Q(response_seconds__isnull=False),
+            ),
             models.Index(fields=["occurred_at"], name="event_time"),
             models.Index(fields=["person_key", "occurred_at"], name="event_person_time"),
             # A person's latest contribution in one project (retention, per-project scope).
@@ -740,3 +748,34 @@ class PersonOrganisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.login}: {self.organisation or '(dated)'}"
+
+
+class OrganisationMonth(models.Model):
+    """Rollup: authored work (RiskMonth's "authored") per project, calendar month and the
+    organisation of its authors' profiles as PersonOrganisation holds it (UNKNOWN, empty, for
+    people without one). People whose organisation can differ between days (`dated`) are
+    left out: the elephant factor reads them day by day. Community-wide like
+    PersonOrganisation, so rebuilt whole on every rebuild. The elephant factor reads a
+    period's whole months here (docs/metrics.md, "Elephant factor"). Written by
+    derived/risks.py."""
+
+    repository = models.ForeignKey(
+        "ingest.Repository", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    month = models.DateField()  # the month's first day
+    organisation = models.CharField(max_length=255, blank=True)
+    items = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # Covering: a period's whole months are read from the index alone.
+            models.Index(
+                fields=["repository", "month"],
+                name="organisation_month_window",
+                include=["organisation", "items"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        shown = self.organisation or "(unknown)"
+        return f"{shown} in {self.repository_id} {self.month:%Y-%m}: {self.items}"

@@ -20,7 +20,7 @@ from dashboard.definitions.contributions import LOGIN_PREFIX
 from dashboard.definitions.risk_work import TIME_FIELDS, WORKS, bot_actor_ids, work_items
 from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics import review_load, risks
-from dashboard.models import PersonOrganisation, ReviewWait, RiskMonth
+from dashboard.models import OrganisationMonth, PersonOrganisation, ReviewWait, RiskMonth
 from dashboard.pages.warm import default_views_warm
 from ingest.models import Actor, AffiliationOverride, PullRequest, Review
 from tests.factories import actor, commit, generated_world, pull_request, review
@@ -223,6 +223,9 @@ def _snapshot() -> dict[str, Counter]:
         ),
         "organisations": Counter(
             PersonOrganisation.objects.values_list("login", "organisation", "dated")
+        ),
+        "organisation_months": Counter(
+            OrganisationMonth.objects.values_list("repository_id", "month", "organisation", "items")
         ),
     }
 

@@ -25,8 +25,9 @@ from django.conf import settings
 
 from ingest.models import Actor, AffiliationOverride
 
-from ..models import EmailDomainSpell
+from ..models import EmailDomainSpell, PersonOrganisation
 from . import affiliation
+from .contributions import LOGIN_PREFIX
 
 UNKNOWN = ""
 # Up to this many people, their profiles are looked up by login; more, all are read.
@@ -171,3 +172,22 @@ def organisation_evidence(*, logins: Iterable[str]) -> dict[str, Evidence]:
             profile=profiles.get(lower, UNKNOWN),
         )
     return found
+
+
+def profile_organisation_sums_sql(rows_sql: str, *, by_month: bool) -> str:
+    """SQL summing `rows_sql`'s rows (`repository_id`, `person` (a person key), `n`, and
+    `month` when `by_month`) per project (and month) and the organisation of each person's
+    profile as PersonOrganisation holds it, UNKNOWN for people without one; people whose
+    organisation can differ between days (`dated`) are left out (read day by day instead).
+    Selects `repository_id`, `month` when `by_month`, `organisation`, `n`."""
+    month = "s.month, " if by_month else ""
+    cut = len(LOGIN_PREFIX)
+    return f"""
+        SELECT s.repository_id, {month}COALESCE(po.organisation, '{UNKNOWN}') AS organisation,
+               SUM(s.n) AS n
+        FROM ({rows_sql}) s
+        LEFT JOIN {PersonOrganisation._meta.db_table} po
+          ON SUBSTR(s.person, 1, {cut}) = '{LOGIN_PREFIX}'
+          AND po.login = LOWER(SUBSTR(s.person, {cut + 1}))
+        WHERE po.dated IS NULL OR NOT po.dated
+        GROUP BY s.repository_id, {month}COALESCE(po.organisation, '{UNKNOWN}')"""

@@ -1,9 +1,11 @@
 """Risk rollups (docs/metrics.md, "Risks"): each kind of work per project, person and month,
-how long each pull request waited for its first review, and each person's organisation.
+how long each pull request waited for its first review, each person's organisation, and
+authored work per project, month and organisation.
 
 RiskMonth and ReviewWait depend only on the project's own facts and are rebuilt with it.
 PersonOrganisation is community-wide (a person's profile and e-mail domains span projects) and
-is rebuilt whole on every rebuild.
+is rebuilt whole on every rebuild, and OrganisationMonth with it (it reads PersonOrganisation
+and every project's RiskMonth).
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ from ingest.models import Actor, AffiliationOverride, PullRequest, Review
 from ..definitions import organisations
 from ..definitions.buckets import trunc
 from ..definitions.risk_work import TIME_FIELDS, WORKS, bot_actor_ids, work_items
-from ..models import EmailDomainSpell, PersonOrganisation, ReviewWait, RiskMonth
+from ..models import (
+    EmailDomainSpell,
+    OrganisationMonth,
+    PersonOrganisation,
+    ReviewWait,
+    RiskMonth,
+)
 from . import Family
 
 FAMILY = Family(
     name="risks",
-    tables=("RiskMonth", "ReviewWait", "PersonOrganisation"),
+    tables=("RiskMonth", "ReviewWait", "PersonOrganisation", "OrganisationMonth"),
     sources=(
         "ContributionEvent",
         "PromotionWork",
@@ -37,12 +45,14 @@ FAMILY = Family(
 
 
 def risks_rebuild(*, repository_ids: list[int]) -> None:
-    """RiskMonth and ReviewWait of these repositories and everyone's PersonOrganisation
-    (inside the caller's transaction, after the events and role rollups they read)."""
+    """RiskMonth and ReviewWait of these repositories, everyone's PersonOrganisation and
+    every project's OrganisationMonth (inside the caller's transaction, after the events and
+    role rollups they read)."""
     ids = list(repository_ids)
     risk_months_rebuild(repository_ids=ids)
     review_waits_rebuild(repository_ids=ids)
     person_organisations_rebuild()
+    organisation_months_rebuild()
 
 
 def risk_months_rebuild(*, repository_ids: list[int]) -> None:
@@ -136,3 +146,22 @@ def person_organisations_rebuild() -> int:
         batch_size=5000,
     )
     return len(evidence)
+
+
+def organisation_months_rebuild() -> None:
+    """Every project's authored work per month and profile organisation: INSERT … SELECT
+    from RiskMonth and PersonOrganisation (after both are rebuilt), the same sum the
+    elephant factor makes of a period's cut months from the facts."""
+    OrganisationMonth.objects.all().delete()
+    authored = RiskMonth.objects.filter(work="authored").values_list(
+        "repository_id", "person", "month", "items"
+    )
+    select, params = authored.query.sql_with_params()
+    rows = f"SELECT r.repository_id, r.person, r.month, r.items AS n FROM ({select}) r"
+    summed = organisations.profile_organisation_sums_sql(rows, by_month=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {OrganisationMonth._meta.db_table} "
+            f"(repository_id, month, organisation, items) {summed}",
+            params,
+        )

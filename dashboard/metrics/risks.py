@@ -30,7 +30,7 @@ from ..definitions.buckets import (
 )
 from ..definitions.contributions import LOGIN_PREFIX, login_of_person_key
 from ..definitions.risk_work import AUTHORED_KINDS, TIME_FIELDS, WORKS, bot_actor_ids, work_items
-from ..models import ContributionEvent, PersonOrganisation, RiskMonth
+from ..models import ContributionEvent, OrganisationMonth, PersonOrganisation, RiskMonth
 from .cached import cached_until_rebuild
 
 # Re-exported: the risk figures' kinds of work, and the bot accounts the waits leave out.
@@ -383,7 +383,113 @@ def _organisation_counts(
     until: date,
 ) -> dict[int, Counter]:
     """Authored work per project and organisation (UNKNOWN: not known), each item counted for
-    its author's organisation on its day, from the period's authored `rows` (work_counts')."""
+    its author's organisation on its day: the whole months from the OrganisationMonth rollup,
+    the cut first and last months summed alike from the facts, and the people whose
+    organisation can differ between days read day by day. `rows` are the period's authored
+    rows (work_counts'), whose people are the period's authors."""
+    dated_logins = set(
+        PersonOrganisation.objects.filter(dated=True).values_list("login", flat=True)
+    )
+    if _overridden_logins() - dated_logins:
+        # An override saved since the last rebuild counts at once: the rollup still holds
+        # that person under their profile's organisation.
+        return _organisation_counts_live(
+            rows, repository_ids=repository_ids, since=since, until=until
+        )
+    ids = list(repository_ids)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    start, end = period_bounds(since=since, until=until)
+    cuts = [(start, end)]
+    months = _whole_months(since=since, until=until)
+    if months is not None:
+        first, last = months
+        for rid, organisation, n in (
+            OrganisationMonth.objects.filter(
+                repository_id__in=ids, month__gte=first, month__lt=last
+            )
+            .values("repository_id", "organisation")
+            .annotate(n=Sum("items"))
+            .order_by()
+            .values_list("repository_id", "organisation", "n")
+        ):
+            counts[rid][organisation] += n
+        first_at, last_at = period_bounds(since=first, until=last - timedelta(days=1))
+        cuts = [(start, first_at), (last_at, end)]
+    for cut_start, cut_end in cuts:
+        if cut_start >= cut_end:
+            continue
+        items = (
+            work_items("authored", repository_ids=ids, start=cut_start, end=cut_end)
+            .values("repository_id", "person")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        select, params = items.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                organisations.profile_organisation_sums_sql(select, by_month=False), params
+            )
+            for rid, organisation, n in cursor.fetchall():
+                counts[rid][organisation] += n
+    if dated_logins:
+        cut = len(LOGIN_PREFIX)
+        dated = {
+            key
+            for key in {row[1] for row in rows}
+            if key.startswith(LOGIN_PREFIX) and key[cut:].lower() in dated_logins
+        }
+        _count_day_by_day(counts, dated, repository_ids=ids, since=since, until=until)
+    return counts
+
+
+def _overridden_logins() -> set[str]:
+    """The lower-cased logins an admin's override names, as they are now."""
+    return {
+        login.lower()
+        for login in AffiliationOverride.objects.exclude(login="").values_list("login", flat=True)
+    }
+
+
+def _count_day_by_day(
+    counts: dict[int, Counter],
+    person_keys: set[str],
+    *,
+    repository_ids: Sequence[int],
+    since: date,
+    until: date,
+) -> None:
+    """Adds these people's authored items to `counts`, each for their organisation on its
+    day (the evidence read as it is now)."""
+    if not person_keys:
+        return
+    logins = {login_of_person_key(key).lower() for key in person_keys}
+    evidence = organisations.organisation_evidence(logins=logins)
+    items = _work("authored", repository_ids=repository_ids, since=since, until=until)
+    for rid, key, day, n in (
+        items.filter(person_key__in=sorted(person_keys))
+        .annotate(day=trunc("occurred_at", "day"))
+        .values("repository_id", "person_key", "day")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("repository_id", "person_key", "day", "n")
+    ):
+        found = evidence.get(login_of_person_key(key).lower())  # None: an override removed
+        counts[rid][
+            organisations.organisation_on(day=as_date(day), evidence=found)
+            if found is not None
+            else organisations.UNKNOWN
+        ] += n
+
+
+def _organisation_counts_live(
+    rows: list[tuple[int, str, date, int]],
+    *,
+    repository_ids: Sequence[int],
+    since: date,
+    until: date,
+) -> dict[int, Counter]:
+    """`_organisation_counts` from the period's authored `rows` and each author's profile
+    organisation, not from the rollup (which predates an override saved since)."""
     cut = len(LOGIN_PREFIX)  # login_of_person_key, inlined: tens of thousands of people
     lower = {
         key: key[cut:].lower() if key.startswith(LOGIN_PREFIX) else ""
@@ -405,24 +511,7 @@ def _organisation_counts(
     counts: dict[int, Counter] = defaultdict(Counter)
     for (rid, organisation), n in summed.items():
         counts[rid][organisation] = n
-    if dated:
-        # Only people whose organisation changes over time are read day by day.
-        evidence = organisations.organisation_evidence(logins=dated_logins)
-        items = _work("authored", repository_ids=repository_ids, since=since, until=until)
-        for rid, key, day, n in (
-            items.filter(person_key__in=sorted(dated))
-            .annotate(day=trunc("occurred_at", "day"))
-            .values("repository_id", "person_key", "day")
-            .annotate(n=Count("*"))
-            .order_by()
-            .values_list("repository_id", "person_key", "day", "n")
-        ):
-            found = evidence.get(lower[key])  # None: an override removed since the rebuild
-            counts[rid][
-                organisations.organisation_on(day=as_date(day), evidence=found)
-                if found is not None
-                else unknown
-            ] += n
+    _count_day_by_day(counts, dated, repository_ids=repository_ids, since=since, until=until)
     return counts
 
 
@@ -441,10 +530,7 @@ def _organisations(logins: set[str]) -> tuple[dict[str, str], set[str]]:
         found = cursor.fetchall()
     profiles = {login: organisation for login, organisation, is_dated in found if not is_dated}
     dated = {login for login, _, is_dated in found if is_dated and login in logins}
-    overridden = {
-        login.lower() for login in AffiliationOverride.objects.values_list("login", flat=True)
-    }
-    return profiles, dated | (overridden & logins)
+    return profiles, dated | (_overridden_logins() & logins)
 
 
 def _elephant(counts: Counter) -> dict:

@@ -88,7 +88,7 @@ def risk_summary(*, filters: Filters) -> str:
     )
 
 
-def _waiting_preview(filters: Filters, shown: int = 200) -> tuple[list[dict], str]:
+def _waiting_preview(filters: Filters, shown: int = 50) -> tuple[list[dict], str]:
     """The oldest waiting pull requests for the page (the CSV streams them all)."""
     rows = list(
         waiting_rows(repository_ids=filters.repository_ids, until=filters.until, limit=shown + 1)
@@ -273,6 +273,7 @@ def risk_tables(
                 Column("projects", "Projects", kind="number"),
             ],
             rows=lambda: review_load_by_person(**period),
+            html_limit=50,
             note="Everyone who reviewed someone else's pull request or merged one in the "
             "period, most work first; maintainers have write access. Defined: "
             f"{DOCS}#review-load",
@@ -287,6 +288,7 @@ def risk_tables(
                 Column("merges", "Merges", kind="number"),
             ],
             rows=lambda: maintainer_load_by_month(**period),
+            html_limit=50,
             note="Months without any are not listed. Defined: " + DOCS + "#review-load",
         ),
         Table(
