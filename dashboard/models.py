@@ -723,6 +723,14 @@ class ReviewWait(models.Model):
                 name="review_wait_still",
                 condition=models.Q(waited_until__isnull=True),
             ),
+            # ... the same in opening order across projects (the backlog's median and oldest
+            # openings: a walk to the middle, not a sort of every waiting pull request).
+            models.Index(
+                fields=["opened_at"],
+                name="review_wait_still_time",
+                include=["repository"],
+                condition=models.Q(waited_until__isnull=True),
+            ),
             # ... and those whose wait ended after an earlier period's end.
             models.Index(
                 fields=["waited_until"],

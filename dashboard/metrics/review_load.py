@@ -268,6 +268,13 @@ def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
     the earliest openings (up to OLDEST_KEPT)}`, from one read of the waiting pull requests."""
     as_of = _as_of(until)
     if connection.vendor == "postgresql":
+        _, end = period_bounds(since=until, until=until)
+        if not ReviewWait.objects.filter(
+            repository_id__in=list(repository_ids), waited_until__gte=end
+        ).exists():
+            # Nobody's wait ended after `until` (the usual case, `until` being today): the
+            # waiting ones are those still waiting, read in opening order from the index.
+            return _backlog_summary_in_sql(repository_ids=repository_ids, end=end, as_of=as_of)
         still, ended_later = _waiting_parts(repository_ids=repository_ids, until=until)
         columns = ("repository_id", "opened_at")
         both = still.values(*columns).union(ended_later.values(*columns), all=True)
@@ -282,6 +289,66 @@ def review_wait_summary(*, repository_ids: Sequence[int], until: date) -> dict:
         "oldest_opened": heapq.nsmallest(OLDEST_KEPT, opened_times),
         "all": _wait_figures([age for found in ages.values() for age in found]),
         "projects": {rid: _wait_figures(found) for rid, found in ages.items()},
+    }
+
+
+def _backlog_summary_in_sql(
+    *, repository_ids: Sequence[int], end: datetime, as_of: datetime
+) -> dict:
+    """`review_wait_summary`'s figures on PostgreSQL when every waiting pull request is still
+    waiting: per project its count, then its first and middle openings from its index range,
+    and of all of them together the middle and the oldest openings from one walk of the
+    opening-ordered index, which stops there (a median needs no sort of the whole backlog)."""
+    table = ReviewWait._meta.db_table
+    still = "w.waited_until IS NULL AND w.opened_at < %(end)s"
+    ids = [int(i) for i in repository_ids]
+    in_project = f"SELECT w.opened_at FROM {table} w WHERE w.repository_id = p.repository_id AND {still} ORDER BY w.opened_at"
+    per_project = f"""
+        SELECT p.repository_id, c.n,
+               (SELECT ARRAY_AGG(x.opened_at) FROM ({in_project} LIMIT 1) x),
+               (SELECT ARRAY_AGG(x.opened_at) FROM (
+                   {in_project} OFFSET GREATEST((c.n - 1) / 2, 0) LIMIT 2 - c.n %% 2) x)
+        FROM unnest(%(ids)s::bigint[]) AS p(repository_id)
+        CROSS JOIN LATERAL (
+            SELECT COUNT(*) AS n FROM {table} w WHERE w.repository_id = p.repository_id AND {still}
+        ) c"""
+    every = (
+        f"SELECT w.opened_at FROM {table} w "
+        f"WHERE w.repository_id = ANY(%(ids)s::bigint[]) AND {still} ORDER BY w.opened_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(per_project, {"ids": ids, "end": end})
+        projects = {
+            rid: (n, first or [], middle or []) for rid, n, first, middle in cursor.fetchall()
+        }
+        total = sum(n for n, _, _ in projects.values())
+        cursor.execute(f"{every} LIMIT %(kept)s", {"ids": ids, "end": end, "kept": OLDEST_KEPT})
+        oldest = [row[0] for row in cursor.fetchall()]
+        skip = max((total - 1) // 2, 0)
+        if total <= OLDEST_KEPT:
+            middle = oldest[skip : skip + 2 - total % 2]
+        else:
+            cursor.execute(
+                f"{every} OFFSET %(skip)s LIMIT %(take)s",
+                {"ids": ids, "end": end, "skip": skip, "take": 2 - total % 2},
+            )
+            middle = [row[0] for row in cursor.fetchall()]
+    now = as_of.timestamp()
+
+    def figures(count: int, first: list[datetime], middle: list[datetime]) -> dict:
+        if not count:
+            return _wait_figures([])
+        median_opened = sum(m.timestamp() for m in middle) / len(middle)
+        return {
+            "count": count,
+            "median_age_days": round(max(0.0, now - median_opened) / DAY_SECONDS, 1),
+            "oldest_age_days": round(max(0.0, (as_of - first[0]).total_seconds()) / DAY_SECONDS, 1),
+        }
+
+    return {
+        "oldest_opened": oldest,
+        "all": figures(total, oldest[:1], middle),
+        "projects": {rid: figures(*found) for rid, found in projects.items()},
     }
 
 
