@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "dashboard.metrics.cached.DerivedVersionPerRequest",
+    "dashboard.metrics.cached.SelectorScopePerRequest",
 ]
 
 # PULSE_LOGIN_REQUIRED=true: every page (dashboard, exports, definitions) needs a signed-in

@@ -22,58 +22,92 @@ from ..models import DerivedState
 TIMEOUT = 24 * 60 * 60
 
 
-# Within a request the version is read once: a page calls tens of cached selectors, and each
-# would otherwise read it again. One version per request also keeps a page's figures from
-# mixing two rebuilds' cache entries when a rebuild commits half way through it.
-_pinned_version: ContextVar[list[int] | None] = ContextVar("pulse_derived_version", default=None)
+# A request (or a warm-up) is one scope: it reads the version once, since a page calls tens
+# of cached selectors and each would otherwise read it again, and one version per scope keeps
+# a page's figures from mixing two rebuilds' cache entries when a rebuild commits half way
+# through it. The scope also keeps each result it has computed or read: a page's tables read
+# the same summaries many times, and the cache would unpickle a fresh copy each time.
+_scope: ContextVar[dict | None] = ContextVar("pulse_selector_scope", default=None)
 
 
 def derived_version() -> int:
     """The derived data's version (0 before the first rebuild)."""
-    pinned = _pinned_version.get()
-    if pinned:
-        return pinned[0]
+    scope = _scope.get()
+    if scope is not None and "version" in scope:
+        return scope["version"]
     version = DerivedState.objects.values_list("version", flat=True).first() or 0
-    if pinned is not None:
-        pinned.append(version)
+    if scope is not None:
+        scope["version"] = version
     return version
 
 
 @contextmanager
-def derived_version_pinned() -> Iterator[None]:
-    """Inside: `derived_version` is read from the database once, then reused."""
-    token = _pinned_version.set([])
+def selector_scope() -> Iterator[None]:
+    """Inside: `derived_version` is read from the database once, and each selector result
+    is kept in memory once computed or read (so callers must never change one in place)."""
+    token = _scope.set({"results": {}})
     try:
         yield
     finally:
-        _pinned_version.reset(token)
+        _scope.reset(token)
 
 
-class DerivedVersionPerRequest:
-    """Middleware: each request reads the derived version once (`derived_version_pinned`).
-    A streamed export's rows are produced after the response leaves this middleware, so
-    they read it afresh, as before."""
+class SelectorScopePerRequest:
+    """Middleware: each request is one `selector_scope`. A streamed export's rows are
+    produced after the response leaves this middleware, so they read afresh, as before."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
-        with derived_version_pinned():
+        with selector_scope():
             return self.get_response(request)
 
 
+def _key(function, kwargs: dict) -> str:
+    identity = repr(
+        (function.__module__, function.__qualname__, sorted(kwargs.items()), derived_version())
+    )
+    return "pulse:selector:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _kept() -> dict:
+    scope = _scope.get()
+    return scope["results"] if scope is not None else {}
+
+
 def cached_until_rebuild(function):
+    """Keeps the result in Django's cache until the next rebuild (and in the scope)."""
+
     @functools.wraps(function)
     def wrapper(**kwargs):
-        identity = repr(
-            (function.__module__, function.__qualname__, sorted(kwargs.items()), derived_version())
-        )
-        key = "pulse:selector:" + hashlib.sha256(identity.encode()).hexdigest()
+        key = _key(function, kwargs)
+        kept = _kept()
+        if key in kept:
+            return kept[key]
         value = cache.get(key)
         if value is None:
             value = function(**kwargs)
             cache.set(key, value, TIMEOUT)
+        kept[key] = value
         return value
+
+    wrapper.uncached = function
+    return wrapper
+
+
+def cached_in_scope(function):
+    """Keeps the result for the rest of the scope only: for a large intermediate result that
+    several cached selectors of one page share, which the cache would pickle for nothing
+    (each of those selectors keeps its own, smaller result until the next rebuild)."""
+
+    @functools.wraps(function)
+    def wrapper(**kwargs):
+        key = _key(function, kwargs)
+        kept = _kept()
+        if key not in kept:
+            kept[key] = function(**kwargs)
+        return kept[key]
 
     wrapper.uncached = function
     return wrapper

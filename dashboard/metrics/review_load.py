@@ -20,7 +20,7 @@ from ingest.models import Repository
 from ..definitions.buckets import period_bounds
 from ..definitions.contributions import login_of_person_key
 from ..models import ReviewWait, RoleSignal
-from .cached import cached_until_rebuild
+from .cached import cached_in_scope, cached_until_rebuild
 from .risks import WHOLE, work_counts
 
 # RoleSignal signals that show write access.
@@ -59,7 +59,7 @@ def _items(work: str, *, repository_ids: Sequence[int], since: date, until: date
     return found
 
 
-@cached_until_rebuild
+@cached_in_scope
 def _load(*, repository_ids: Sequence[int], since: date, until: date) -> dict:
     """Every review-load figure of the period from one read of its reviews and merges:
     `{"people": review_load_by_person's, "top": top_reviewer_share's, "top_by_project":

@@ -31,7 +31,7 @@ from ..definitions.buckets import (
 from ..definitions.contributions import LOGIN_PREFIX, login_of_person_key
 from ..definitions.risk_work import AUTHORED_KINDS, TIME_FIELDS, WORKS, bot_actor_ids, work_items
 from ..models import ContributionEvent, OrganisationMonth, PersonOrganisation, RiskMonth
-from .cached import cached_until_rebuild
+from .cached import cached_in_scope, cached_until_rebuild
 
 # Re-exported: the risk figures' kinds of work, and the bot accounts the waits leave out.
 __all__ = ["AUTHORED_KINDS", "WORKS", "bot_actor_ids"]
@@ -77,9 +77,10 @@ def work_counts(
     """The period's items of one kind of work per project, person and bucket of `interval`:
     one grouped read that every figure of the work is summed from. Whole months are read from
     the monthly rollup (`RiskMonth`), the cut ones from the facts. Reviews and merges (a few
-    thousand rows, summed by the risk and the review-load figures) are kept until the next
-    rebuild; authored work (tens of thousands, which a cache would pickle and unpickle for
-    longer than the read takes) is read by the one computation that sums it."""
+    thousand rows, summed by the risk and the review-load figures) are kept for the rest of
+    the request (`cached_in_scope`: the figures summed from them are cached, the rows would
+    cost more to pickle than to read again); authored work (tens of thousands) is read by the
+    one computation that sums it."""
     period = {
         "work": work,
         "repository_ids": tuple(sorted(int(i) for i in repository_ids)),
@@ -89,7 +90,7 @@ def work_counts(
     }
     if work == "authored":
         return _work_counts(**period)
-    return _work_counts_cached(**period)
+    return _work_counts_kept(**period)
 
 
 def _work_counts(
@@ -136,7 +137,7 @@ def _work_counts(
     return [(rid, person, bucket, n) for (rid, person, bucket), n in summed.items()]
 
 
-_work_counts_cached = cached_until_rebuild(_work_counts)
+_work_counts_kept = cached_in_scope(_work_counts)
 
 
 def _grouped(items: QuerySet, field: str, interval: str) -> QuerySet:

@@ -16,9 +16,13 @@ def _project_url(row: dict) -> str:
 
 
 def overview_page(*, filters: Filters) -> Page:
-    rows = project_summaries(
-        repository_ids=filters.repository_ids, since=filters.since, until=filters.until
-    )
+    # Copies: the summaries are a cached selector's result, never changed in place.
+    rows = [
+        dict(row)
+        for row in project_summaries(
+            repository_ids=filters.repository_ids, since=filters.since, until=filters.until
+        )
+    ]
     # Roles as they stood at the end of `until` (the roles selector's as_of is exclusive).
     committers = {
         row["project"]: row

@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 
 from ..forms import FilterForm
+from ..metrics.cached import selector_scope
 from . import PAGES
 
 log = logging.getLogger(__name__)
@@ -32,14 +33,15 @@ def default_views_warm() -> list[str]:
             log.warning("cache warm-up skipped %s: %s", name, form.problems())
             continue
         try:
-            page = PAGES[name](filters=form.filters())
-            str(page.intro)  # a page's summary line may read figures of its own
-            page.chart_items()
-            for table in page.tables:
-                # What the page shows (a preview, or the first rows): the cached selectors
-                # behind it are computed whole either way, and a table whose every row is
-                # streamed (the CSV's) is not read to its end.
-                table.html_rows()
+            with selector_scope():  # as a request: intermediate results shared by the page
+                page = PAGES[name](filters=form.filters())
+                str(page.intro)  # a page's summary line may read figures of its own
+                page.chart_items()
+                for table in page.tables:
+                    # What the page shows (a preview, or the first rows): the cached
+                    # selectors behind it are computed whole either way, and a table whose
+                    # every row is streamed (the CSV's) is not read to its end.
+                    table.html_rows()
         except Exception:
             # The rebuild itself succeeded; a page that fails here fails for its visitor too
             # and is reported there. The warm-up must not turn a good rebuild into a retry.
