@@ -126,9 +126,12 @@ class FirstContribution(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["community", "kind_group", "first_at"], name="first_scope_time"),
+            # Covering for retention: a period's newcomers with their last contribution are
+            # read from the index alone.
             models.Index(
                 fields=["community", "kind_group", "repository", "first_at"],
-                name="first_scope_repo_time",
+                name="first_scope_repo_time_cover",
+                include=["person_key", "last_at"],
             ),
             # A person's first contribution in given projects (person and project pages).
             models.Index(

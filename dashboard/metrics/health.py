@@ -20,7 +20,7 @@ from django.db.models.functions import TruncMonth
 
 from ingest.models import Repository
 
-from ..definitions.buckets import as_date, period_bounds
+from ..definitions.buckets import as_date, bucket_start, period_bounds
 from ..definitions.health import curves_with_overrides, health_score
 from ..definitions.sql import Median, SecondsBetween
 from ..models import ContributionEvent, FirstContribution, HealthWeight
@@ -92,12 +92,15 @@ def _retention_by_project(
     "default"), pooled over those months from its rounded monthly shares, read for every
     project at once."""
     start, end = period_bounds(since=since, until=until)
+    # Only the months already RETENTION_DAYS old at `until` have a share: those before the
+    # month of the day after `until` less RETENTION_DAYS.
+    old_enough = bucket_start(until + dt.timedelta(days=1 - RETENTION_DAYS), "month")
     firsts = FirstContribution.objects.filter(
         community=False,
         kind_group="default",
         repository_id__in=ids,
         first_at__gte=start,
-        first_at__lt=end,
+        first_at__lt=min(end, period_bounds(since=old_enough, until=old_enough)[0]),
     )
     # As the newcomers page: the stored last contribution when it falls before the period's
     # end, else the last one before it, looked up.
