@@ -122,11 +122,17 @@ def _work_counts(
         )
     start, end = period_bounds(since=since, until=until)
     first_at, last_at = period_bounds(since=first, until=last - timedelta(days=1))
-    edges = []
-    for cut_start, cut_end in ((start, first_at), (last_at, end)):
-        if cut_start < cut_end:
-            items = work_items(work, repository_ids=repository_ids, start=cut_start, end=cut_end)
-            edges += _read_grouped(_grouped(items, TIME_FIELDS[work], interval))
+    cut = [
+        _grouped(
+            work_items(work, repository_ids=repository_ids, start=cut_start, end=cut_end),
+            TIME_FIELDS[work],
+            interval,
+        )
+        for cut_start, cut_end in ((start, first_at), (last_at, end))
+        if cut_start < cut_end
+    ]
+    # Both cut months in one statement.
+    edges = _read_grouped(cut[0].union(*cut[1:], all=True)) if cut else []
     if not edges:
         return found
     if interval == "month":  # a cut month is no whole month: no bucket is in both
@@ -416,20 +422,25 @@ def _organisation_counts(
             counts[rid][organisation] += n
         first_at, last_at = period_bounds(since=first, until=last - timedelta(days=1))
         cuts = [(start, first_at), (last_at, end)]
+    # The cut months' items per project and person, both cuts in one statement (one join).
+    selects, params = [], []
     for cut_start, cut_end in cuts:
-        if cut_start >= cut_end:
-            continue
-        items = (
-            work_items("authored", repository_ids=ids, start=cut_start, end=cut_end)
-            .values("repository_id", "person")
-            .annotate(n=Count("*"))
-            .order_by()
-        )
-        select, params = items.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                organisations.profile_organisation_sums_sql(select, by_month=False), params
+        if cut_start < cut_end:
+            items = (
+                work_items("authored", repository_ids=ids, start=cut_start, end=cut_end)
+                .values("repository_id", "person")
+                .annotate(n=Count("*"))
+                .order_by()
             )
+            select, cut_params = items.query.sql_with_params()
+            selects.append(select)
+            params += cut_params
+    if selects:
+        summed = organisations.profile_organisation_sums_sql(
+            " UNION ALL ".join(selects), by_month=False
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(summed, params)
             for rid, organisation, n in cursor.fetchall():
                 counts[rid][organisation] += n
     if dated_logins:
