@@ -25,6 +25,7 @@ from ingest.models import Repository
 
 from .definitions.buckets import INTERVALS, bucket_count, shift_year
 from .definitions.contributions import KIND_GROUPS, kind_group_key
+from .metrics.cached import cached_in_scope
 
 FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 ORG_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -228,11 +229,7 @@ class FilterForm(forms.Form):
                     f"unknown org: {org} (no repository of it has been ingested).", code="org"
                 )
             return chosen
-        return list(
-            Repository.objects.filter(tracked=True)
-            .order_by("full_name")
-            .values_list("id", "full_name")
-        )
+        return list(tracked_repositories())
 
     def problems(self) -> list[str]:
         """Every validation error as a plain sentence (once, though it may mark two fields)."""
@@ -279,3 +276,12 @@ class FilterForm(forms.Form):
     @property
     def output_format(self) -> str:
         return self.cleaned_data.get("format", "html")
+
+
+@cached_in_scope
+def tracked_repositories() -> list[tuple[int, str]]:
+    """(id, full name) of every tracked repository, by name; read once per request (the
+    filters and the filter bar's project picker both need them)."""
+    return list(
+        Repository.objects.filter(tracked=True).order_by("full_name").values_list("id", "full_name")
+    )

@@ -31,7 +31,7 @@ from .definitions.buckets import INTERVALS
 from .definitions.weeks import WeekError, iso_week_parse, last_complete_week
 from .docs import metrics_docs_render
 from .exports import csv_response, json_response
-from .forms import FULL_NAME, FilterForm, Filters
+from .forms import FULL_NAME, FilterForm, Filters, tracked_repositories
 from .metrics.ingest_status import running_syncs, sync_scopes
 from .pages import PAGES
 from .pages.digest import DOCS_URL as DIGEST_DOCS_URL
@@ -48,11 +48,7 @@ DOCS = Path(settings.BASE_DIR) / "docs" / "metrics.md"
 
 
 def _tracked_repositories() -> list[str]:
-    return list(
-        Repository.objects.filter(tracked=True)
-        .order_by("full_name")
-        .values_list("full_name", flat=True)
-    )
+    return [name for _, name in tracked_repositories()]
 
 
 def _filter_bar(request: HttpRequest, **kwargs) -> dict | None:

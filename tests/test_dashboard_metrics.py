@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from dashboard.definitions.buckets import bucket_starts
+from dashboard.definitions.buckets import INTERVALS, bucket_count, bucket_starts
 from dashboard.definitions.contributions import KIND_GROUPS
 from dashboard.derived.rebuild import derived_rebuild
 from dashboard.metrics.activity import activity_by_interval
@@ -436,3 +436,15 @@ def test_a_review_comment_alone_makes_a_contributor(world):
         person_key="login:zoe", since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31)
     )
     assert [(r["project"], r["comments"]) for r in rows] == [("acme/alpha", 1)]
+
+
+@pytest.mark.parametrize("interval", INTERVALS)
+def test_bucket_count_counts_the_buckets_a_chart_lists(interval):
+    # Periods starting and ending on every kind of edge (a bucket's first or last day, the
+    # middle, a leap day), up to six years long, and an empty one (until before since).
+    days = [dt.date(2019, 12, 29) + dt.timedelta(days=n) for n in range(0, 2300, 37)]
+    days += [dt.date(2020, 2, 29), dt.date(2023, 12, 31), dt.date(2024, 1, 1)]
+    for since in days:
+        for until in days:
+            expected = len(bucket_starts(since=since, until=until, interval=interval))
+            assert bucket_count(since=since, until=until, interval=interval) == expected

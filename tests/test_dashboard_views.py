@@ -178,16 +178,16 @@ def test_overview_query_count_does_not_grow_with_projects(client, world):
 def test_pages_run_a_fixed_number_of_queries(client, world, path, django_assert_num_queries):
     client.get(f"{path}?{PERIOD}")  # warm the session / content types
     cache.clear()
-    # Filters (1) + the project picker (1; /ingest/ has no filter bar) + the derived version,
-    # read once per request + the "All time" range's first month (the minimum) + the page's
+    # The tracked projects, read once for the filters and the project picker (/ingest/ has no
+    # filter bar) + the derived version, read once per request + the "All time" range's first month (the minimum) + the page's
     # grouped selectors (activity: the whole buckets' rollup, then the edge days' counts in one
     # union, for this year and the last; a period of whole months has no edge days, so no
     # median is taken from the events), whatever the data. /ingest/ also reads the syncs
     # running now and the tracked scopes (one union), whatever their number.
-    with django_assert_num_queries({"/activity/": 8, "/newcomers/": 9, "/ingest/": 10}[path]):
+    with django_assert_num_queries({"/activity/": 7, "/newcomers/": 8, "/ingest/": 10}[path]):
         client.get(f"{path}?{PERIOD}")
     # Until the derived data is rebuilt, the aggregates come from the cache.
-    with django_assert_num_queries({"/activity/": 3, "/newcomers/": 5, "/ingest/": 10}[path]):
+    with django_assert_num_queries({"/activity/": 2, "/newcomers/": 4, "/ingest/": 10}[path]):
         again = client.get(f"{path}?{PERIOD}")
     assert again.status_code == 200
 

@@ -64,10 +64,9 @@ class SelectorScopePerRequest:
             return self.get_response(request)
 
 
-def _key(function, kwargs: dict) -> str:
-    identity = repr(
-        (function.__module__, function.__qualname__, sorted(kwargs.items()), derived_version())
-    )
+def _key(function, kwargs: dict, *, versioned: bool = True) -> str:
+    version = derived_version() if versioned else None
+    identity = repr((function.__module__, function.__qualname__, sorted(kwargs.items()), version))
     return "pulse:selector:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
@@ -97,13 +96,14 @@ def cached_until_rebuild(function):
 
 
 def cached_in_scope(function):
-    """Keeps the result for the rest of the scope only: for a large intermediate result that
-    several cached selectors of one page share, which the cache would pickle for nothing
-    (each of those selectors keeps its own, smaller result until the next rebuild)."""
+    """Keeps the result for the rest of the scope only (one request, which sees one version of
+    the derived data): for a large intermediate result that several cached selectors of one
+    page share, which the cache would pickle for nothing (each of those selectors keeps its
+    own, smaller result until the next rebuild), or a read several parts of a request need."""
 
     @functools.wraps(function)
     def wrapper(**kwargs):
-        key = _key(function, kwargs)
+        key = _key(function, kwargs, versioned=False)
         kept = _kept()
         if key not in kept:
             kept[key] = function(**kwargs)

@@ -1,7 +1,7 @@
 """Dependency risks (docs/metrics.md, "Risks"): absence factors and elephant factors.
 
 The absence (bus) factor of a body of work is the smallest number of people who together did
-more than half of it; it is counted apart for authored work (commits and pull requests
+at least half of it (CHAOSS "Contributor Absence Factor"); it is counted apart for authored work (commits and pull requests
 authored), reviews (given on other people's pull requests) and merges (who clicked merge).
 The elephant factor is the same over organisations, for authored work, each contribution
 counted for the organisation its author worked for on its day; people of unknown
@@ -41,7 +41,7 @@ WORK_TITLES = {
     "reviews": "reviews given",
     "merges": "merges",
 }
-# A project's merges depend on one person when one person merged more than half of them
+# A project's merges depend on one person when one person merged at least half of them
 # (merges' absence factor 1), once the period has at least this many merges.
 MERGE_DEPENDENCY_MIN_MERGES = 5
 # Intervals whose buckets are made of whole months: their whole months are read from the
@@ -174,14 +174,14 @@ def _read_grouped(grouped: QuerySet) -> list[tuple[int, str, date, int]]:
 
 
 def _majority(counts: dict[str, int]) -> tuple[list[tuple[str, int]], int]:
-    """The fewest people (most items first; ties by key) whose items are more than half of
-    all, and the total."""
+    """The fewest people (most items first; ties by key) whose items make up at least half of
+    all (CHAOSS: added up, most first, until they reach 50%), and the total."""
     total = sum(counts.values())
     # How many, from the counts alone (sorting plain numbers), then who: those above the
     # last one's count, and of those at it the first by key.
     size, running, last = 0, 0, 0
     for n in sorted(counts.values(), reverse=True):
-        if 2 * running > total:
+        if 2 * running >= total:
             break
         size, running, last = size + 1, running + n, n
     if not size:
@@ -555,7 +555,7 @@ def _elephant(counts: Counter) -> dict:
     )
     chosen, running = [], 0
     for org, n in ranked:
-        if 2 * running > known:
+        if 2 * running >= known:
             break
         chosen.append({"organisation": org, "count": n, "share": round(100 * n / known, 1)})
         running += n

@@ -183,14 +183,15 @@ def risk_tables(
                 Column("factor", "Absence factor", kind="number"),
                 Column("total", "Items", kind="number"),
                 Column("people_count", "People who did any", kind="number"),
-                Column("people", "The people making up more than half (share)"),
+                Column("people", "The people making up at least half (share)"),
                 Column("flag", "Flag"),
             ],
             rows=lambda: list(absence_rows()),
-            note="The fewest people who together did more than half of each kind of work; "
+            note="The fewest people who together did at least half of each kind of work; "
             "1 or 2 means the work stops if they leave. Merges are flagged when one person "
-            f"merged more than half of at least {MERGE_DEPENDENCY_MIN_MERGES} merged pull "
-            f"requests, however broad the authorship. Defined: {DOCS}#absence-factor",
+            "merged at least half of the period's merged pull requests (once there are "
+            f"{MERGE_DEPENDENCY_MIN_MERGES} or more), however broad the authorship. Defined: "
+            f"{DOCS}#absence-factor",
             sortable=False,
         ),
         Table(
@@ -205,7 +206,7 @@ def risk_tables(
                 Column("share", "Share of the work (%)", kind="percent"),
             ],
             rows=lambda: list(people_rows()),
-            note="Per kind of work, the fewest people who did more than half of it, most "
+            note="Per kind of work, the fewest people who did at least half of it, most "
             "first. Defined: " + DOCS + "#absence-factor",
         ),
     ]
@@ -244,7 +245,7 @@ def risk_tables(
                 Column("share", "Share of known (%)", kind="percent"),
             ],
             rows=lambda: list(organisation_rows()),
-            note="The fewest organisations whose people did more than half of the authored "
+            note="The fewest organisations whose people did at least half of the authored "
             "work of known organisation (each item counted for its author's organisation on "
             "its day), and the work of unknown organisation beside them. Defined: "
             f"{DOCS}#elephant-factor",
@@ -357,7 +358,7 @@ def risk_charts(*, filters: Filters, prefix: str = "", section: str = "") -> lis
             id=f"chart-{prefix}absence",
             title=section + period_title("Absence factor", **within),
             spec=absence,
-            note="Lower is riskier: 1 means one person did more than half of that work.",
+            note="Lower is riskier: 1 means one person did at least half of that work.",
             empty_reason=empty_reason(absence),
         ),
         Chart(
