@@ -11,7 +11,9 @@ It bulk-inserts a world shaped like ingest's rows (repositories, people, pull re
 issues, commits, reviews, comments; `--items` of them in total) with the roles an ingested
 community has (bench/world_roles.py: maintainers who merge and approve, committers given write
 access over the years and listed in OWNERS / MAINTAINERS.md versions, author associations,
-difficulty labels, promotion rules, admin role entries), rebuilds the derived data (timed), requests
+difficulty labels, promotion rules, admin role entries) and the sync history an ingested world
+has (a daily run of each repository over the last year, and its checkpoints; added to a reused
+world that has none), rebuilds the derived data (timed), requests
 every page `--runs` times through Django's test client (server time: routing, queries,
 template; cold, with Django's cache cleared before each request, and warm), the committers page
 also as of two years ago (all projects, and the busiest one), and streams the largest CSV
@@ -60,11 +62,13 @@ from ingest.models import (  # noqa: E402
     Comment,
     Commit,
     GovernanceFileVersion,
+    IngestRun,
     Issue,
     PullRequest,
     Repository,
     Review,
     RoleEntry,
+    SyncState,
 )
 
 REPOS = 20
@@ -467,6 +471,49 @@ def missing_tables_create() -> list[str]:
     return created
 
 
+INGEST_RESOURCES = ("repository", "issues", "pull_requests", "commits", "comments", "governance")
+
+
+def ingest_history_create() -> int:
+    """Gives a world without any sync history what an ingested one has: a daily sync of each
+    tracked repository over the last year (one in fifty failed) and each one's checkpoints,
+    so that /ingest/ shows what it shows in use. Returns the runs written (0 when the world
+    has a history already)."""
+    if IngestRun.objects.exists():
+        return 0
+    rng = random.Random(7)
+    now = dt.datetime.now(dt.UTC).replace(minute=7, second=0, microsecond=0)
+    names = list(Repository.objects.filter(tracked=True).values_list("full_name", flat=True))
+    runs = []
+    for day in range(365, 0, -1):
+        for name in names:
+            started = now - dt.timedelta(days=day, minutes=rng.randrange(60))
+            failed = rng.random() < 0.02
+            runs.append(
+                IngestRun(
+                    scope=name,
+                    status=IngestRun.Status.FAILED if failed else IngestRun.Status.SUCCESS,
+                    started_at=started,
+                    finished_at=started + dt.timedelta(seconds=rng.randrange(5, 90)),
+                    counts={"issues": rng.randrange(5), "pull_requests": rng.randrange(8)},
+                    items_written=rng.randrange(40),
+                    requests=rng.randrange(6, 30),
+                    not_modified=rng.randrange(6),
+                    error_count=1 if failed else 0,
+                    errors=["GitHub answered 502 Bad Gateway three times"] if failed else [],
+                    rate_limit_remaining=rng.randrange(3000, 5000),
+                )
+            )
+    IngestRun.objects.bulk_create(runs, batch_size=BATCH)
+    last = now - dt.timedelta(days=1)
+    SyncState.objects.bulk_create(
+        SyncState(scope=name, resource=resource, watermark=last, last_success_at=last)
+        for name in names
+        for resource in INGEST_RESOURCES
+    )
+    return len(runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1_000_000)
@@ -504,6 +551,9 @@ def main() -> None:
             "governance file versions",
             flush=True,
         )
+    added = ingest_history_create()
+    if added:
+        print(f"sync history added: {added:,} daily runs of the tracked repositories", flush=True)
     if not args.reuse or args.rebuild:
         started = time.monotonic()
         rows = derived_rebuild().events

@@ -46,13 +46,15 @@ def activity_by_interval(
     ids = list(repository_ids)
     scope = scope_key(ids)
     split = period_split(since=since, until=until, unit=interval)
-    totals: list[BucketTotal] = []
+    totals: list[tuple[str, dt.date, float]] = []
     if split.whole:
         low, high = split.whole
+        # Plain tuples: a year of weeks is hundreds of rows, and model instances cost more
+        # to build than the read takes.
         totals = list(
             BucketTotal.objects.filter(
                 scope=scope, interval=interval, bucket__gte=low, bucket__lt=high
-            )
+            ).values_list("what", "bucket", "value")
         )
     ranges = split.edges if totals else [(since, until)]
     whole_people = []
@@ -83,8 +85,8 @@ def activity_by_interval(
         *whole_people,
     )
     whole_rows: dict[str, list[dict]] = {}
-    for total in totals:
-        whole_rows.setdefault(total.what, []).append({"bucket": total.bucket, "value": total.value})
+    for what, bucket, value in totals:
+        whole_rows.setdefault(what, []).append({"bucket": bucket, "value": value})
     metrics: dict[str, list] = {}
     for kind, key in {**EVENT_COUNTS, **CLOSED_COUNTS, _PEOPLE: "active_contributors"}.items():
         counted = [{"bucket": r["bucket"], "n": int(r["value"])} for r in whole_rows.get(kind, [])]
